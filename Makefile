@@ -1,0 +1,53 @@
+# Every target installs what it needs: uv and the project virtualenv, then the generated protobuf code.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+UV_VERSION := 0.13.9
+PROTO_SOURCES := $(shell find protos -name '*.proto')
+
+.PHONY: all run test lint proto bench infra-up infra-down consume clean
+
+all: proto
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python python3.11
+	touch $@
+
+cinemapb/.generated: $(VENV)/.synced $(PROTO_SOURCES) tools/gen_protos.py
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/gen_protos.py
+	touch $@
+
+proto: cinemapb/.generated
+
+run: proto
+	$(PY) -m deploy.run
+
+test: proto
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: proto
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: proto
+	$(PY) -m bench
+
+infra-up: proto
+	$(PY) -m deploy.infra up
+
+infra-down: proto
+	$(PY) -m deploy.infra down
+
+consume: proto
+	$(PY) -m deploy.consume $(TOPIC)
+
+clean:
+	rm -rf cinemapb $(VENV) .tools

@@ -1,0 +1,3 @@
+from booking_svc.app import main
+
+main()

@@ -1,0 +1,3 @@
+from cinema_svc.app import main
+
+main()

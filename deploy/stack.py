@@ -1,0 +1,109 @@
+"""Starts and supervises the four services and the gateway as child processes."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+SERVICES = ("user_svc", "movie_svc", "cinema_svc", "booking_svc")
+PROCESSES = (*SERVICES, "gateway")
+ROOT = Path(__file__).resolve().parent.parent
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel sends SIGTERM if the supervisor dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Stack:
+    """The application processes; output goes to one stream with a name prefix, or to files."""
+
+    def __init__(self, env: Mapping[str, str], *, log_dir: Path | None = None) -> None:
+        self.env = {**os.environ, **env, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._pumps: list[threading.Thread] = []
+
+    def start(self, name: str, overrides: Mapping[str, str] | None = None) -> None:
+        """Starts one process; `overrides` change its settings for this start only."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", name],
+            cwd=ROOT,
+            env={**self.env, **(overrides or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        self.processes[name] = process
+        sink: IO[str]
+        if self.log_dir is None:
+            sink = sys.stdout
+        else:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            sink = (self.log_dir / f"{name}.log").open("a", encoding="utf-8")
+        pump = threading.Thread(target=_pump, args=(process, name, sink), daemon=True)
+        pump.start()
+        self._pumps.append(pump)
+
+    def start_all(self) -> None:
+        for name in PROCESSES:
+            self.start(name)
+
+    def stop(self, name: str, timeout: float = 10.0) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.processes)):
+            self.stop(name)
+
+    def exited(self) -> dict[str, int]:
+        """Processes that ended on their own, with their exit codes."""
+        return {
+            name: code
+            for name, process in self.processes.items()
+            if (code := process.poll()) is not None
+        }
+
+    def wait_healthy(self, gateway_url: str, timeout: float = 90.0) -> None:
+        """Waits until the gateway reports every service SERVING."""
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if dead := self.exited():
+                raise RuntimeError(f"processes exited during start-up: {dead}")
+            try:
+                response = httpx.get(f"{gateway_url}/healthz", timeout=2.0)
+                if response.status_code == 200:
+                    return
+                last = response.text
+            except httpx.HTTPError as error:
+                last = str(error)
+            time.sleep(0.3)
+        raise TimeoutError(f"stack not healthy after {timeout:.0f}s: {last}")
+
+
+def _pump(process: subprocess.Popen[bytes], name: str, sink: IO[str]) -> None:
+    assert process.stdout is not None
+    prefix = f"{name:<12}| " if sink is sys.stdout else ""
+    for raw in process.stdout:
+        sink.write(prefix + raw.decode(errors="replace"))
+        sink.flush()

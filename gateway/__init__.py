@@ -1,0 +1,1 @@
+"""The REST gateway: JSON over HTTP in front of the gRPC services."""

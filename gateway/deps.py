@@ -1,0 +1,101 @@
+"""FastAPI dependencies: service stubs, the caller from the JWT, pagination."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from gateway.cache import CatalogueCache
+from gateway.clients import ServiceClients
+from gateway.errors import ApiError
+from gateway.settings import GatewaySettings
+from svckit.identity import Caller, caller_metadata
+from svckit.tokens import InvalidToken, verify_access_token
+
+bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
+
+
+def get_clients(request: Request) -> ServiceClients:
+    clients: ServiceClients = request.app.state.clients
+    return clients
+
+
+def get_settings(request: Request) -> GatewaySettings:
+    settings: GatewaySettings = request.app.state.settings
+    return settings
+
+
+def get_cache(request: Request) -> CatalogueCache:
+    cache: CatalogueCache = request.app.state.cache
+    return cache
+
+
+Clients = Annotated[ServiceClients, Depends(get_clients)]
+Cache = Annotated[CatalogueCache, Depends(get_cache)]
+Settings = Annotated[GatewaySettings, Depends(get_settings)]
+
+
+def optional_caller(
+    settings: Settings,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Caller | None:
+    if credentials is None:
+        return None
+    try:
+        return verify_access_token(
+            credentials.credentials, secret=settings.jwt_secret, algorithm=settings.jwt_algorithm
+        )
+    except InvalidToken as error:
+        raise ApiError(
+            401, "invalid or expired token", "invalid_token", headers={"WWW-Authenticate": "Bearer"}
+        ) from error
+
+
+def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+    if caller is None:
+        raise ApiError(
+            401,
+            "authentication required",
+            "unauthenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return caller
+
+
+def admin_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    if not caller.is_admin:
+        raise ApiError(403, "admin role required", "forbidden")
+    return caller
+
+
+OptionalUser = Annotated[Caller | None, Depends(optional_caller)]
+CurrentUser = Annotated[Caller, Depends(current_caller)]
+AdminUser = Annotated[Caller, Depends(admin_caller)]
+
+
+def request_id(request: Request) -> str:
+    value: str = request.state.request_id
+    return value
+
+
+def grpc_metadata(caller: Caller | None, request: Request) -> tuple[tuple[str, str], ...]:
+    """Metadata for a service call made on behalf of this caller and request."""
+    return caller_metadata(caller, request_id(request))
+
+
+class PageParams(BaseModel):
+    page: int
+    page_size: int
+
+
+def page_params(
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100, description="items per page")] = 20,
+) -> PageParams:
+    return PageParams(page=page, page_size=page_size)
+
+
+Page = Annotated[PageParams, Depends(page_params)]

@@ -1,0 +1,3 @@
+from movie_svc.app import main
+
+main()

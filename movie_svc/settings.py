@@ -1,0 +1,7 @@
+"""movie_svc settings."""
+
+from svckit.settings import CommonSettings, local_database_url
+
+
+class Settings(CommonSettings):
+    movie_database_url: str = local_database_url("movies")

@@ -1,0 +1,1 @@
+"""Plumbing shared by every service and the gateway: settings, logs, gRPC, database, Kafka."""

@@ -1,0 +1,106 @@
+"""One way to run a gRPC service: health, reflection, error mapping, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any, cast
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from sqlalchemy.exc import OperationalError
+
+from svckit.errors import ServiceError
+from svckit.identity import REQUEST_ID_KEY, metadata_value
+from svckit.logging import request_id_var
+
+log = logging.getLogger(__name__)
+
+Setup = Callable[[grpc.aio.Server], AbstractAsyncContextManager[Sequence[str]]]
+"""Registers servicers on the server, starts background work, yields the full service names."""
+
+SERVER_OPTIONS = [
+    ("grpc.so_reuseport", 0),
+    ("grpc.max_concurrent_streams", 1000),
+    ("grpc.keepalive_permit_without_calls", 1),
+]
+GRACE_SECONDS = 5.0
+
+
+if TYPE_CHECKING:
+    ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
+    MethodHandler = grpc.RpcMethodHandler[Any, Any]
+else:
+    ServerInterceptor = grpc.aio.ServerInterceptor
+    MethodHandler = grpc.RpcMethodHandler
+
+
+class ErrorInterceptor(ServerInterceptor):
+    """Sets the request id for logs and turns domain errors into gRPC statuses."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[MethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> MethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner = handler.unary_unary
+        method = handler_call_details.method
+        request_id = metadata_value(handler_call_details.invocation_metadata, REQUEST_ID_KEY)
+
+        async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            request_id_var.set(request_id or uuid.uuid4().hex)
+            try:
+                return await inner(request, cast(Any, context))
+            except ServiceError as error:
+                context.set_trailing_metadata(error.trailing_metadata())
+                await context.abort(error.status, error.message)
+            except OperationalError:
+                log.exception("database unavailable in %s", method)
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "database unavailable")
+            except (asyncio.CancelledError, grpc.aio.AbortError):
+                raise
+            except Exception:
+                log.exception("unexpected error in %s", method)
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+        return grpc.unary_unary_rpc_method_handler(
+            guarded,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+async def serve(name: str, addr: str, setup: Setup) -> None:
+    """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly."""
+    server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=SERVER_OPTIONS)
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with setup(server) as service_names:
+        health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+        reflection.enable_server_reflection(
+            [*service_names, health_name, reflection.SERVICE_NAME], server
+        )
+        if server.add_insecure_port(addr) == 0:
+            raise RuntimeError(f"cannot listen on {addr}")
+        await server.start()
+        for service_name in ("", *service_names):
+            await health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("%s serving on %s", name, addr)
+        await stop.wait()
+        log.info("%s shutting down", name)
+        await health.enter_graceful_shutdown()
+        await server.stop(GRACE_SECONDS)
+    log.info("%s stopped", name)

@@ -1,0 +1,206 @@
+"""Transactional outbox: events are written with the change that causes them, then relayed to Kafka.
+
+An event row exists if and only if its transaction committed. One relay per database is
+the leader at a time (a PostgreSQL advisory lock), so rows are published in commit order
+and one session's events keep their order on its partition; other replicas stand by.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from svckit.kafka import cloudevent_headers, producer_config
+
+log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "outbox"
+RELAY_LOCK_KEY = 7_264_002
+KEEP_PUBLISHED = timedelta(hours=24)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox table, declared in a service's own metadata."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("event_type", Text, nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+async def add_event(
+    session: AsyncSession,
+    table: Table,
+    *,
+    topic: str,
+    key: str,
+    event_type: str,
+    payload: bytes,
+    event_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Queues an event inside the caller's transaction and wakes the relay at commit."""
+    event_id = event_id or uuid.uuid4()
+    await session.execute(
+        insert(table).values(
+            event_id=event_id, topic=topic, key=key, event_type=event_type, payload=payload
+        )
+    )
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return event_id
+
+
+def libpq_dsn(dsn: str) -> str:
+    """The DSN without SQLAlchemy's driver suffix, for a raw psycopg connection."""
+    return dsn.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows to Kafka in order, retrying while Kafka is down."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        dsn: str,
+        table: Table,
+        *,
+        bootstrap_servers: str,
+        source: str,
+        batch_size: int = 500,
+        idle_poll_seconds: float = 1.0,
+        producer_factory: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.dsn = libpq_dsn(dsn)
+        self.table = table
+        self.source = source
+        self.batch_size = batch_size
+        self.idle_poll_seconds = idle_poll_seconds
+        config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
+        if producer_factory is None:
+            from confluent_kafka import Producer
+
+            producer_factory = Producer
+        self.producer = producer_factory(config)
+
+    async def run(self) -> None:
+        """Waits to become the leader, then relays until cancelled."""
+        async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
+            await self._wait_to_lead(conn)
+            log.info("outbox relay leading for %s", self.source)
+            await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            last_purge = datetime.now(UTC)
+            while True:
+                published = await self.publish_batch()
+                if published == 0:
+                    await self._wait_for_notify(conn)
+                if datetime.now(UTC) - last_purge > timedelta(minutes=10):
+                    await self.purge_published()
+                    last_purge = datetime.now(UTC)
+
+    async def _wait_to_lead(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Returns once this relay holds the leader lock (a standby keeps trying)."""
+        for attempt in itertools.count():
+            cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (RELAY_LOCK_KEY,))
+            row = await cursor.fetchone()
+            if row and row[0]:
+                return
+            if attempt == 0:
+                log.info("outbox relay on standby for %s", self.source)
+            await asyncio.sleep(self.idle_poll_seconds)
+
+    async def _wait_for_notify(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        async for _ in conn.notifies(timeout=self.idle_poll_seconds, stop_after=1):
+            break
+
+    async def publish_batch(self) -> int:
+        """Publishes the oldest unpublished rows; returns how many Kafka acknowledged."""
+        t = self.table
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(t.c.id, t.c.event_id, t.c.topic, t.c.key, t.c.event_type)
+                    .add_columns(t.c.payload, t.c.created_at)
+                    .where(t.c.published_at.is_(None))
+                    .order_by(t.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        delivered: list[int] = []
+        failures: list[str] = []
+
+        def on_delivery(row_id: int) -> Callable[[Any, Any], None]:
+            def callback(error: Any, _message: Any) -> None:
+                if error is None:
+                    delivered.append(row_id)
+                else:
+                    failures.append(str(error))
+
+            return callback
+
+        for row in rows:
+            headers: list[tuple[str, str | bytes | None]] = [
+                *cloudevent_headers(str(row.event_id), row.event_type, self.source, row.created_at)
+            ]
+            self.producer.produce(
+                row.topic,
+                key=row.key.encode(),
+                value=row.payload,
+                headers=headers,
+                on_delivery=on_delivery(row.id),
+            )
+        while len(delivered) + len(failures) < len(rows):
+            await asyncio.to_thread(self.producer.flush, 1.0)
+        if delivered:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(t).where(t.c.id.in_(delivered)).values(published_at=func.now())
+                )
+        if failures:
+            log.warning("outbox: %d events not delivered yet: %s", len(failures), failures[0])
+            await asyncio.sleep(1.0)
+        return len(delivered)
+
+    async def purge_published(self) -> None:
+        t = self.table
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(t).where(t.c.published_at < datetime.now(UTC) - KEEP_PUBLISHED)
+            )
+
+    def close(self) -> None:
+        self.producer.flush(5.0)

@@ -1,0 +1,45 @@
+"""Small steps through the public API that many tests take."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+
+DEFAULT_PASSWORD = "Corr3ct-Horse-Battery"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def new_email(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def register(api: httpx.Client, email: str | None = None, password: str = DEFAULT_PASSWORD) -> dict:
+    response = api.post(
+        "/api/auth/register",
+        json={"email": email or new_email(), "password": password, "name": "Test Person"},
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def login(api: httpx.Client, email: str, password: str = DEFAULT_PASSWORD) -> str:
+    response = api.post("/api/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def new_user_token(api: httpx.Client) -> str:
+    """Registers a fresh user and returns an access token for them."""
+    user = register(api)
+    return login(api, user["email"])
+
+
+def admin_token(api: httpx.Client) -> str:
+    """The admin account that user_svc ensures from ADMIN_EMAIL / ADMIN_PASSWORD."""
+    return login(api, ADMIN_EMAIL, ADMIN_PASSWORD)

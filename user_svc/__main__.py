@@ -1,0 +1,3 @@
+from user_svc.app import main
+
+main()

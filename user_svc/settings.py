@@ -1,0 +1,7 @@
+"""user_svc settings."""
+
+from svckit.settings import CommonSettings, local_database_url
+
+
+class Settings(CommonSettings):
+    user_database_url: str = local_database_url("users")
