@@ -1,0 +1,54 @@
+"""Conversions between protobuf types and plain Python: timestamps and enum labels."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+
+class EnumType(Protocol):
+    """What protobuf's generated enum wrappers offer (e.g. cinema_pb2.SeatType)."""
+
+    def Name(self, number: int) -> str: ...
+    def Value(self, name: str) -> int: ...
+    def keys(self) -> list[str]: ...
+
+
+def to_timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment.astimezone(UTC))
+    return stamp
+
+
+def from_timestamp(stamp: Timestamp) -> datetime:
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def _prefix(enum: EnumType) -> str:
+    """SEAT_TYPE_ from SEAT_TYPE_UNSPECIFIED."""
+    first = enum.keys()[0]
+    return first[: -len("UNSPECIFIED")]
+
+
+def enum_label(enum: EnumType, number: int) -> str:
+    """SEAT_TYPE_VIP -> 'vip'; the UNSPECIFIED value gives ''."""
+    name = enum.Name(number)
+    return "" if number == 0 else name[len(_prefix(enum)) :].lower()
+
+
+def enum_number(enum: EnumType, label: str) -> int:
+    """'vip' -> SEAT_TYPE_VIP; raises ValueError for an unknown label."""
+    if not label:
+        raise ValueError("empty enum label")
+    try:
+        return enum.Value(_prefix(enum) + label.upper())
+    except ValueError:
+        raise ValueError(f"unknown value {label!r}") from None
+
+
+def enum_labels(enum: EnumType) -> list[str]:
+    """Every label except UNSPECIFIED, in declaration order."""
+    prefix = _prefix(enum)
+    return [key[len(prefix) :].lower() for key in enum.keys()[1:]]
