@@ -1,0 +1,97 @@
+"""A throwaway Redis (no persistence) on 127.0.0.1:56379."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import redis
+
+from deploy._proc import (
+    InfraError,
+    cmdline,
+    is_running,
+    read_pid,
+    require_command,
+    state_dir,
+    stop_process,
+    tail,
+    wait_for,
+)
+
+HOST = "127.0.0.1"
+PORT = 56379
+URL = f"redis://{HOST}:{PORT}/0"
+START_TIMEOUT = 20.0
+
+
+def _home() -> Path:
+    return state_dir("redis")
+
+
+def _pid_file() -> Path:
+    return _home() / "redis.pid"
+
+
+def answers(url: str = URL) -> bool:
+    """Whether a Redis at `url` answers PING."""
+    try:
+        with redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1) as client:
+            return bool(client.ping())
+    except redis.RedisError:
+        return False
+
+
+def server_pid() -> int | None:
+    """The pid of the redis-server this launcher started, when it is still running."""
+    pid = read_pid(_pid_file())
+    if pid is None or not is_running(pid) or "redis-server" not in " ".join(cmdline(pid)):
+        return None
+    return pid
+
+
+def ensure() -> str:
+    """Start redis-server unless one answers on port 56379; return its URL."""
+    if answers():
+        return URL
+    stale = server_pid()
+    if stale is not None:
+        stop_process(stale, grace=5)
+    _pid_file().unlink(missing_ok=True)
+    home = _home()
+    log = home / "redis.log"
+    server = require_command("redis-server", "redis-server")
+    subprocess.run(
+        [
+            server,
+            "--bind",
+            HOST,
+            "--port",
+            str(PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(_pid_file()),
+            "--logfile",
+            str(log),
+            "--dir",
+            str(home),
+        ],
+        check=True,
+        start_new_session=True,
+    )
+    if not wait_for(answers, START_TIMEOUT):
+        raise InfraError(f"redis-server did not answer PING:\n{tail(log)}")
+    return URL
+
+
+def stop() -> None:
+    """Stop the redis-server we started."""
+    pid = server_pid()
+    if pid is not None:
+        stop_process(pid, grace=10)
+    _pid_file().unlink(missing_ok=True)
