@@ -46,8 +46,15 @@ class CatalogueCache:
         return value
 
     async def invalidate(self, namespaces: Iterable[str]) -> None:
-        """Makes every replica miss on these namespaces from now on."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for namespace in namespaces:
-                pipe.incr(f"cache:{namespace}:version")
-            await pipe.execute()
+        """Makes every replica miss on these namespaces from now on.
+
+        If Redis is unreachable the write has still happened; entries cached before the
+        outage may then be served until their TTL ends, which is logged as an error.
+        """
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for namespace in namespaces:
+                    pipe.incr(f"cache:{namespace}:version")
+                await pipe.execute()
+        except RedisError:
+            log.error("cache invalidation failed for %s", list(namespaces), exc_info=True)

@@ -20,10 +20,10 @@ class ServiceClients:
     """Stubs for the four services plus their health endpoints."""
 
     channels: dict[str, grpc.aio.Channel]
-    users: user_pb2_grpc.UserServiceStub
-    movies: movie_pb2_grpc.MovieServiceStub
-    cinema: cinema_pb2_grpc.CinemaServiceStub
-    booking: booking_pb2_grpc.BookingServiceStub
+    users: user_pb2_grpc.UserServiceAsyncStub
+    movies: movie_pb2_grpc.MovieServiceAsyncStub
+    cinema: cinema_pb2_grpc.CinemaServiceAsyncStub
+    booking: booking_pb2_grpc.BookingServiceAsyncStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> ServiceClients:

@@ -23,9 +23,7 @@ def main() -> None:
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.movie_database_url) as engine:
-            movie_pb2_grpc.add_MovieServiceServicer_to_server(
-                MovieServiceServicer(engine, settings), server
-            )
+            movie_pb2_grpc.add_MovieServiceServicer_to_server(MovieServiceServicer(engine), server)
             yield [SERVICE_NAME]
 
     run_service("movie_svc", settings.movie_svc_addr, setup, log_level=settings.log_level)

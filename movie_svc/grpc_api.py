@@ -2,13 +2,148 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import grpc
+from google.protobuf.empty_pb2 import Empty
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cinemapb.movie.v1 import movie_pb2_grpc
-from movie_svc.settings import Settings
+from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
+from movie_svc import domain
+from movie_svc.catalogue import Catalogue
+from svckit.db import make_sessionmaker
+from svckit.errors import PermissionDenied, Unauthenticated
+from svckit.identity import caller_from_context
+from svckit.protoconv import to_timestamp
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+STATUS_NUMBERS = {
+    label: movie_pb2.MovieStatus.Value(f"MOVIE_STATUS_{label.upper()}")
+    for label in domain.MOVIE_STATUSES
+}
+STATUS_LABELS = {number: label for label, number in STATUS_NUMBERS.items()}
+
+
+def status_label(number: movie_pb2.MovieStatus.ValueType) -> str:
+    """'' for MOVIE_STATUS_UNSPECIFIED; a number this service does not know is refused."""
+    if number == movie_pb2.MOVIE_STATUS_UNSPECIFIED:
+        return ""
+    if number not in STATUS_LABELS:
+        raise domain.invalid("movie_status", f"unknown value {number}")
+    return STATUS_LABELS[number]
+
+
+def require_admin(context: Context) -> None:
+    """Catalogue writes are for admins; reads are public."""
+    caller = caller_from_context(context)
+    if caller is None:
+        raise Unauthenticated("authentication required")
+    if not caller.is_admin:
+        raise PermissionDenied("admin role required")
+
+
+def genre_pb(genre: domain.Genre) -> movie_pb2.Genre:
+    return movie_pb2.Genre(id=genre.id, name=genre.name)
+
+
+def movie_pb(movie: domain.Movie) -> movie_pb2.Movie:
+    return movie_pb2.Movie(
+        id=movie.id,
+        title=movie.title,
+        description=movie.description,
+        year=movie.year,
+        duration=movie.duration,
+        age_rating=movie.age_rating,
+        movie_status=STATUS_NUMBERS[movie.movie_status],
+        genres=[genre_pb(genre) for genre in movie.genres],
+        created_at=to_timestamp(movie.created_at),
+        updated_at=to_timestamp(movie.updated_at),
+    )
+
+
+def movie_draft(movie: movie_pb2.MovieInput) -> domain.MovieDraft:
+    return domain.movie_draft(
+        title=movie.title,
+        description=movie.description,
+        year=movie.year,
+        duration=movie.duration,
+        age_rating=movie.age_rating,
+        status=status_label(movie.movie_status),
+        genre_ids=list(movie.genre_ids),
+    )
+
+
+def movie_filter(request: movie_pb2.ListMoviesRequest) -> domain.MovieFilter:
+    return domain.movie_filter(
+        genre_id=request.genre_id if request.HasField("genre_id") else None,
+        year=request.year if request.HasField("year") else None,
+        status=status_label(request.status),
+        query=request.query,
+    )
 
 
 class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.catalogue = Catalogue(make_sessionmaker(engine))
+
+    async def ListGenres(
+        self, request: movie_pb2.ListGenresRequest, context: Context
+    ) -> movie_pb2.ListGenresResponse:
+        page = domain.page_request(request.page, request.page_size)
+        found = await self.catalogue.list_genres(page)
+        return movie_pb2.ListGenresResponse(
+            items=[genre_pb(genre) for genre in found.items], total=found.total
+        )
+
+    async def CreateGenre(
+        self, request: movie_pb2.CreateGenreRequest, context: Context
+    ) -> movie_pb2.Genre:
+        require_admin(context)
+        return genre_pb(await self.catalogue.create_genre(domain.genre_name(request.name)))
+
+    async def UpdateGenre(
+        self, request: movie_pb2.UpdateGenreRequest, context: Context
+    ) -> movie_pb2.Genre:
+        require_admin(context)
+        name = domain.genre_name(request.name)
+        return genre_pb(await self.catalogue.rename_genre(request.id, name))
+
+    async def DeleteGenre(self, request: movie_pb2.DeleteGenreRequest, context: Context) -> Empty:
+        require_admin(context)
+        await self.catalogue.delete_genre(request.id)
+        return Empty()
+
+    async def ListMovies(
+        self, request: movie_pb2.ListMoviesRequest, context: Context
+    ) -> movie_pb2.ListMoviesResponse:
+        wanted = movie_filter(request)
+        page = domain.page_request(request.page, request.page_size)
+        found = await self.catalogue.list_movies(wanted, page)
+        return movie_pb2.ListMoviesResponse(
+            items=[movie_pb(movie) for movie in found.items], total=found.total
+        )
+
+    async def GetMovie(
+        self, request: movie_pb2.GetMovieRequest, context: Context
+    ) -> movie_pb2.Movie:
+        return movie_pb(await self.catalogue.get_movie(request.id))
+
+    async def CreateMovie(
+        self, request: movie_pb2.CreateMovieRequest, context: Context
+    ) -> movie_pb2.Movie:
+        require_admin(context)
+        return movie_pb(await self.catalogue.create_movie(movie_draft(request.movie)))
+
+    async def UpdateMovie(
+        self, request: movie_pb2.UpdateMovieRequest, context: Context
+    ) -> movie_pb2.Movie:
+        require_admin(context)
+        draft = movie_draft(request.movie)
+        return movie_pb(await self.catalogue.replace_movie(request.id, draft))
+
+    async def DeleteMovie(self, request: movie_pb2.DeleteMovieRequest, context: Context) -> Empty:
+        require_admin(context)
+        await self.catalogue.delete_movie(request.id)
+        return Empty()

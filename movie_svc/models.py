@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -36,10 +37,23 @@ movie_genres = Table(
 
 class Genre(Base):
     __tablename__ = "genres"
-    __table_args__ = (Index("uq_genres_name_lower", text("lower(name)"), unique=True),)
+    __table_args__ = (
+        Index("uq_genres_name_lower", text("lower(name)"), unique=True),
+        CheckConstraint("char_length(name) BETWEEN 1 AND 100", name="name_length"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
+
+
+def trigram_index(column: str) -> Index:
+    """A GIN trigram index, so `column ILIKE '%text%'` need not scan the table."""
+    return Index(
+        f"ix_movies_{column}_trgm",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
 
 
 class Movie(Base):
@@ -48,9 +62,16 @@ class Movie(Base):
         CheckConstraint(
             "movie_status IN ('coming_soon', 'now_showing', 'ended')", name="movie_status"
         ),
+        CheckConstraint("char_length(title) BETWEEN 1 AND 200", name="title_length"),
+        CheckConstraint("year BETWEEN 1888 AND 2100", name="year_range"),
+        CheckConstraint("duration BETWEEN 1 AND 1000", name="duration_range"),
         Index("ix_movies_year", "year"),
         Index("ix_movies_movie_status", "movie_status"),
+        Index("ix_movies_title_id", "title", "id"),
+        trigram_index("title"),
+        trigram_index("description"),
     )
+    __mapper_args__: dict[str, Any] = {"eager_defaults": True}
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     title: Mapped[str] = mapped_column(Text)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 
-class EnumType(Protocol):
+V = TypeVar("V", bound=int)
+
+
+class EnumType(Protocol[V]):
     """What protobuf's generated enum wrappers offer (e.g. cinema_pb2.SeatType)."""
 
-    def Name(self, number: int) -> str: ...
-    def Value(self, name: str) -> int: ...
+    def Name(self, number: V) -> str: ...
+    def Value(self, name: str) -> V: ...
     def keys(self) -> list[str]: ...
 
 
@@ -26,19 +29,19 @@ def from_timestamp(stamp: Timestamp) -> datetime:
     return stamp.ToDatetime(tzinfo=UTC)
 
 
-def _prefix(enum: EnumType) -> str:
+def _prefix(enum: EnumType[V]) -> str:
     """SEAT_TYPE_ from SEAT_TYPE_UNSPECIFIED."""
     first = enum.keys()[0]
     return first[: -len("UNSPECIFIED")]
 
 
-def enum_label(enum: EnumType, number: int) -> str:
+def enum_label(enum: EnumType[V], number: V) -> str:
     """SEAT_TYPE_VIP -> 'vip'; the UNSPECIFIED value gives ''."""
     name = enum.Name(number)
     return "" if number == 0 else name[len(_prefix(enum)) :].lower()
 
 
-def enum_number(enum: EnumType, label: str) -> int:
+def enum_number(enum: EnumType[V], label: str) -> V:
     """'vip' -> SEAT_TYPE_VIP; raises ValueError for an unknown label."""
     if not label:
         raise ValueError("empty enum label")
@@ -48,7 +51,7 @@ def enum_number(enum: EnumType, label: str) -> int:
         raise ValueError(f"unknown value {label!r}") from None
 
 
-def enum_labels(enum: EnumType) -> list[str]:
+def enum_labels(enum: EnumType[V]) -> list[str]:
     """Every label except UNSPECIFIED, in declaration order."""
     prefix = _prefix(enum)
     return [key[len(prefix) :].lower() for key in enum.keys()[1:]]

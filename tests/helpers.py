@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 
@@ -19,7 +20,9 @@ def new_email(tag: str = "user") -> str:
     return f"{tag}-{uuid.uuid4().hex[:12]}@example.com"
 
 
-def register(api: httpx.Client, email: str | None = None, password: str = DEFAULT_PASSWORD) -> dict:
+def register(
+    api: httpx.Client, email: str | None = None, password: str = DEFAULT_PASSWORD
+) -> dict[str, Any]:
     response = api.post(
         "/api/auth/register",
         json={"email": email or new_email(), "password": password, "name": "Test Person"},

@@ -16,10 +16,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.create_table(
         "genres",
         sa.Column("id", sa.BigInteger(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
+        sa.CheckConstraint(
+            "char_length(name) BETWEEN 1 AND 100", name=op.f("ck_genres_name_length")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_genres")),
     )
     op.create_index(
@@ -50,10 +54,32 @@ def upgrade() -> None:
             "movie_status IN ('coming_soon', 'now_showing', 'ended')",
             name=op.f("ck_movies_movie_status"),
         ),
+        sa.CheckConstraint(
+            "char_length(title) BETWEEN 1 AND 200", name=op.f("ck_movies_title_length")
+        ),
+        sa.CheckConstraint("year BETWEEN 1888 AND 2100", name=op.f("ck_movies_year_range")),
+        sa.CheckConstraint("duration BETWEEN 1 AND 1000", name=op.f("ck_movies_duration_range")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_movies")),
     )
     op.create_index("ix_movies_movie_status", "movies", ["movie_status"], unique=False)
     op.create_index("ix_movies_year", "movies", ["year"], unique=False)
+    op.create_index("ix_movies_title_id", "movies", ["title", "id"], unique=False)
+    op.create_index(
+        "ix_movies_title_trgm",
+        "movies",
+        ["title"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_ops={"title": "gin_trgm_ops"},
+    )
+    op.create_index(
+        "ix_movies_description_trgm",
+        "movies",
+        ["description"],
+        unique=False,
+        postgresql_using="gin",
+        postgresql_ops={"description": "gin_trgm_ops"},
+    )
     op.create_table(
         "movie_genres",
         sa.Column("movie_id", sa.BigInteger(), nullable=False),
@@ -78,6 +104,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_movie_genres_genre_id"), table_name="movie_genres")
     op.drop_table("movie_genres")
+    op.drop_index("ix_movies_description_trgm", table_name="movies")
+    op.drop_index("ix_movies_title_trgm", table_name="movies")
+    op.drop_index("ix_movies_title_id", table_name="movies")
     op.drop_index("ix_movies_year", table_name="movies")
     op.drop_index("ix_movies_movie_status", table_name="movies")
     op.drop_table("movies")
