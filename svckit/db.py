@@ -39,6 +39,7 @@ def make_engine(dsn: str, *, pool_size: int = 20) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        hide_parameters=True,
     )
 
 

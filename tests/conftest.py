@@ -16,7 +16,9 @@ from deploy.stack import Stack, delete_topics, isolated_env
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-GATEWAY_PORT = 18000
+SLOT = int(os.environ.get("TEST_STACK_SLOT", "0"))
+"""Lets several test runs share one machine: each slot has its own databases and ports."""
+GATEWAY_PORT = 18000 + SLOT
 ADMIN_EMAIL = "admin@tests.example"
 ADMIN_PASSWORD = "Admin-Passw0rd!"
 
@@ -47,9 +49,11 @@ def endpoints() -> infra.Endpoints:
 
 @pytest.fixture(scope="session")
 def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
-    env = isolated_env(endpoints, name="test", port_base=51051, gateway_port=GATEWAY_PORT)
+    env = isolated_env(
+        endpoints, name=f"test{SLOT or ''}", port_base=51051 + 10 * SLOT, gateway_port=GATEWAY_PORT
+    )
     env |= {
-        "REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/1",
+        "REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + f"/{5 + SLOT}",
         "ADMIN_EMAIL": ADMIN_EMAIL,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "AUTH_RATE_LIMIT_PER_MINUTE": "100000",

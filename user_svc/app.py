@@ -9,12 +9,29 @@ from pathlib import Path
 import grpc
 
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
+from svckit.db import make_sessionmaker
+from svckit.errors import ServiceError
 from svckit.service import migrated_database, run_service
+from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.passwords import PasswordHasher
 from user_svc.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
+
+
+async def ensure_configured_admin(accounts: Accounts, settings: Settings) -> None:
+    """Ensures the ADMIN_EMAIL / ADMIN_PASSWORD account when both are set; refuses a weak one."""
+    password = settings.admin_password.get_secret_value()
+    if not settings.admin_email or not password:
+        return
+    try:
+        await accounts.ensure_admin(
+            email=settings.admin_email, password=password, name=settings.admin_name
+        )
+    except ServiceError as error:
+        raise SystemExit(f"cannot ensure the admin account from ADMIN_EMAIL: {error}") from None
 
 
 def main() -> None:
@@ -23,9 +40,10 @@ def main() -> None:
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.user_database_url) as engine:
-            user_pb2_grpc.add_UserServiceServicer_to_server(
-                UserServiceServicer(engine, settings), server
-            )
+            hasher = PasswordHasher(settings.bcrypt_rounds)
+            accounts = Accounts(make_sessionmaker(engine), hasher, settings)
+            await ensure_configured_admin(accounts, settings)
+            user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
             yield [SERVICE_NAME]
 
     run_service("user_svc", settings.user_svc_addr, setup, log_level=settings.log_level)

@@ -2,13 +2,134 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import Any
 
-from cinemapb.user.v1 import user_pb2_grpc
-from user_svc.settings import Settings
+import grpc
+from google.protobuf import empty_pb2
+
+from cinemapb.user.v1 import user_pb2, user_pb2_grpc
+from svckit.errors import InvalidArgument
+from svckit.identity import Role, caller_from_context
+from svckit.protoconv import to_timestamp
+from user_svc.accounts import Accounts
+from user_svc.domain import DEFAULT_ADMIN_NAME, Account, AccountChanges, require_admin
+
+Context = grpc.aio.ServicerContext[Any, Any]
+ROLE_NUMBERS: dict[Role, user_pb2.Role.ValueType] = {
+    "user": user_pb2.ROLE_USER,
+    "admin": user_pb2.ROLE_ADMIN,
+}
+ROLES: dict[int, Role] = {number: role for role, number in ROLE_NUMBERS.items()}
+
+
+def user_message(account: Account) -> user_pb2.User:
+    return user_pb2.User(
+        id=account.id,
+        email=account.email,
+        name=account.name,
+        role=ROLE_NUMBERS[account.role],
+        created_at=to_timestamp(account.created_at),
+        updated_at=to_timestamp(account.updated_at),
+    )
+
+
+def role_of(number: int) -> Role:
+    """The role a request names; ROLE_UNSPECIFIED or an unknown number is invalid."""
+    role = ROLES.get(number)
+    if role is None:
+        raise InvalidArgument("role must be user or admin", code="invalid_role")
+    return role
+
+
+def changes_of(request: user_pb2.UpdateUserRequest) -> AccountChanges:
+    return AccountChanges(
+        email=request.email if request.HasField("email") else None,
+        name=request.name if request.HasField("name") else None,
+        password=request.password if request.HasField("password") else None,
+        role=role_of(request.role) if request.HasField("role") else None,
+    )
 
 
 class UserServiceServicer(user_pb2_grpc.UserServiceServicer):
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(self, accounts: Accounts) -> None:
+        self.accounts = accounts
+
+    async def Register(self, request: user_pb2.RegisterRequest, context: Context) -> user_pb2.User:
+        account = await self.accounts.register(
+            email=request.email, password=request.password, name=request.name
+        )
+        return user_message(account)
+
+    async def Login(
+        self, request: user_pb2.LoginRequest, context: Context
+    ) -> user_pb2.LoginResponse:
+        signed_in = await self.accounts.login(email=request.email, password=request.password)
+        return user_pb2.LoginResponse(
+            access_token=signed_in.access_token,
+            token_type="bearer",  # noqa: S106 (a token type, not a secret)
+            expires_in=signed_in.expires_in,
+            user=user_message(signed_in.account),
+        )
+
+    async def GetUser(self, request: user_pb2.GetUserRequest, context: Context) -> user_pb2.User:
+        account = await self.accounts.get(caller_from_context(context), request.id)
+        return user_message(account)
+
+    async def ListUsers(
+        self, request: user_pb2.ListUsersRequest, context: Context
+    ) -> user_pb2.ListUsersResponse:
+        accounts, total = await self.accounts.page(
+            caller_from_context(context), page=request.page, page_size=request.page_size
+        )
+        return user_pb2.ListUsersResponse(items=[user_message(a) for a in accounts], total=total)
+
+    async def UpdateUser(
+        self, request: user_pb2.UpdateUserRequest, context: Context
+    ) -> user_pb2.User:
+        account = await self.accounts.update(
+            caller_from_context(context), request.id, changes_of(request)
+        )
+        return user_message(account)
+
+    async def DeleteUser(
+        self, request: user_pb2.DeleteUserRequest, context: Context
+    ) -> empty_pb2.Empty:
+        await self.accounts.delete(caller_from_context(context), request.id)
+        return empty_pb2.Empty()
+
+    async def EnsureAdmin(
+        self, request: user_pb2.EnsureAdminRequest, context: Context
+    ) -> user_pb2.User:
+        require_admin(caller_from_context(context))
+        account = await self.accounts.ensure_admin(
+            email=request.email,
+            password=request.password,
+            name=request.name or DEFAULT_ADMIN_NAME,
+        )
+        return user_message(account)
+
+    async def GetVapidPublicKey(
+        self, request: empty_pb2.Empty, context: Context
+    ) -> user_pb2.VapidPublicKey:
+        return user_pb2.VapidPublicKey(public_key=self.accounts.vapid_public_key())
+
+    async def AddPushSubscription(
+        self, request: user_pb2.AddPushSubscriptionRequest, context: Context
+    ) -> user_pb2.PushSubscription:
+        record = await self.accounts.add_push_subscription(
+            caller_from_context(context),
+            endpoint=request.endpoint,
+            p256dh=request.p256dh,
+            auth=request.auth,
+        )
+        return user_pb2.PushSubscription(
+            id=record.id, endpoint=record.endpoint, created_at=to_timestamp(record.created_at)
+        )
+
+    async def DeletePushSubscription(
+        self, request: user_pb2.DeletePushSubscriptionRequest, context: Context
+    ) -> empty_pb2.Empty:
+        await self.accounts.delete_push_subscription(
+            caller_from_context(context), endpoint=request.endpoint
+        )
+        return empty_pb2.Empty()

@@ -1,7 +1,16 @@
 """user_svc settings."""
 
+from pydantic import Field, SecretStr
+
 from svckit.settings import CommonSettings, local_database_url
+from user_svc.domain import DEFAULT_ADMIN_NAME
 
 
 class Settings(CommonSettings):
     user_database_url: str = local_database_url("users")
+    bcrypt_rounds: int = Field(default=10, ge=4, le=15)
+    """bcrypt cost: 10 keeps a login near 70 ms; tests may use 4."""
+    admin_email: str = ""
+    admin_password: SecretStr = SecretStr("")
+    admin_name: str = DEFAULT_ADMIN_NAME
+    """When ADMIN_EMAIL and ADMIN_PASSWORD are both set, start-up ensures this admin account."""

@@ -1,0 +1,183 @@
+"""The use cases of user_svc: check the rules, hash off the event loop, run one transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from svckit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
+from svckit.identity import Caller
+from svckit.settings import CommonSettings
+from svckit.tokens import issue_access_token
+from user_svc.domain import (
+    Account,
+    AccountChanges,
+    PushSubscriptionRecord,
+    check_role_change,
+    require_admin,
+    require_self_or_admin,
+    signed_in,
+    valid_email,
+    valid_name,
+)
+from user_svc.passwords import PasswordHasher, check_password_policy
+from user_svc.repository import UserRepository
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+MAX_ENDPOINT_LENGTH = 2048
+MAX_KEY_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The result of a successful login."""
+
+    access_token: str
+    expires_in: int
+    account: Account
+
+
+def _user_not_found(user_id: int) -> NotFound:
+    return NotFound(f"user {user_id} not found", code="user_not_found")
+
+
+class Accounts:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hasher: PasswordHasher,
+        settings: CommonSettings,
+    ) -> None:
+        self.sessions = sessions
+        self.hasher = hasher
+        self.settings = settings
+
+    async def register(self, *, email: str, password: str, name: str) -> Account:
+        email, name = valid_email(email), valid_name(name)
+        check_password_policy(password)
+        password_hash = await self.hasher.hash(password)
+        async with self.sessions.begin() as session:
+            account = await UserRepository(session).add(
+                email=email, name=name, password_hash=password_hash
+            )
+        log.info("user %d registered", account.id)
+        return account
+
+    async def login(self, *, email: str, password: str) -> SignedIn:
+        """A fresh access token; an unknown email costs the same bcrypt work as a wrong password."""
+        async with self.sessions() as session:
+            found = await UserRepository(session).credentials(email.strip())
+        if found is None:
+            await self.hasher.spend_verify_time(password)
+        if found is None or not await self.hasher.verify(password, found[1]):
+            raise Unauthenticated("wrong email or password", code="invalid_credentials")
+        account = found[0]
+        token = issue_access_token(
+            Caller(user_id=account.id, role=account.role),
+            secret=self.settings.jwt_secret,
+            algorithm=self.settings.jwt_algorithm,
+            ttl_seconds=self.settings.jwt_ttl_seconds,
+        )
+        return SignedIn(token, self.settings.jwt_ttl_seconds, account)
+
+    async def get(self, caller: Caller | None, user_id: int) -> Account:
+        require_self_or_admin(caller, user_id)
+        async with self.sessions() as session:
+            account = await UserRepository(session).get(user_id)
+        if account is None:
+            raise _user_not_found(user_id)
+        return account
+
+    async def page(
+        self, caller: Caller | None, *, page: int, page_size: int
+    ) -> tuple[list[Account], int]:
+        require_admin(caller)
+        if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidArgument(f"page must be >= 1 and page_size 1 to {MAX_PAGE_SIZE}")
+        async with self.sessions() as session:
+            return await UserRepository(session).page(
+                offset=(page - 1) * page_size, limit=page_size
+            )
+
+    async def update(self, caller: Caller | None, user_id: int, changes: AccountChanges) -> Account:
+        """Users change their own email, name and password; only admins change roles."""
+        caller = require_self_or_admin(caller, user_id)
+        values: dict[str, str] = {}
+        if changes.email is not None:
+            values["email"] = valid_email(changes.email)
+        if changes.name is not None:
+            values["name"] = valid_name(changes.name)
+        if changes.password is not None:
+            check_password_policy(changes.password)
+            values["password_hash"] = await self.hasher.hash(changes.password)
+        async with self.sessions.begin() as session:
+            repository = UserRepository(session)
+            account = await repository.get(user_id)
+            if account is None:
+                raise _user_not_found(user_id)
+            check_role_change(caller, account, changes.role)
+            if changes.role is not None:
+                values["role"] = changes.role
+            if not values:
+                return account
+            updated = await repository.update(user_id, values)
+        if updated is None:
+            raise _user_not_found(user_id)
+        log.info("user %d updated by user %d: %s", user_id, caller.user_id, sorted(values))
+        return updated
+
+    async def delete(self, caller: Caller | None, user_id: int) -> None:
+        caller = require_admin(caller)
+        async with self.sessions.begin() as session:
+            deleted = await UserRepository(session).delete(user_id)
+        if not deleted:
+            raise _user_not_found(user_id)
+        log.info("user %d deleted by admin %d", user_id, caller.user_id)
+
+    async def ensure_admin(self, *, email: str, password: str, name: str) -> Account:
+        """Creates this admin account, or gives an existing one the admin role and this password."""
+        email, name = valid_email(email), valid_name(name)
+        check_password_policy(password)
+        password_hash = await self.hasher.hash(password)
+        async with self.sessions.begin() as session:
+            account = await UserRepository(session).upsert_admin(
+                email=email, name=name, password_hash=password_hash
+            )
+        log.info("admin account %d ensured", account.id)
+        return account
+
+    async def add_push_subscription(
+        self, caller: Caller | None, *, endpoint: str, p256dh: str, auth: str
+    ) -> PushSubscriptionRecord:
+        caller = signed_in(caller)
+        url = urlsplit(endpoint)
+        if url.scheme != "https" or not url.netloc or len(endpoint) > MAX_ENDPOINT_LENGTH:
+            raise InvalidArgument(
+                f"endpoint must be an https URL of at most {MAX_ENDPOINT_LENGTH} characters",
+                code="invalid_endpoint",
+            )
+        if not (0 < len(p256dh) <= MAX_KEY_LENGTH and 0 < len(auth) <= MAX_KEY_LENGTH):
+            raise InvalidArgument(
+                f"p256dh and auth must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_keys"
+            )
+        async with self.sessions.begin() as session:
+            return await UserRepository(session).add_push_subscription(
+                user_id=caller.user_id, endpoint=endpoint, p256dh=p256dh, auth=auth
+            )
+
+    async def delete_push_subscription(self, caller: Caller | None, *, endpoint: str) -> None:
+        caller = signed_in(caller)
+        async with self.sessions.begin() as session:
+            deleted = await UserRepository(session).delete_push_subscription(
+                user_id=caller.user_id, endpoint=endpoint
+            )
+        if not deleted:
+            raise NotFound("no such push subscription", code="push_subscription_not_found")
+
+    def vapid_public_key(self) -> str:
+        raise Conflict("web push is not configured", code="push_not_configured")
