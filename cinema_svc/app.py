@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,9 +10,15 @@ from pathlib import Path
 import grpc
 
 from cinema_svc.grpc_api import CinemaServiceServicer
+from cinema_svc.models import outbox
+from cinema_svc.movies import GrpcMovieCatalogue
 from cinema_svc.settings import Settings
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
+from cinemapb.movie.v1 import movie_pb2_grpc
+from svckit.clients import insecure_channel
+from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service
+from svckit.tasks import background
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = cinema_pb2.DESCRIPTOR.services_by_name["CinemaService"].full_name
@@ -23,9 +30,23 @@ def main() -> None:
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.cinema_database_url) as engine:
-            cinema_pb2_grpc.add_CinemaServiceServicer_to_server(
-                CinemaServiceServicer(engine, settings), server
+            relay = OutboxRelay(
+                engine,
+                settings.cinema_database_url,
+                outbox,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                source="cinema_svc",
             )
-            yield [SERVICE_NAME]
+            movie_channel = insecure_channel(settings.movie_svc_addr)
+            movies = GrpcMovieCatalogue(movie_pb2_grpc.MovieServiceStub(movie_channel))
+            cinema_pb2_grpc.add_CinemaServiceServicer_to_server(
+                CinemaServiceServicer(engine, settings, movies), server
+            )
+            try:
+                async with background({"outbox-relay": relay.run}):
+                    yield [SERVICE_NAME]
+            finally:
+                await movie_channel.close(grace=None)
+                await asyncio.to_thread(relay.close)
 
     run_service("cinema_svc", settings.cinema_svc_addr, setup, log_level=settings.log_level)

@@ -2,13 +2,182 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cinema_svc.convert import hall_pb, seat_pb, seat_type_from_pb, seating_pb, session_pb
+from cinema_svc.domain import Clock, SessionDraft, page_request, utc_day
+from cinema_svc.events import TOPIC, SessionEvents
+from cinema_svc.halls import Halls
+from cinema_svc.movies import MovieCatalogue
+from cinema_svc.repository import SessionFilter
+from cinema_svc.schedule import Schedule
 from cinema_svc.settings import Settings
-from cinemapb.cinema.v1 import cinema_pb2_grpc
+from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
+from svckit.db import make_sessionmaker
+from svckit.errors import InvalidArgument, PermissionDenied, Unauthenticated
+from svckit.identity import caller_from_context
+from svckit.protoconv import from_timestamp
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def require_admin(context: Context) -> None:
+    caller = caller_from_context(context)
+    if caller is None:
+        raise Unauthenticated("authentication required")
+    if not caller.is_admin:
+        raise PermissionDenied("admin role required")
+
+
+def moment(stamp: Timestamp, field: str) -> datetime:
+    """A required timestamp field of a request."""
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        raise InvalidArgument(f"{field} is required", code="invalid_time_range")
+    try:
+        return from_timestamp(stamp)
+    except (ValueError, OverflowError):
+        raise InvalidArgument(f"{field} is out of range", code="invalid_time_range") from None
 
 
 class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        settings: Settings,
+        movies: MovieCatalogue,
+        *,
+        clock: Clock = utc_now,
+    ) -> None:
+        sessionmaker = make_sessionmaker(engine)
+        events = SessionEvents(settings.topic(TOPIC))
+        self.clock = clock
+        self.halls = Halls(sessionmaker, events, clock)
+        self.schedule = Schedule(sessionmaker, events, movies, clock)
+
+    async def ListHalls(
+        self, request: cinema_pb2.ListHallsRequest, context: Context
+    ) -> cinema_pb2.ListHallsResponse:
+        halls, total = await self.halls.list(page_request(request.page, request.page_size))
+        return cinema_pb2.ListHallsResponse(items=[hall_pb(h) for h in halls], total=total)
+
+    async def GetHall(
+        self, request: cinema_pb2.GetHallRequest, context: Context
+    ) -> cinema_pb2.Hall:
+        return hall_pb(await self.halls.get(request.id))
+
+    async def CreateHall(
+        self, request: cinema_pb2.CreateHallRequest, context: Context
+    ) -> cinema_pb2.Hall:
+        require_admin(context)
+        hall = await self.halls.create(
+            request.number, request.name, request.rows, request.seats_per_row
+        )
+        return hall_pb(hall)
+
+    async def UpdateHall(
+        self, request: cinema_pb2.UpdateHallRequest, context: Context
+    ) -> cinema_pb2.Hall:
+        require_admin(context)
+        return hall_pb(await self.halls.update(request.id, request.number, request.name))
+
+    async def DeleteHall(
+        self, request: cinema_pb2.DeleteHallRequest, context: Context
+    ) -> empty_pb2.Empty:
+        require_admin(context)
+        await self.halls.delete(request.id)
+        return empty_pb2.Empty()
+
+    async def AddSeat(
+        self, request: cinema_pb2.AddSeatRequest, context: Context
+    ) -> cinema_pb2.Seat:
+        require_admin(context)
+        seat = await self.halls.add_seat(
+            request.hall_id, request.row, request.number, seat_type_from_pb(request.type)
+        )
+        return seat_pb(seat)
+
+    async def UpdateSeat(
+        self, request: cinema_pb2.UpdateSeatRequest, context: Context
+    ) -> cinema_pb2.Seat:
+        require_admin(context)
+        seat = await self.halls.update_seat(
+            request.id, request.row, request.number, seat_type_from_pb(request.type)
+        )
+        return seat_pb(seat)
+
+    async def DeleteSeat(
+        self, request: cinema_pb2.DeleteSeatRequest, context: Context
+    ) -> empty_pb2.Empty:
+        require_admin(context)
+        await self.halls.delete_seat(request.id)
+        return empty_pb2.Empty()
+
+    async def ListSessions(
+        self, request: cinema_pb2.ListSessionsRequest, context: Context
+    ) -> cinema_pb2.ListSessionsResponse:
+        page = page_request(request.page, request.page_size)
+        day_start, day_end = utc_day(request.date) if request.date else (None, None)
+        where = SessionFilter(
+            movie_id=request.movie_id if request.HasField("movie_id") else None,
+            hall_id=request.hall_id if request.HasField("hall_id") else None,
+            starts_from=day_start,
+            starts_before=day_end,
+        )
+        sessions, total = await self.schedule.list(where, page)
+        now = self.clock()
+        return cinema_pb2.ListSessionsResponse(
+            items=[session_pb(s, now) for s in sessions], total=total
+        )
+
+    async def GetSession(
+        self, request: cinema_pb2.GetSessionRequest, context: Context
+    ) -> cinema_pb2.Session:
+        return session_pb(await self.schedule.get(request.id), self.clock())
+
+    async def CreateSession(
+        self, request: cinema_pb2.CreateSessionRequest, context: Context
+    ) -> cinema_pb2.Session:
+        require_admin(context)
+        draft = SessionDraft(
+            movie_id=request.movie_id,
+            hall_id=request.hall_id,
+            start_time=moment(request.start_time, "start_time"),
+            end_time=moment(request.end_time, "end_time"),
+            base_price_cents=request.base_price_cents,
+        )
+        return session_pb(await self.schedule.create(draft), self.clock())
+
+    async def UpdateSession(
+        self, request: cinema_pb2.UpdateSessionRequest, context: Context
+    ) -> cinema_pb2.Session:
+        require_admin(context)
+        draft = SessionDraft(
+            movie_id=request.movie_id,
+            hall_id=request.hall_id,
+            start_time=moment(request.start_time, "start_time"),
+            end_time=moment(request.end_time, "end_time"),
+            base_price_cents=request.base_price_cents,
+        )
+        return session_pb(await self.schedule.update(request.id, draft), self.clock())
+
+    async def DeleteSession(
+        self, request: cinema_pb2.DeleteSessionRequest, context: Context
+    ) -> empty_pb2.Empty:
+        require_admin(context)
+        await self.schedule.cancel(request.id)
+        return empty_pb2.Empty()
+
+    async def GetSessionSeating(
+        self, request: cinema_pb2.GetSessionSeatingRequest, context: Context
+    ) -> cinema_pb2.SessionSeating:
+        return seating_pb(await self.schedule.seating(request.session_id), self.clock())

@@ -7,7 +7,6 @@ from typing import Protocol, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-
 V = TypeVar("V", bound=int)
 
 

@@ -1,0 +1,91 @@
+"""Rows of cinema_svc as protobuf messages, and protobuf enums as domain labels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cinema_svc.domain import SessionStatus, session_status
+from cinema_svc.models import Hall, Seat, Session
+from cinema_svc.pricing import SeatType, as_seat_type, seat_price_cents
+from cinema_svc.repository import Seating
+from cinemapb.cinema.v1 import cinema_pb2
+from svckit.errors import InvalidArgument
+from svckit.protoconv import to_timestamp
+
+SEAT_TYPE_NUMBERS: dict[SeatType, cinema_pb2.SeatType.ValueType] = {
+    "standard": cinema_pb2.SEAT_TYPE_STANDARD,
+    "vip": cinema_pb2.SEAT_TYPE_VIP,
+    "wheelchair": cinema_pb2.SEAT_TYPE_WHEELCHAIR,
+}
+SEAT_TYPE_LABELS: dict[int, SeatType] = {
+    number: label for label, number in SEAT_TYPE_NUMBERS.items()
+}
+SESSION_STATUS_NUMBERS: dict[SessionStatus, cinema_pb2.SessionStatus.ValueType] = {
+    "scheduled": cinema_pb2.SESSION_STATUS_SCHEDULED,
+    "ongoing": cinema_pb2.SESSION_STATUS_ONGOING,
+    "finished": cinema_pb2.SESSION_STATUS_FINISHED,
+    "cancelled": cinema_pb2.SESSION_STATUS_CANCELLED,
+}
+
+
+def seat_type_from_pb(number: int) -> SeatType:
+    """The seat type a request names; UNSPECIFIED means standard."""
+    if number == cinema_pb2.SEAT_TYPE_UNSPECIFIED:
+        return "standard"
+    label = SEAT_TYPE_LABELS.get(number)
+    if label is None:
+        raise InvalidArgument(
+            "seat type must be standard, vip or wheelchair", code="invalid_seat_type"
+        )
+    return label
+
+
+def seat_type_pb(label: str) -> cinema_pb2.SeatType.ValueType:
+    return SEAT_TYPE_NUMBERS[as_seat_type(label)]
+
+
+def seat_pb(seat: Seat) -> cinema_pb2.Seat:
+    return cinema_pb2.Seat(
+        id=seat.id,
+        hall_id=seat.hall_id,
+        row=seat.row,
+        number=seat.number,
+        type=seat_type_pb(seat.type),
+    )
+
+
+def hall_pb(hall: Hall) -> cinema_pb2.Hall:
+    return cinema_pb2.Hall(
+        id=hall.id, number=hall.number, name=hall.name, seats=[seat_pb(s) for s in hall.seats]
+    )
+
+
+def session_pb(session: Session, now: datetime) -> cinema_pb2.Session:
+    status = session_status(session.status, session.start_time, session.end_time, now)
+    return cinema_pb2.Session(
+        id=session.id,
+        movie_id=session.movie_id,
+        hall_id=session.hall_id,
+        start_time=to_timestamp(session.start_time),
+        end_time=to_timestamp(session.end_time),
+        base_price_cents=session.base_price_cents,
+        status=SESSION_STATUS_NUMBERS[status],
+    )
+
+
+def seating_pb(seating: Seating, now: datetime) -> cinema_pb2.SessionSeating:
+    base = seating.session.base_price_cents
+    return cinema_pb2.SessionSeating(
+        session=session_pb(seating.session, now),
+        hall_name=seating.hall_name,
+        seats=[
+            cinema_pb2.PricedSeat(
+                seat_id=seat.id,
+                row=seat.row,
+                number=seat.number,
+                type=seat_type_pb(seat.type),
+                price_cents=seat_price_cents(base, as_seat_type(seat.type)),
+            )
+            for seat in seating.seats
+        ],
+    )
