@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 TTL_SECONDS = 300
+CATALOGUE_NAMESPACES = ("movies", "halls", "sessions", "aggregate")
 
 
 class CatalogueCache:

@@ -1,0 +1,96 @@
+"""`make run`: local infrastructure, the four services and the gateway, demo data, one Ctrl-C.
+
+Everything runs in the foreground with log lines prefixed by process name. A process
+that dies is restarted. Ctrl-C (or SIGTERM) stops the application processes and the
+parts of the infrastructure this run started; infrastructure that was already running
+(for example from `make infra-up`) is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+
+from deploy import infra, kafka_broker, postgres, redis_server
+from deploy.demo import load_demo_catalogue
+from deploy.stack import Stack
+from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
+from gateway.settings import GatewaySettings
+
+RESTART_DELAY_SECONDS = 2.0
+
+
+def _components_to_stop() -> list[Callable[[], None]]:
+    """The infrastructure parts that are not running yet, so this run owns them."""
+    owned: list[Callable[[], None]] = []
+    if not os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and not kafka_broker.answers():
+        owned.append(kafka_broker.stop)
+    if not os.environ.get("REDIS_URL") and not redis_server.answers():
+        owned.append(redis_server.stop)
+    if not any(os.environ.get(var) for var in infra.DATABASE_URL_VARS) and not postgres.ready():
+        owned.append(postgres.stop)
+    return owned
+
+
+def say(message: str) -> None:
+    print(f"{'run':<12}| {message}", flush=True)
+
+
+async def load_demo(settings: GatewaySettings) -> bool:
+    """Loads the demo through the services, then drops catalogue reads cached before it."""
+    loaded = await load_demo_catalogue(settings)
+    if loaded:
+        redis = Redis.from_url(settings.redis_url)
+        await CatalogueCache(redis).invalidate(CATALOGUE_NAMESPACES)
+        await redis.aclose()
+    return loaded
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    started = time.monotonic()
+    settings = GatewaySettings()
+    signal.signal(signal.SIGTERM, _interrupt)
+    owned = _components_to_stop()
+    stack = Stack({})
+    try:
+        say("starting PostgreSQL, Kafka and Redis (the first run downloads Kafka)")
+        infra.ensure_up()
+        stack.start_all()
+        url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        stack.wait_healthy(url, timeout=180)
+        if asyncio.run(load_demo(settings)):
+            say("loaded the demo catalogue into the empty databases")
+        say(f"ready in {time.monotonic() - started:.0f}s: {url}  (API docs: {url}/docs)")
+        say("press Ctrl-C to stop")
+        while True:
+            time.sleep(0.5)
+            for name in stack.exited():
+                say(f"{name} exited; restarting it in {RESTART_DELAY_SECONDS:.0f}s")
+                stack.processes.pop(name)
+                time.sleep(RESTART_DELAY_SECONDS)
+                stack.start(name)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        say("stopping")
+        stack.stop_all()
+        for stop in owned:
+            stop()
+        say("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
