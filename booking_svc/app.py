@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import grpc
 
+from booking_svc.events import BookingEvents
+from booking_svc.expirer import DeadlineLoop, purge_periodically, wake_on_new_holds
 from booking_svc.grpc_api import BookingServiceServicer
+from booking_svc.models import outbox
+from booking_svc.seating import CinemaSeatingProvider, SeatingCache
+from booking_svc.service import BATCH_SIZE, BookingService
+from booking_svc.session_events import SessionEvents
 from booking_svc.settings import Settings
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
+from cinemapb.cinema.v1 import cinema_pb2_grpc
+from svckit.clients import insecure_channel
+from svckit.db import make_sessionmaker
+from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service
+from svckit.tasks import background
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = booking_pb2.DESCRIPTOR.services_by_name["BookingService"].full_name
@@ -23,9 +35,60 @@ def main() -> None:
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.booking_database_url) as engine:
-            booking_pb2_grpc.add_BookingServiceServicer_to_server(
-                BookingServiceServicer(engine, settings), server
+            cinema = insecure_channel(settings.cinema_svc_addr)
+            stub = cinema_pb2_grpc.CinemaServiceStub(cinema)
+            bookings = BookingService(
+                make_sessionmaker(engine),
+                SeatingCache(CinemaSeatingProvider(stub)),
+                BookingEvents(settings.topic),
+                hold_seconds=settings.booking_hold_seconds,
+                max_seats=settings.booking_max_seats,
             )
-            yield [SERVICE_NAME]
+            expirer = DeadlineLoop(
+                "expirer",
+                bookings.expire_due,
+                bookings.seconds_until_next_hold_deadline,
+                batch_size=BATCH_SIZE,
+            )
+            bookings.on_hold = expirer.wake
+            finisher = DeadlineLoop(
+                "finisher",
+                bookings.finish_due,
+                bookings.seconds_until_next_session_end,
+                batch_size=BATCH_SIZE,
+            )
+            session_events = SessionEvents(
+                bookings,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                topic=settings.topic("cinema.session-changed"),
+                group=settings.consumer_group("booking_svc.session-changed"),
+            )
+            relay = OutboxRelay(
+                engine,
+                settings.booking_database_url,
+                outbox,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                source="booking_svc",
+            )
+            booking_pb2_grpc.add_BookingServiceServicer_to_server(
+                BookingServiceServicer(bookings), server
+            )
+            tasks: dict[str, Callable[[], Awaitable[None]]] = {
+                "outbox-relay": relay.run,
+                "expirer": expirer.run,
+                "expirer-wakeups": lambda: wake_on_new_holds(
+                    settings.booking_database_url, expirer
+                ),
+                "finisher": finisher.run,
+                "session-events": session_events.run_durable,
+                "seating-invalidation": session_events.run_broadcast,
+                "idempotency-purge": lambda: purge_periodically(bookings.purge_idempotency_keys),
+            }
+            try:
+                async with background(tasks):
+                    yield [SERVICE_NAME]
+            finally:
+                await asyncio.to_thread(relay.close)
+                await cinema.close(grace=None)
 
     run_service("booking_svc", settings.booking_svc_addr, setup, log_level=settings.log_level)

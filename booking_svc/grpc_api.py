@@ -1,14 +1,95 @@
-"""BookingService over gRPC: protobuf in, domain calls, protobuf out."""
+"""BookingService over gRPC: protobuf in, use cases, protobuf out."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from typing import Any
 
-from booking_svc.settings import Settings
-from cinemapb.booking.v1 import booking_pb2_grpc
+import grpc
+
+from booking_svc.convert import SEAT_STATUSES, SEAT_TYPES, booking_pb
+from booking_svc.domain import seat_status
+from booking_svc.service import BookingService
+from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
+from cinemapb.cinema.v1 import cinema_pb2
+from svckit.errors import InvalidArgument
+from svckit.identity import caller_from_context
+
+Context = grpc.aio.ServicerContext[Any, Any]
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def page_of(request: booking_pb2.ListBookingsRequest) -> tuple[int, int]:
+    """Page and page size; zero means the default."""
+    page = request.page or 1
+    page_size = request.page_size or DEFAULT_PAGE_SIZE
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidArgument(
+            f"page must be >= 1 and page_size between 1 and {MAX_PAGE_SIZE}",
+            code="invalid_page",
+        )
+    return page, page_size
 
 
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
-        self.engine = engine
-        self.settings = settings
+    def __init__(self, bookings: BookingService) -> None:
+        self.bookings = bookings
+
+    async def CreateBooking(
+        self, request: booking_pb2.CreateBookingRequest, context: Context
+    ) -> booking_pb2.Booking:
+        booking = await self.bookings.hold(
+            caller_from_context(context),
+            request.session_id,
+            list(request.seat_ids),
+            request.idempotency_key,
+        )
+        return booking_pb(booking)
+
+    async def GetBooking(
+        self, request: booking_pb2.GetBookingRequest, context: Context
+    ) -> booking_pb2.Booking:
+        return booking_pb(await self.bookings.get(caller_from_context(context), request.id))
+
+    async def ListBookings(
+        self, request: booking_pb2.ListBookingsRequest, context: Context
+    ) -> booking_pb2.ListBookingsResponse:
+        page, page_size = page_of(request)
+        items, total = await self.bookings.list(
+            caller_from_context(context),
+            page=page,
+            page_size=page_size,
+            mine_only=request.mine_only,
+        )
+        return booking_pb2.ListBookingsResponse(
+            items=[booking_pb(booking) for booking in items], total=total
+        )
+
+    async def ConfirmBooking(
+        self, request: booking_pb2.ConfirmBookingRequest, context: Context
+    ) -> booking_pb2.Booking:
+        return booking_pb(await self.bookings.confirm(caller_from_context(context), request.id))
+
+    async def CancelBooking(
+        self, request: booking_pb2.CancelBookingRequest, context: Context
+    ) -> booking_pb2.Booking:
+        return booking_pb(await self.bookings.cancel(caller_from_context(context), request.id))
+
+    async def GetSeatMap(
+        self, request: booking_pb2.GetSeatMapRequest, context: Context
+    ) -> booking_pb2.SeatMap:
+        seating, state = await self.bookings.seat_map(request.session_id)
+        seats = [
+            booking_pb2.SeatState(
+                seat_id=seat.seat_id,
+                row=seat.row,
+                number=seat.number,
+                type=SEAT_TYPES.get(seat.type, cinema_pb2.SEAT_TYPE_UNSPECIFIED),
+                price_cents=seat.price_cents,
+                status=SEAT_STATUSES[seat_status(seat.seat_id, state.held, state.booked)],
+            )
+            for seat in seating.ordered_seats()
+        ]
+        return booking_pb2.SeatMap(
+            session_id=request.session_id, seats=seats, version=state.version
+        )

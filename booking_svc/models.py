@@ -1,23 +1,26 @@
-"""booking_svc tables: bookings, their seats, seat-map versions, and the event outbox."""
+"""booking_svc tables: bookings, their seats, seat-map versions, and the event outbox.
+
+The hot path uses SQLAlchemy Core, so the tables are declared as Core tables.
+"""
 
 from __future__ import annotations
-
-import uuid
-from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    Table,
     Text,
+    Uuid,
     func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase
 
 from svckit.db import service_metadata
 from svckit.outbox import outbox_table
@@ -29,88 +32,93 @@ class Base(DeclarativeBase):
 
 outbox = outbox_table(Base.metadata)
 
+bookings = Table(
+    "bookings",
+    Base.metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("session_id", BigInteger, nullable=False, index=True),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("payment_status", Text, nullable=False, server_default="pending"),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("total_price_cents", BigInteger, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("session_starts_at", DateTime(timezone=True), nullable=False),
+    Column("session_ends_at", DateTime(timezone=True), nullable=False),
+    Column("idempotency_key", Text),
+    Column("request_hash", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "updated_at",
+        DateTime(timezone=True),
+        nullable=False,
+        server_default=func.now(),
+        onupdate=func.now(),
+    ),
+    CheckConstraint(
+        "status IN ('pending', 'confirmed', 'finished', 'expired', 'cancelled')", name="status"
+    ),
+    CheckConstraint(
+        "payment_status IN ('pending', 'paid', 'refunded', 'void')", name="payment_status"
+    ),
+    Index(
+        "ix_bookings_pending_expires_at",
+        "expires_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
+    Index(
+        "ix_bookings_live_session_ends_at",
+        "session_ends_at",
+        postgresql_where=text("status IN ('pending', 'confirmed')"),
+    ),
+    Index(
+        "uq_bookings_user_id_idempotency_key",
+        "user_id",
+        "idempotency_key",
+        unique=True,
+        postgresql_where=text("idempotency_key IS NOT NULL"),
+    ),
+    Index(
+        "ix_bookings_idempotency_created_at",
+        "created_at",
+        postgresql_where=text("idempotency_key IS NOT NULL"),
+    ),
+)
 
-class Booking(Base):
-    __tablename__ = "bookings"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'confirmed', 'finished', 'expired', 'cancelled')", name="status"
-        ),
-        CheckConstraint(
-            "payment_status IN ('pending', 'paid', 'refunded', 'void')", name="payment_status"
-        ),
-        Index(
-            "ix_bookings_pending_expires_at",
-            "expires_at",
-            postgresql_where=text("status = 'pending'"),
-        ),
-        Index("ix_bookings_user_id_created_at", "user_id", "created_at"),
-        Index(
-            "ix_bookings_live_session_ends_at",
-            "session_ends_at",
-            postgresql_where=text("status IN ('pending', 'confirmed')"),
-        ),
-        Index(
-            "uq_bookings_user_id_idempotency_key",
-            "user_id",
-            "idempotency_key",
-            unique=True,
-            postgresql_where=text("idempotency_key IS NOT NULL"),
-        ),
-    )
+booking_seats = Table(
+    "booking_seats",
+    Base.metadata,
+    Column(
+        "booking_id",
+        Uuid,
+        ForeignKey("bookings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seat_id", BigInteger, primary_key=True),
+    Column("session_id", BigInteger, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("price_cents", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    # A seat is active while its booking holds it (pending), owns it (confirmed) or sold it for
+    # a session that is over (finished). This partial unique index makes double booking impossible.
+    Index(
+        "uq_booking_seats_live_seat",
+        "session_id",
+        "seat_id",
+        unique=True,
+        postgresql_where=text("active"),
+    ),
+)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    session_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    status: Mapped[str] = mapped_column(Text, server_default="pending")
-    payment_status: Mapped[str] = mapped_column(Text, server_default="pending")
-    reason: Mapped[str] = mapped_column(Text, server_default="")
-    total_price_cents: Mapped[int] = mapped_column(BigInteger)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    session_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    session_ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    idempotency_key: Mapped[str | None] = mapped_column(Text)
-    request_hash: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
-    seats: Mapped[list[BookingSeat]] = relationship(
-        back_populates="booking", lazy="selectin", order_by="(BookingSeat.row, BookingSeat.number)"
-    )
-
-
-class BookingSeat(Base):
-    """A seat of a booking. The partial unique index is what makes double booking impossible."""
-
-    __tablename__ = "booking_seats"
-    __table_args__ = (
-        Index(
-            "uq_booking_seats_live_seat",
-            "session_id",
-            "seat_id",
-            unique=True,
-            postgresql_where=text("active"),
-        ),
-    )
-
-    booking_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
-    )
-    seat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    session_id: Mapped[int] = mapped_column(BigInteger)
-    row: Mapped[int] = mapped_column(Integer)
-    number: Mapped[int] = mapped_column(Integer)
-    type: Mapped[str] = mapped_column(Text)
-    price_cents: Mapped[int] = mapped_column(BigInteger)
-    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
-    booking: Mapped[Booking] = relationship(back_populates="seats")
-
-
-class SeatMapVersion(Base):
-    """A counter per session, bumped by every change to its seats; orders the live feed."""
-
-    __tablename__ = "seat_map_versions"
-
-    session_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
+seat_map_versions = Table(
+    "seat_map_versions",
+    Base.metadata,
+    # One row per session: bumped by every change to its seats, which orders the live feed and
+    # serialises the per-session outbox writes; `session_cancelled` refuses holds at commit time.
+    Column("session_id", BigInteger, primary_key=True),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("session_cancelled", Boolean, nullable=False, server_default=text("false")),
+)

@@ -53,6 +53,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bookings")),
     )
     op.create_index(
+        "ix_bookings_idempotency_created_at",
+        "bookings",
+        ["created_at"],
+        unique=False,
+        postgresql_where=sa.text("idempotency_key IS NOT NULL"),
+    )
+    op.create_index(
         "ix_bookings_live_session_ends_at",
         "bookings",
         ["session_ends_at"],
@@ -106,6 +113,9 @@ def upgrade() -> None:
         "seat_map_versions",
         sa.Column("session_id", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column(
+            "session_cancelled", sa.Boolean(), server_default=sa.text("false"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("session_id", name=op.f("pk_seat_map_versions")),
     )
     op.create_table(
@@ -163,5 +173,10 @@ def downgrade() -> None:
         "ix_bookings_live_session_ends_at",
         table_name="bookings",
         postgresql_where=sa.text("status IN ('pending', 'confirmed')"),
+    )
+    op.drop_index(
+        "ix_bookings_idempotency_created_at",
+        table_name="bookings",
+        postgresql_where=sa.text("idempotency_key IS NOT NULL"),
     )
     op.drop_table("bookings")

@@ -1,0 +1,220 @@
+"""Booking rules without I/O: statuses, allowed transitions, and what a hold must satisfy."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from svckit.errors import Conflict, InvalidArgument, NotFound
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    FINISHED = "finished"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class Payment(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    REFUNDED = "refunded"
+    VOID = "void"
+
+
+class Action(StrEnum):
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+    EXPIRE = "expire"
+    FINISH = "finish"
+
+
+class Reason(StrEnum):
+    """Why a booking left the live states; stored in `bookings.reason`."""
+
+    BY_USER = "cancelled_by_user"
+    BY_ADMIN = "cancelled_by_admin"
+    EXPIRED = "expired"
+    SESSION_CANCELLED = "session_cancelled"
+
+
+TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
+    (Status.PENDING, Action.CONFIRM): Status.CONFIRMED,
+    (Status.PENDING, Action.CANCEL): Status.CANCELLED,
+    (Status.CONFIRMED, Action.CANCEL): Status.CANCELLED,
+    (Status.PENDING, Action.EXPIRE): Status.EXPIRED,
+    (Status.CONFIRMED, Action.FINISH): Status.FINISHED,
+}
+"""Every allowed (status, action) and where it leads; anything else is refused."""
+
+PAYMENT_AFTER: Mapping[Action, Mapping[Payment, Payment]] = {
+    Action.CONFIRM: {Payment.PENDING: Payment.PAID},
+    Action.CANCEL: {Payment.PENDING: Payment.VOID, Payment.PAID: Payment.REFUNDED},
+    Action.EXPIRE: {Payment.PENDING: Payment.VOID},
+    Action.FINISH: {Payment.PAID: Payment.PAID},
+}
+
+LIVE = (Status.PENDING, Status.CONFIRMED)
+"""Statuses in which a booking holds or owns its seats and can still change."""
+
+
+def next_status(status: Status, action: Action) -> Status | None:
+    """Where `action` takes a booking in `status`, or None when it is not allowed."""
+    return TRANSITIONS.get((status, action))
+
+
+def sources(action: Action) -> tuple[Status, ...]:
+    """The statuses from which `action` is allowed (what an UPDATE's WHERE clause admits)."""
+    return tuple(status for (status, act) in TRANSITIONS if act == action)
+
+
+def target(action: Action) -> Status:
+    """The single status `action` leads to."""
+    (only,) = {to for (_, act), to in TRANSITIONS.items() if act == action}
+    return only
+
+
+@dataclass(frozen=True)
+class SeatInfo:
+    """A seat of a session's hall with its price for that session."""
+
+    seat_id: int
+    row: int
+    number: int
+    type: str
+    price_cents: int
+
+
+@dataclass(frozen=True)
+class SessionSeating:
+    """What a hold needs to know about a session: its times, status and priced seats."""
+
+    session_id: int
+    hall_id: int
+    hall_name: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    seats: Mapping[int, SeatInfo]
+
+    def ordered_seats(self) -> list[SeatInfo]:
+        return sorted(self.seats.values(), key=lambda s: (s.row, s.number, s.seat_id))
+
+
+@dataclass(frozen=True)
+class Booking:
+    id: uuid.UUID
+    user_id: int
+    session_id: int
+    status: Status
+    payment_status: Payment
+    reason: str
+    total_price_cents: int
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    seats: tuple[SeatInfo, ...]
+
+
+def validate_seat_selection(seat_ids: Sequence[int], max_seats: int) -> tuple[int, ...]:
+    """The requested seat ids in ascending order (the order inserts take locks in)."""
+    if not seat_ids:
+        raise InvalidArgument("choose at least one seat", code="no_seats")
+    duplicates = sorted(seat for seat, count in Counter(seat_ids).items() if count > 1)
+    if duplicates:
+        raise InvalidArgument(
+            "a seat is listed more than once",
+            code="duplicate_seats",
+            details={"seat_ids": duplicates},
+        )
+    if len(seat_ids) > max_seats:
+        raise InvalidArgument(
+            f"at most {max_seats} seats per booking",
+            code="too_many_seats",
+            details={"max_seats": max_seats},
+        )
+    return tuple(sorted(seat_ids))
+
+
+def validate_idempotency_key(key: str) -> str | None:
+    """The key, or None when the client sent none."""
+    if len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidArgument(
+            f"Idempotency-Key is longer than {MAX_IDEMPOTENCY_KEY_LENGTH} characters",
+            code="idempotency_key_too_long",
+        )
+    return key or None
+
+
+def request_hash(session_id: int, seat_ids: Iterable[int]) -> str:
+    """What an idempotent retry must repeat exactly: the session and the set of seats."""
+    body = f"{session_id}:{','.join(str(s) for s in sorted(seat_ids))}"
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def require_bookable(
+    seating: SessionSeating | None, session_id: int, now: datetime
+) -> SessionSeating:
+    """The session's seating, if seats of it can still be held at `now`."""
+    if seating is None:
+        raise session_not_found(session_id)
+    if seating.status == "cancelled":
+        raise Conflict("the session is cancelled", code="session_cancelled")
+    if seating.status in ("ongoing", "finished") or seating.starts_at <= now:
+        raise Conflict("the session has already started", code="session_started")
+    return seating
+
+
+def seats_to_hold(seating: SessionSeating, seat_ids: Sequence[int]) -> list[SeatInfo]:
+    """The priced seats of a hold, in the order given; every one must be in the hall."""
+    unknown = [seat for seat in seat_ids if seat not in seating.seats]
+    if unknown:
+        raise InvalidArgument(
+            "seats not in the session's hall",
+            code="seat_not_in_hall",
+            details={"seat_ids": sorted(unknown)},
+        )
+    return [seating.seats[seat] for seat in seat_ids]
+
+
+def refuse_confirm(status: Status, past_deadline: bool) -> Conflict:
+    """Why a booking that exists could not be confirmed."""
+    if status == Status.EXPIRED or (status == Status.PENDING and past_deadline):
+        return Conflict("the hold has expired", code="hold_expired")
+    return Conflict(f"the booking is {status}, not pending", code="booking_not_pending")
+
+
+def refuse_cancel(status: Status) -> Conflict:
+    return Conflict(f"a {status} booking cannot be cancelled", code="booking_not_cancellable")
+
+
+def session_not_found(session_id: int) -> NotFound:
+    return NotFound(f"session {session_id} not found", code="session_not_found")
+
+
+def booking_not_found(booking_id: str) -> NotFound:
+    return NotFound(f"booking {booking_id} not found", code="booking_not_found")
+
+
+def parse_booking_id(raw: str) -> uuid.UUID:
+    """A booking id; anything that is not one names no booking."""
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise booking_not_found(raw[:64]) from None
+
+
+def seat_status(seat_id: int, held: frozenset[int], booked: frozenset[int]) -> str:
+    if seat_id in held:
+        return "held"
+    if seat_id in booked:
+        return "booked"
+    return "free"

@@ -1,0 +1,87 @@
+"""Time-driven work: holds expire at their deadline, bookings of ended sessions finish.
+
+Each loop drains what is due in batches, then sleeps until the next deadline the database
+knows of (at most a few seconds), and wakes early when a hold with an earlier deadline may
+have appeared: at once in this process, through PostgreSQL NOTIFY from other replicas.
+Several replicas may run the same loops; `FOR UPDATE SKIP LOCKED` keeps their work apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import psycopg
+
+from booking_svc.repository import HOLDS_CHANNEL
+from svckit.outbox import libpq_dsn
+
+log = logging.getLogger(__name__)
+
+MAX_SLEEP_SECONDS = 5.0
+OVERSLEEP_SECONDS = 0.005
+"""Sleep this much past a deadline so the database clock surely sees it as due."""
+BUSY_RETRY_SECONDS = 0.05
+"""Something is due but another transaction holds it: look again shortly, not in a spin."""
+PURGE_INTERVAL_SECONDS = 600.0
+
+
+class DeadlineLoop:
+    """Runs `work(batch_size)` until a batch is not full, then sleeps until the next deadline."""
+
+    def __init__(
+        self,
+        name: str,
+        work: Callable[[int], Awaitable[int]],
+        seconds_until_due: Callable[[], Awaitable[float | None]],
+        *,
+        batch_size: int = 500,
+        max_sleep: float = MAX_SLEEP_SECONDS,
+    ) -> None:
+        self.name = name
+        self.work = work
+        self.seconds_until_due = seconds_until_due
+        self.batch_size = batch_size
+        self.max_sleep = max_sleep
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Re-plans the sleep now (a deadline earlier than the planned wake-up may exist)."""
+        self._wake.set()
+
+    async def run_once(self) -> float:
+        """Drains what is due; returns how long to sleep before looking again."""
+        while (done := await self.work(self.batch_size)) >= self.batch_size:
+            log.info("%s: %d done, more due", self.name, done)
+        until = await self.seconds_until_due()
+        if until is None:
+            return self.max_sleep
+        if until <= 0:
+            return BUSY_RETRY_SECONDS
+        return min(until + OVERSLEEP_SECONDS, self.max_sleep)
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            delay = await self.run_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+
+async def wake_on_new_holds(dsn: str, loop: DeadlineLoop) -> None:
+    """Wakes `loop` whenever any replica commits a hold (LISTEN on the holds channel)."""
+    async with await psycopg.AsyncConnection.connect(libpq_dsn(dsn), autocommit=True) as conn:
+        await conn.execute(f"LISTEN {HOLDS_CHANNEL}")
+        async for _ in conn.notifies():
+            loop.wake()
+
+
+async def purge_periodically(purge: Callable[[], Awaitable[int]]) -> None:
+    """Forgets expired idempotency keys now and then."""
+    while True:
+        purged = await purge()
+        if purged:
+            log.info("forgot %d idempotency keys older than 24 h", purged)
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)

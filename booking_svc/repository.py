@@ -1,0 +1,439 @@
+"""booking_svc SQL, in SQLAlchemy Core, run inside the caller's session (and transaction).
+
+Lock order, which keeps every transaction free of deadlocks: booking rows first, then seat
+rows (inserted in ascending seat id), then seat-map version rows (ascending session id),
+then the outbox. Nobody waits for a booking while holding a version row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    case,
+    extract,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking_svc.domain import (
+    LIVE,
+    PAYMENT_AFTER,
+    Action,
+    Booking,
+    Payment,
+    Reason,
+    SeatInfo,
+    SessionSeating,
+    Status,
+    sources,
+    target,
+)
+from booking_svc.models import booking_seats, bookings, seat_map_versions
+
+HOLDS_CHANNEL = "booking_holds"
+"""NOTIFY channel a hold signals at commit, so every replica's expirer can re-plan its sleep."""
+
+AnyRow = Row[*tuple[Any, ...]]
+
+B = bookings.c
+S = booking_seats.c
+V = seat_map_versions.c
+
+BOOKING_COLUMNS = (
+    B.id,
+    B.user_id,
+    B.session_id,
+    B.status,
+    B.payment_status,
+    B.reason,
+    B.total_price_cents,
+    B.created_at,
+    B.updated_at,
+    B.expires_at,
+)
+SEAT_COLUMNS = (S.seat_id, S.row, S.number, S.type, S.price_cents)
+
+# Executed with one parameter set per row: one statement on the wire, compiled once.
+CLAIM_SEATS = (
+    pg_insert(booking_seats)
+    .on_conflict_do_nothing(index_elements=[S.session_id, S.seat_id], index_where=S.active)
+    .returning(S.seat_id)
+)
+_versions = pg_insert(seat_map_versions)
+BUMP_VERSIONS = _versions.on_conflict_do_update(
+    index_elements=[V.session_id], set_={"version": V.version + _versions.excluded.version}
+).returning(V.session_id, V.version, V.session_cancelled)
+
+
+@dataclass(frozen=True)
+class Version:
+    """A session's seat-map version after a bump, and whether the session is cancelled."""
+
+    version: int
+    session_cancelled: bool
+
+
+@dataclass(frozen=True)
+class SeatMapState:
+    version: int
+    held: frozenset[int]
+    booked: frozenset[int]
+
+
+def _booking(row: AnyRow, seats: Iterable[SeatInfo] = ()) -> Booking:
+    m = row._mapping
+    return Booking(
+        id=m["id"],
+        user_id=m["user_id"],
+        session_id=m["session_id"],
+        status=Status(m["status"]),
+        payment_status=Payment(m["payment_status"]),
+        reason=m["reason"],
+        total_price_cents=m["total_price_cents"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        expires_at=m["expires_at"],
+        seats=tuple(seats),
+    )
+
+
+def _seat(row: AnyRow) -> SeatInfo:
+    m = row._mapping
+    return SeatInfo(
+        seat_id=m["seat_id"],
+        row=m["row"],
+        number=m["number"],
+        type=m["type"],
+        price_cents=m["price_cents"],
+    )
+
+
+def _status_is(status: Status) -> ColumnElement[bool]:
+    """A status test written out as a literal, so a partial index on it stays usable even when
+    the statement runs as a server-side prepared statement with a generic plan."""
+    return B.status == literal(status.value, Text, literal_execute=True)
+
+
+def _status_in(statuses: Iterable[Status]) -> ColumnElement[bool]:
+    values = [status.value for status in statuses]
+    return B.status.in_(bindparam("statuses", values, expanding=True, literal_execute=True))
+
+
+def _payment_after(action: Action) -> ColumnElement[str]:
+    """The payment status an action leaves, as SQL, from the domain's table."""
+    mapping = {str(old): str(new) for old, new in PAYMENT_AFTER[action].items()}
+    return case(mapping, value=B.payment_status, else_=B.payment_status)
+
+
+class BookingRepository:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    # -- holds -------------------------------------------------------------------------------
+
+    async def find_by_idempotency_key(self, user_id: int, key: str) -> tuple[uuid.UUID, str] | None:
+        """The booking id and request hash stored under the caller's key."""
+        row = (
+            await self.db.execute(
+                select(B.id, B.request_hash).where(B.user_id == user_id, B.idempotency_key == key)
+            )
+        ).one_or_none()
+        return None if row is None else (row.id, row.request_hash or "")
+
+    async def insert_booking(
+        self,
+        *,
+        user_id: int,
+        seating: SessionSeating,
+        total_price_cents: int,
+        hold: timedelta,
+        idempotency_key: str | None,
+        request_hash: str,
+    ) -> Booking | None:
+        """Inserts a pending booking; None when the caller's idempotency key is already used."""
+        stmt = pg_insert(bookings).values(
+            id=uuid.uuid4(),
+            user_id=user_id,
+            session_id=seating.session_id,
+            total_price_cents=total_price_cents,
+            expires_at=func.now() + hold,
+            session_starts_at=seating.starts_at,
+            session_ends_at=seating.ends_at,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash if idempotency_key else None,
+        )
+        if idempotency_key is not None:
+            stmt = stmt.on_conflict_do_nothing(
+                index_elements=[B.user_id, B.idempotency_key],
+                index_where=B.idempotency_key.is_not(None),
+            )
+        row = (await self.db.execute(stmt.returning(*BOOKING_COLUMNS))).one_or_none()
+        return None if row is None else _booking(row)
+
+    async def insert_seats(
+        self, booking_id: uuid.UUID, session_id: int, seats: Sequence[SeatInfo]
+    ) -> set[int]:
+        """Claims the seats; returns those claimed. The live-seat unique index decides."""
+        rows = [
+            {
+                "booking_id": booking_id,
+                "session_id": session_id,
+                "seat_id": seat.seat_id,
+                "row": seat.row,
+                "number": seat.number,
+                "type": seat.type,
+                "price_cents": seat.price_cents,
+            }
+            for seat in sorted(seats, key=lambda s: s.seat_id)
+        ]
+        return set((await self.db.scalars(CLAIM_SEATS, rows)).all())
+
+    async def notify_hold(self) -> None:
+        """Tells every expirer, at commit, that a new deadline exists."""
+        await self.db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": HOLDS_CHANNEL})
+
+    async def bump_versions(self, changes: Mapping[int, int]) -> dict[int, Version]:
+        """Adds `changes[session]` to each session's version, locking rows in session order."""
+        rows = [{"session_id": s, "version": changes[s]} for s in sorted(changes)]
+        result = await self.db.execute(BUMP_VERSIONS, rows)
+        return {row.session_id: Version(row.version, row.session_cancelled) for row in result}
+
+    # -- transitions ---------------------------------------------------------------------------
+
+    async def confirm(self, booking_id: uuid.UUID, user_id: int) -> Booking | None:
+        """Pays the caller's pending hold if its deadline has not passed by the database clock."""
+        stmt = (
+            update(bookings)
+            .where(
+                B.id == booking_id,
+                B.user_id == user_id,
+                B.status.in_(sources(Action.CONFIRM)),
+                B.expires_at > func.now(),
+            )
+            .values(status=target(Action.CONFIRM), payment_status=_payment_after(Action.CONFIRM))
+            .returning(*BOOKING_COLUMNS)
+        )
+        row = (await self.db.execute(stmt)).one_or_none()
+        return None if row is None else _booking(row)
+
+    async def cancel(self, booking_id: uuid.UUID, caller_id: int, *, admin: bool) -> Booking | None:
+        """Cancels a live booking of the caller (any booking for an admin)."""
+        reason = case((B.user_id == caller_id, Reason.BY_USER.value), else_=Reason.BY_ADMIN.value)
+        stmt = update(bookings).where(B.id == booking_id, B.status.in_(sources(Action.CANCEL)))
+        if not admin:
+            stmt = stmt.where(B.user_id == caller_id)
+        stmt = stmt.values(
+            status=target(Action.CANCEL),
+            payment_status=_payment_after(Action.CANCEL),
+            reason=reason,
+        ).returning(*BOOKING_COLUMNS)
+        row = (await self.db.execute(stmt)).one_or_none()
+        return None if row is None else _booking(row)
+
+    async def state(self, booking_id: uuid.UUID) -> tuple[int, Status, bool] | None:
+        """Owner, status, and whether the hold deadline has passed (database clock)."""
+        row = (
+            await self.db.execute(
+                select(B.user_id, B.status, B.expires_at <= func.now()).where(B.id == booking_id)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], Status(row[1]), bool(row[2]))
+
+    async def transition_many(
+        self, action: Action, chosen: Select[tuple[uuid.UUID]], reason: Reason
+    ) -> list[Booking]:
+        """Applies `action` to the bookings `chosen` selects (it should lock them)."""
+        due = chosen.cte("due")
+        stmt = (
+            update(bookings)
+            .where(B.id == due.c.id, B.status.in_(sources(action)))
+            .values(
+                status=target(action), payment_status=_payment_after(action), reason=reason.value
+            )
+            .returning(*BOOKING_COLUMNS)
+        )
+        rows = (await self.db.execute(stmt)).all()
+        return sorted((_booking(row) for row in rows), key=lambda b: (b.expires_at, b.id))
+
+    def due_holds(self, limit: int) -> Select[tuple[uuid.UUID]]:
+        """Pending holds past their deadline, oldest first, skipping ones another tx holds."""
+        return (
+            select(B.id)
+            .where(_status_is(Status.PENDING), B.expires_at <= func.now())
+            .order_by(B.expires_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+
+    def over(self, status: Status, limit: int) -> Select[tuple[uuid.UUID]]:
+        """Bookings in `status` whose session has ended."""
+        return (
+            select(B.id)
+            .where(_status_is(status), _status_in(LIVE), B.session_ends_at <= func.now())
+            .order_by(B.session_ends_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+
+    def live_of_session(self, session_id: int) -> Select[tuple[uuid.UUID]]:
+        """Every live booking of a session, locked in id order (waiting for busy ones)."""
+        return (
+            select(B.id)
+            .where(B.session_id == session_id, B.status.in_(LIVE))
+            .order_by(B.id)
+            .with_for_update()
+        )
+
+    async def release_seats(
+        self, booking_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[SeatInfo]]:
+        """Frees the seats of these bookings at once; returns them per booking."""
+        if not booking_ids:
+            return {}
+        stmt = (
+            update(booking_seats)
+            .where(S.booking_id.in_(booking_ids), S.active)
+            .values(active=False)
+            .returning(S.booking_id, *SEAT_COLUMNS)
+        )
+        return self._group_seats(await self.db.execute(stmt))
+
+    async def seats_of(self, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SeatInfo]]:
+        if not booking_ids:
+            return {}
+        stmt = select(S.booking_id, *SEAT_COLUMNS).where(S.booking_id.in_(booking_ids))
+        return self._group_seats(await self.db.execute(stmt))
+
+    @staticmethod
+    def _group_seats(rows: Iterable[AnyRow]) -> dict[uuid.UUID, list[SeatInfo]]:
+        grouped: dict[uuid.UUID, list[SeatInfo]] = {}
+        for row in rows:
+            grouped.setdefault(row._mapping["booking_id"], []).append(_seat(row))
+        for seats in grouped.values():
+            seats.sort(key=lambda s: (s.row, s.number, s.seat_id))
+        return grouped
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def get(self, booking_id: uuid.UUID) -> Booking | None:
+        row = (
+            await self.db.execute(select(*BOOKING_COLUMNS).where(B.id == booking_id))
+        ).one_or_none()
+        if row is None:
+            return None
+        seats = await self.seats_of([booking_id])
+        return _booking(row, seats.get(booking_id, []))
+
+    async def list(
+        self, user_id: int | None, *, offset: int, limit: int
+    ) -> tuple[list[Booking], int]:
+        """Newest first; every user's when `user_id` is None."""
+        query = select(*BOOKING_COLUMNS)
+        count = select(func.count()).select_from(bookings)
+        if user_id is not None:
+            query = query.where(B.user_id == user_id)
+            count = count.where(B.user_id == user_id)
+        query = query.order_by(B.created_at.desc(), B.id.desc()).offset(offset).limit(limit)
+        rows = (await self.db.execute(query)).all()
+        total = await self.db.scalar(count) or 0
+        seats = await self.seats_of([row.id for row in rows])
+        return [_booking(row, seats.get(row.id, [])) for row in rows], total
+
+    async def seat_map_state(self, session_id: int) -> SeatMapState:
+        """Taken seats and the version, from one statement, hence one consistent snapshot."""
+        version = select(V.version).where(V.session_id == session_id).scalar_subquery()
+        pending = B.status == Status.PENDING
+        stmt = (
+            select(
+                version,
+                func.array_agg(S.seat_id).filter(pending),
+                func.array_agg(S.seat_id).filter(~pending),
+            )
+            .select_from(booking_seats.join(bookings, B.id == S.booking_id))
+            .where(S.session_id == session_id, S.active)
+        )
+        row = (await self.db.execute(stmt)).one()
+        return SeatMapState(row[0] or 0, frozenset(row[1] or ()), frozenset(row[2] or ()))
+
+    async def seconds_until_next_hold_deadline(self) -> float | None:
+        return await self._seconds_until(
+            select(func.min(B.expires_at)).where(_status_is(Status.PENDING))
+        )
+
+    async def seconds_until_next_session_end(self) -> float | None:
+        return await self._seconds_until(
+            select(func.min(B.session_ends_at)).where(_status_in(LIVE))
+        )
+
+    async def _seconds_until(self, earliest: Select[tuple[datetime]]) -> float | None:
+        moment = earliest.scalar_subquery()
+        value = await self.db.scalar(select(extract("epoch", moment - func.clock_timestamp())))
+        return None if value is None else float(value)
+
+    # -- session changes -----------------------------------------------------------------------
+
+    async def set_session_cancelled(self, session_id: int, cancelled: bool) -> None:
+        """Records the session's cancellation; holds committing after this see it and fail."""
+        if cancelled:
+            stmt = pg_insert(seat_map_versions).values(
+                session_id=session_id, session_cancelled=True
+            )
+            await self.db.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[V.session_id], set_={"session_cancelled": True}
+                )
+            )
+        else:
+            await self.db.execute(
+                update(seat_map_versions)
+                .where(V.session_id == session_id, V.session_cancelled)
+                .values(session_cancelled=False)
+            )
+
+    async def move_session(self, session_id: int, starts_at: datetime, ends_at: datetime) -> None:
+        """Keeps the copied session times of live bookings in step with cinema_svc."""
+        await self.db.execute(
+            update(bookings)
+            .where(
+                B.session_id == session_id,
+                B.status.in_(LIVE),
+                (B.session_starts_at != starts_at) | (B.session_ends_at != ends_at),
+            )
+            .values(session_starts_at=starts_at, session_ends_at=ends_at)
+        )
+
+    async def finish(self, limit: int) -> int:
+        """Confirmed bookings of sessions that are over become finished (seats stay sold)."""
+        due = self.over(Status.CONFIRMED, limit).cte("due")
+        stmt = (
+            update(bookings)
+            .where(B.id == due.c.id)
+            .values(status=target(Action.FINISH))
+            .returning(B.id)
+        )
+        return len((await self.db.execute(stmt)).all())
+
+    async def purge_idempotency_keys(self, older_than: timedelta) -> int:
+        """Forgets idempotency keys of bookings created more than `older_than` ago."""
+        stmt = (
+            update(bookings)
+            .where(B.idempotency_key.is_not(None), B.created_at < func.now() - older_than)
+            .values(idempotency_key=None, request_hash=None)
+            .returning(B.id)
+        )
+        return len((await self.db.execute(stmt)).all())

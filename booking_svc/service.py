@@ -1,0 +1,317 @@
+"""The booking use cases: hold, confirm, cancel, expire, finish, cancel a session, and reads.
+
+Every state change is one transaction that also bumps the session's seat-map version and
+writes its event to the outbox, so an event exists if and only if its change committed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from booking_svc.domain import (
+    Action,
+    Booking,
+    Reason,
+    SessionSeating,
+    Status,
+    booking_not_found,
+    parse_booking_id,
+    refuse_cancel,
+    refuse_confirm,
+    request_hash,
+    require_bookable,
+    seats_to_hold,
+    session_not_found,
+    validate_idempotency_key,
+    validate_seat_selection,
+)
+from booking_svc.events import BookingEvents, Change, EventType
+from booking_svc.repository import BookingRepository, SeatMapState
+from booking_svc.seating import SeatingCache
+from svckit.errors import AlreadyExists, Conflict, InvalidArgument, Unauthenticated
+from svckit.identity import Caller
+
+BATCH_SIZE = 500
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+
+class _KeyTaken(Exception):
+    """Another request with the same idempotency key committed first."""
+
+
+@dataclass(frozen=True)
+class SessionUpdate:
+    """What a SessionChanged event tells booking_svc."""
+
+    session_id: int
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+
+
+def require_caller(caller: Caller | None) -> Caller:
+    if caller is None:
+        raise Unauthenticated("sign in to book seats")
+    return caller
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class BookingService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        seating: SeatingCache,
+        events: BookingEvents,
+        *,
+        hold_seconds: int,
+        max_seats: int,
+        on_hold: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.seating = seating
+        self.events = events
+        self.hold_period = timedelta(seconds=hold_seconds)
+        self.max_seats = max_seats
+        self.on_hold = on_hold
+        self.clock = clock
+
+    # -- hold ----------------------------------------------------------------------------------
+
+    async def hold(
+        self,
+        caller: Caller | None,
+        session_id: int,
+        seat_ids: Sequence[int],
+        idempotency_key: str = "",
+    ) -> Booking:
+        """Holds the seats for the caller until the hold expires, or explains why not."""
+        user = require_caller(caller)
+        wanted = validate_seat_selection(seat_ids, self.max_seats)
+        key = validate_idempotency_key(idempotency_key)
+        digest = request_hash(session_id, wanted)
+        if key is not None and (replay := await self._replay(user.user_id, key, digest)):
+            return replay
+        seating = require_bookable(await self.seating.get(session_id), session_id, self.clock())
+        try:
+            booking = await self._hold(user.user_id, seating, wanted, key, digest)
+        except _KeyTaken:
+            assert key is not None
+            replay = await self._replay(user.user_id, key, digest)
+            if replay is None:
+                raise Conflict(
+                    "a request with this Idempotency-Key is in flight; retry",
+                    code="idempotency_conflict",
+                ) from None
+            return replay
+        self.on_hold()
+        return booking
+
+    async def _hold(
+        self,
+        user_id: int,
+        seating: SessionSeating,
+        wanted: Sequence[int],
+        key: str | None,
+        digest: str,
+    ) -> Booking:
+        seats = seats_to_hold(seating, wanted)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            booking = await repo.insert_booking(
+                user_id=user_id,
+                seating=seating,
+                total_price_cents=sum(seat.price_cents for seat in seats),
+                hold=self.hold_period,
+                idempotency_key=key,
+                request_hash=digest,
+            )
+            if booking is None:
+                raise _KeyTaken
+            claimed = await repo.insert_seats(booking.id, seating.session_id, seats)
+            if len(claimed) < len(seats):
+                taken = sorted(set(wanted) - claimed)
+                raise AlreadyExists(
+                    "some seats are already taken", code="seats_taken", details={"seat_ids": taken}
+                )
+            await repo.notify_hold()
+            version = (await repo.bump_versions({seating.session_id: 1}))[seating.session_id]
+            if version.session_cancelled:
+                raise Conflict("the session is cancelled", code="session_cancelled")
+            ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
+            booking = replace(booking, seats=tuple(ordered))
+            await self.events.add(db, EventType.CREATED, Change(booking, version.version))
+        return booking
+
+    async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
+        """The booking an earlier request with this key made, if the request was the same."""
+        async with self.sessions() as db:
+            repo = BookingRepository(db)
+            found = await repo.find_by_idempotency_key(user_id, key)
+            if found is None:
+                return None
+            booking_id, stored_digest = found
+            if stored_digest != digest:
+                raise InvalidArgument(
+                    "this Idempotency-Key was used for a different booking request",
+                    code="idempotency_key_reused",
+                )
+            return await repo.get(booking_id)
+
+    # -- owner actions -------------------------------------------------------------------------
+
+    async def confirm(self, caller: Caller | None, raw_id: str) -> Booking:
+        """Records payment of the caller's hold, if it has not expired by the database clock."""
+        user = require_caller(caller)
+        booking_id = parse_booking_id(raw_id)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            booking = await repo.confirm(booking_id, user.user_id)
+            if booking is None:
+                state = await repo.state(booking_id)
+                if state is None or state[0] != user.user_id:
+                    raise booking_not_found(raw_id)
+                raise refuse_confirm(state[1], state[2])
+            seats = (await repo.seats_of([booking_id])).get(booking_id, [])
+            booking = replace(booking, seats=tuple(seats))
+            version = (await repo.bump_versions({booking.session_id: 1}))[booking.session_id]
+            await self.events.add(db, EventType.CONFIRMED, Change(booking, version.version))
+        return booking
+
+    async def cancel(self, caller: Caller | None, raw_id: str) -> Booking:
+        """Cancels the caller's live booking (an admin: anyone's); its seats are free at once."""
+        user = require_caller(caller)
+        booking_id = parse_booking_id(raw_id)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            booking = await repo.cancel(booking_id, user.user_id, admin=user.is_admin)
+            if booking is None:
+                state = await repo.state(booking_id)
+                if state is None or (state[0] != user.user_id and not user.is_admin):
+                    raise booking_not_found(raw_id)
+                raise refuse_cancel(state[1])
+            (booking,) = await self._release_and_announce(db, repo, [booking])
+        return booking
+
+    async def _release_and_announce(
+        self, db: AsyncSession, repo: BookingRepository, ended: Sequence[Booking]
+    ) -> list[Booking]:
+        """Frees the seats of bookings that just ended and queues their booking.cancelled events.
+
+        Each booking gets its own version: a session's counter grows by the number of its
+        bookings in the batch, handed out in the batch's order.
+        """
+        if not ended:
+            return []
+        seats = await repo.release_seats([b.id for b in ended])
+        counts = Counter(b.session_id for b in ended)
+        versions = await repo.bump_versions(counts)
+        last = {session: versions[session].version - counts[session] for session in counts}
+        changes = []
+        for booking in ended:
+            last[booking.session_id] += 1
+            with_seats = replace(booking, seats=tuple(seats.get(booking.id, [])))
+            changes.append(Change(with_seats, last[booking.session_id]))
+        await self.events.add_many(db, EventType.CANCELLED, changes)
+        return [change.booking for change in changes]
+
+    # -- time-driven ---------------------------------------------------------------------------
+
+    async def expire_due(self, limit: int = BATCH_SIZE) -> int:
+        """Expires up to `limit` holds past their deadline; several replicas share the work."""
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            expired = await repo.transition_many(
+                Action.EXPIRE, repo.due_holds(limit), Reason.EXPIRED
+            )
+            await self._release_and_announce(db, repo, expired)
+        return len(expired)
+
+    async def finish_due(self, limit: int = BATCH_SIZE) -> int:
+        """Bookings of sessions that are over: confirmed -> finished, pending -> expired."""
+        async with self.sessions.begin() as db:
+            finished = await BookingRepository(db).finish(limit)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            over = repo.over(Status.PENDING, limit)
+            expired = await repo.transition_many(Action.EXPIRE, over, Reason.EXPIRED)
+            await self._release_and_announce(db, repo, expired)
+        return finished + len(expired)
+
+    async def seconds_until_next_hold_deadline(self) -> float | None:
+        async with self.sessions() as db:
+            return await BookingRepository(db).seconds_until_next_hold_deadline()
+
+    async def seconds_until_next_session_end(self) -> float | None:
+        async with self.sessions() as db:
+            return await BookingRepository(db).seconds_until_next_session_end()
+
+    async def purge_idempotency_keys(self) -> int:
+        async with self.sessions.begin() as db:
+            return await BookingRepository(db).purge_idempotency_keys(IDEMPOTENCY_KEY_LIFETIME)
+
+    # -- session changes -----------------------------------------------------------------------
+
+    async def apply_session_update(self, update: SessionUpdate) -> int:
+        """Follows a change of a session in cinema_svc; returns how many bookings it cancelled."""
+        self.seating.invalidate(update.session_id)
+        if update.cancelled:
+            return await self.cancel_session(update.session_id)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            await repo.set_session_cancelled(update.session_id, False)
+            await repo.move_session(update.session_id, update.starts_at, update.ends_at)
+        return 0
+
+    async def cancel_session(self, session_id: int) -> int:
+        """Cancels every live booking of a cancelled session (paid ones are refunded).
+
+        First the cancellation is recorded on the session's version row, so a hold that read a
+        stale cache and commits later fails; then every live booking is cancelled. Idempotent.
+        """
+        async with self.sessions.begin() as db:
+            await BookingRepository(db).set_session_cancelled(session_id, True)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            live = repo.live_of_session(session_id)
+            cancelled = await repo.transition_many(Action.CANCEL, live, Reason.SESSION_CANCELLED)
+            await self._release_and_announce(db, repo, cancelled)
+        return len(cancelled)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    async def get(self, caller: Caller | None, raw_id: str) -> Booking:
+        user = require_caller(caller)
+        booking_id = parse_booking_id(raw_id)
+        async with self.sessions() as db:
+            booking = await BookingRepository(db).get(booking_id)
+        if booking is None or (booking.user_id != user.user_id and not user.is_admin):
+            raise booking_not_found(raw_id)
+        return booking
+
+    async def list(
+        self, caller: Caller | None, *, page: int, page_size: int, mine_only: bool
+    ) -> tuple[list[Booking], int]:
+        """The caller's bookings (an admin's: everyone's unless `mine_only`), newest first."""
+        user = require_caller(caller)
+        owner = None if user.is_admin and not mine_only else user.user_id
+        async with self.sessions() as db:
+            return await BookingRepository(db).list(
+                owner, offset=(page - 1) * page_size, limit=page_size
+            )
+
+    async def seat_map(self, session_id: int) -> tuple[SessionSeating, SeatMapState]:
+        seating = await self.seating.get(session_id)
+        if seating is None:
+            raise session_not_found(session_id)
+        async with self.sessions() as db:
+            state = await BookingRepository(db).seat_map_state(session_id)
+        return seating, state

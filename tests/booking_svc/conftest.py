@@ -1,0 +1,129 @@
+"""A fresh booking database, a fake cinema_svc, and a BookingService wired to both."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from booking_svc.app import MIGRATIONS
+from booking_svc.domain import SeatInfo, SessionSeating
+from booking_svc.events import BookingEvents
+from booking_svc.seating import SeatingCache
+from booking_svc.service import BookingService
+from cinemapb.events.v1 import events_pb2
+from deploy import infra
+from svckit.db import make_engine, make_sessionmaker
+from svckit.migrations import upgrade_to_head
+from tests.conftest import SLOT
+
+PREFIX = "unit."
+
+
+def hall_seats() -> dict[int, SeatInfo]:
+    """Ten seats: row 1 standard (10.00), row 2 vip (15.00); ids 101..110."""
+    seats = {}
+    for index in range(10):
+        row, number = divmod(index, 5)
+        vip = row == 1
+        seat_id = 101 + index
+        seats[seat_id] = SeatInfo(
+            seat_id=seat_id,
+            row=row + 1,
+            number=number + 1,
+            type="vip" if vip else "standard",
+            price_cents=1500 if vip else 1000,
+        )
+    return seats
+
+
+class FakeCinema:
+    """Sessions by id, as cinema_svc would serve them; counts loads."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[int, SessionSeating] = {}
+        self.loads = 0
+
+    def add(
+        self,
+        session_id: int,
+        *,
+        starts_in: timedelta = timedelta(days=1),
+        status: str = "scheduled",
+    ) -> SessionSeating:
+        starts = datetime.now(UTC) + starts_in
+        seating = SessionSeating(
+            session_id=session_id,
+            hall_id=7,
+            hall_name="Hall 7",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=2),
+            status=status,
+            seats=hall_seats(),
+        )
+        self.sessions[session_id] = seating
+        return seating
+
+    async def load(self, session_id: int) -> SessionSeating | None:
+        self.loads += 1
+        return self.sessions.get(session_id)
+
+
+@pytest.fixture(scope="session")
+async def engine(endpoints: infra.Endpoints) -> AsyncIterator[AsyncEngine]:
+    dsn = infra.create_database(f"test{SLOT or ''}_booking_engine", drop_first=True)
+    upgrade_to_head(MIGRATIONS, dsn)
+    db_engine = make_engine(dsn, pool_size=30)
+    yield db_engine
+    await db_engine.dispose()
+
+
+@pytest.fixture
+async def clean(engine: AsyncEngine) -> None:
+    """An empty booking database for the test."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("TRUNCATE bookings, booking_seats, seat_map_versions, outbox RESTART IDENTITY")
+        )
+
+
+@pytest.fixture
+def cinema() -> FakeCinema:
+    fake = FakeCinema()
+    fake.add(1)
+    fake.add(2)
+    return fake
+
+
+ServiceFactory = Callable[..., BookingService]
+
+
+@pytest.fixture
+def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> ServiceFactory:
+    def make(*, hold_seconds: int = 900, max_seats: int = 4) -> BookingService:
+        return BookingService(
+            make_sessionmaker(engine),
+            SeatingCache(cinema),
+            BookingEvents(lambda name: PREFIX + name),
+            hold_seconds=hold_seconds,
+            max_seats=max_seats,
+        )
+
+    return make
+
+
+@pytest.fixture
+def service(make_service: ServiceFactory) -> BookingService:
+    return make_service()
+
+
+async def outbox_events(engine: AsyncEngine) -> list[tuple[str, str, events_pb2.BookingEvent]]:
+    """(topic, key, event) of every outbox row, in outbox order."""
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(text("SELECT topic, key, payload FROM outbox ORDER BY id"))
+        ).all()
+    return [(r.topic, r.key, events_pb2.BookingEvent.FromString(r.payload)) for r in rows]

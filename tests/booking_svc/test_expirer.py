@@ -1,0 +1,63 @@
+"""The deadline loop: drains full batches, then sleeps until the next deadline, capped."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from booking_svc.expirer import BUSY_RETRY_SECONDS, OVERSLEEP_SECONDS, DeadlineLoop
+
+
+class Work:
+    def __init__(self, batches: list[int], until: float | None) -> None:
+        self.batches = batches
+        self.calls = 0
+        self.until = until
+        self.called = asyncio.Event()
+
+    async def __call__(self, limit: int) -> int:
+        self.calls += 1
+        self.called.set()
+        return self.batches.pop(0) if self.batches else 0
+
+    async def seconds_until_due(self) -> float | None:
+        return self.until
+
+
+async def test_full_batches_are_repeated_until_one_is_not_full() -> None:
+    work = Work([3, 3, 1], until=None)
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=5)
+    await loop.run_once()
+    assert work.calls == 3
+
+
+@pytest.mark.parametrize(
+    ("until", "expected"),
+    [
+        (None, 5.0),
+        (60.0, 5.0),
+        (0.3, 0.3 + OVERSLEEP_SECONDS),
+        (-1.0, BUSY_RETRY_SECONDS),
+    ],
+)
+async def test_the_sleep_lasts_until_the_next_deadline_at_most_the_cap(
+    until: float | None, expected: float
+) -> None:
+    work = Work([], until=until)
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=5)
+    assert await loop.run_once() == pytest.approx(expected)
+
+
+async def test_wake_ends_the_sleep_early() -> None:
+    work = Work([], until=None)
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(work.called.wait(), 5)
+        work.called.clear()
+        loop.wake()
+        await asyncio.wait_for(work.called.wait(), 5)
+        assert work.calls == 2
+    finally:
+        running.cancel()
