@@ -30,7 +30,6 @@ class CommonSettings(BaseSettings):
     booking_hold_seconds: int = Field(default=900, gt=0)
     booking_max_seats: int = Field(default=4, gt=0)
 
-
     def topic(self, name: str) -> str:
         """The real topic name for a contract topic name such as booking.created."""
         return self.kafka_topic_prefix + name
