@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from confluent_kafka import Producer
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -108,12 +109,16 @@ class OutboxRelay:
         self.source = source
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
-        config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
-        if producer_factory is None:
-            from confluent_kafka import Producer
+        self.producer_config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
+        self.producer_factory = producer_factory or Producer
+        self._producer: Any = None
 
-            producer_factory = Producer
-        self.producer = producer_factory(config)
+    @property
+    def producer(self) -> Any:
+        """The Kafka producer, made anew after a fatal error (an idempotent producer can fence)."""
+        if self._producer is None:
+            self._producer = self.producer_factory(self.producer_config)
+        return self._producer
 
     async def run(self) -> None:
         """Waits to become the leader, then relays until cancelled."""
@@ -146,7 +151,12 @@ class OutboxRelay:
             break
 
     async def publish_batch(self) -> int:
-        """Publishes the oldest unpublished rows; returns how many Kafka acknowledged."""
+        """Publishes the oldest unpublished rows; returns how many were marked published.
+
+        Rows count as published only up to the first one Kafka did not acknowledge, so a
+        failed event is sent again before any later event is done with; those later ones
+        may then arrive twice, which consumers absorb by deduplicating on ce_id.
+        """
         t = self.table
         async with self.engine.connect() as conn:
             rows = (
@@ -160,15 +170,16 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        delivered: list[int] = []
-        failures: list[str] = []
+        row_ids = [row.id for row in rows]
+        delivered: set[int] = set()
+        failures: list[Any] = []
 
         def on_delivery(row_id: int) -> Callable[[Any, Any], None]:
             def callback(error: Any, _message: Any) -> None:
                 if error is None:
-                    delivered.append(row_id)
+                    delivered.add(row_id)
                 else:
-                    failures.append(str(error))
+                    failures.append(error)
 
             return callback
 
@@ -185,15 +196,18 @@ class OutboxRelay:
             )
         while len(delivered) + len(failures) < len(rows):
             await asyncio.to_thread(self.producer.flush, 1.0)
-        if delivered:
+        published = list(itertools.takewhile(lambda row_id: row_id in delivered, row_ids))
+        if published:
             async with self.engine.begin() as conn:
                 await conn.execute(
-                    update(t).where(t.c.id.in_(delivered)).values(published_at=func.now())
+                    update(t).where(t.c.id.in_(published)).values(published_at=func.now())
                 )
         if failures:
             log.warning("outbox: %d events not delivered yet: %s", len(failures), failures[0])
+            if any(_is_fatal(error) for error in failures):
+                self._producer = None
             await asyncio.sleep(1.0)
-        return len(delivered)
+        return len(published)
 
     async def purge_published(self) -> None:
         t = self.table
@@ -203,4 +217,10 @@ class OutboxRelay:
             )
 
     def close(self) -> None:
-        self.producer.flush(5.0)
+        if self._producer is not None:
+            self._producer.flush(5.0)
+
+
+def _is_fatal(error: Any) -> bool:
+    fatal = getattr(error, "fatal", None)
+    return bool(fatal()) if callable(fatal) else False

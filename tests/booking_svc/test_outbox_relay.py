@@ -75,3 +75,40 @@ async def test_events_wait_in_the_outbox_while_kafka_fails_and_all_go_out_in_ord
         "unit.booking.cancelled",
     ]
     assert {key for _, key, _ in kafka.log} == {b"1"}
+
+
+class FirstFailsKafka(SwitchableKafka):
+    """Loses the first message of its first flush but delivers the rest: a gap in a batch."""
+
+    def flush(self, _timeout: float) -> int:
+        for index, (topic, key, value, on_delivery) in enumerate(self.queued):
+            if self.down and index == 0:
+                on_delivery("Local: Message timed out", None)
+            else:
+                self.log.append((topic, key, value))
+                on_delivery(None, None)
+        self.queued = []
+        self.down = False
+        return 0
+
+
+async def test_a_failed_event_is_published_again_before_later_events_count_as_done(
+    service: BookingService, engine: AsyncEngine
+) -> None:
+    alice = Caller(1, "user")
+    for seat in (101, 102, 103):
+        await service.hold(alice, 1, [seat])
+    kafka = FirstFailsKafka({})
+    relay = OutboxRelay(
+        engine,
+        str(engine.url.render_as_string(hide_password=False)),
+        outbox,
+        bootstrap_servers="unused",
+        source="booking_svc",
+        producer_factory=lambda _config: kafka,
+    )
+    assert await relay.publish_batch() == 0
+    assert await unpublished(engine) == 3
+    assert await relay.publish_batch() == 3
+    versions = [events_pb2.BookingEvent.FromString(v).seat_map_version for _, _, v in kafka.log]
+    assert versions == [2, 3, 1, 2, 3]
