@@ -17,7 +17,7 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python python3.11
+	$(UV) sync --frozen --compile-bytecode --python python3.11
 	touch $@
 
 cinemapb/.generated: $(VENV)/.synced $(PROTO_SOURCES) tools/gen_protos.py

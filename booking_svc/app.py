@@ -50,7 +50,7 @@ def main() -> None:
                 bookings.seconds_until_next_hold_deadline,
                 batch_size=BATCH_SIZE,
             )
-            bookings.on_hold = expirer.wake
+            bookings.on_hold = expirer.wake_for
             finisher = DeadlineLoop(
                 "finisher",
                 bookings.finish_due,

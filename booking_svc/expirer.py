@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 import psycopg
@@ -46,10 +47,21 @@ class DeadlineLoop:
         self.batch_size = batch_size
         self.max_sleep = max_sleep
         self._wake = asyncio.Event()
+        self._planning = True
+        self._wake_at = 0.0
 
     def wake(self) -> None:
         """Re-plans the sleep now (a deadline earlier than the planned wake-up may exist)."""
         self._wake.set()
+
+    def wake_for(self, deadline: float) -> None:
+        """Re-plans only if `deadline` (epoch seconds) comes before the planned wake-up.
+
+        A flash sale makes thousands of holds that are all due after the next planned look,
+        so they cost the loop nothing. While the loop is planning, any news wakes it again.
+        """
+        if self._planning or deadline < self._wake_at:
+            self._wake.set()
 
     async def run_once(self) -> float:
         """Drains what is due; returns how long to sleep before looking again."""
@@ -65,17 +77,23 @@ class DeadlineLoop:
     async def run(self) -> None:
         while True:
             self._wake.clear()
+            self._planning = True
             delay = await self.run_once()
+            self._wake_at = time.time() + delay
+            self._planning = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
 
 async def wake_on_new_holds(dsn: str, loop: DeadlineLoop) -> None:
-    """Wakes `loop` whenever any replica commits a hold (LISTEN on the holds channel)."""
+    """Wakes `loop` when any replica commits a hold due before the planned wake-up."""
     async with await psycopg.AsyncConnection.connect(libpq_dsn(dsn), autocommit=True) as conn:
         await conn.execute(f"LISTEN {HOLDS_CHANNEL}")
-        async for _ in conn.notifies():
-            loop.wake()
+        async for notice in conn.notifies():
+            try:
+                loop.wake_for(float(notice.payload))
+            except ValueError:
+                loop.wake()
 
 
 async def purge_periodically(purge: Callable[[], Awaitable[int]]) -> None:

@@ -203,9 +203,12 @@ class BookingRepository:
         ]
         return set((await self.db.scalars(CLAIM_SEATS, rows)).all())
 
-    async def notify_hold(self) -> None:
-        """Tells every expirer, at commit, that a new deadline exists."""
-        await self.db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": HOLDS_CHANNEL})
+    async def notify_hold(self, expires_at: datetime) -> None:
+        """Tells every expirer, at commit, of the new deadline (epoch seconds as the payload)."""
+        await self.db.execute(
+            text("SELECT pg_notify(:channel, :deadline)"),
+            {"channel": HOLDS_CHANNEL, "deadline": repr(expires_at.timestamp())},
+        )
 
     async def bump_versions(self, changes: Mapping[int, int]) -> dict[int, Version]:
         """Adds `changes[session]` to each session's version, locking rows in session order."""

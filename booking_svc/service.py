@@ -73,7 +73,7 @@ class BookingService:
         *,
         hold_seconds: int,
         max_seats: int,
-        on_hold: Callable[[], None] = lambda: None,
+        on_hold: Callable[[float], None] = lambda _deadline: None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.sessions = sessions
@@ -112,7 +112,7 @@ class BookingService:
                     code="idempotency_conflict",
                 ) from None
             return replay
-        self.on_hold()
+        self.on_hold(booking.expires_at.timestamp())
         return booking
 
     async def _hold(
@@ -142,7 +142,7 @@ class BookingService:
                 raise AlreadyExists(
                     "some seats are already taken", code="seats_taken", details={"seat_ids": taken}
                 )
-            await repo.notify_hold()
+            await repo.notify_hold(booking.expires_at)
             version = (await repo.bump_versions({seating.session_id: 1}))[seating.session_id]
             if version.session_cancelled:
                 raise Conflict("the session is cancelled", code="session_cancelled")

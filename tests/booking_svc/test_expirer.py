@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -57,6 +58,23 @@ async def test_wake_ends_the_sleep_early() -> None:
         await asyncio.wait_for(work.called.wait(), 5)
         work.called.clear()
         loop.wake()
+        await asyncio.wait_for(work.called.wait(), 5)
+        assert work.calls == 2
+    finally:
+        running.cancel()
+
+
+async def test_a_hold_due_after_the_planned_wake_up_does_not_wake_the_loop() -> None:
+    work = Work([], until=None)
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(work.called.wait(), 5)
+        work.called.clear()
+        loop.wake_for(time.time() + 900)
+        await asyncio.sleep(0.2)
+        assert work.calls == 1
+        loop.wake_for(time.time() + 1)
         await asyncio.wait_for(work.called.wait(), 5)
         assert work.calls == 2
     finally:

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): each prints one JSON document of results."""

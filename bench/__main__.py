@@ -1,0 +1,51 @@
+"""`make bench`: flash sale (one session, then 50 sessions) and expiry; prints JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import expiry, flash_sale
+from bench.harness import bench_stack
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+async def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds")}
+    async with bench_stack() as bench:
+        if "flash_sale" in args.only:
+            results["flash_sale_50_clients"] = await flash_sale.run(
+                bench, clients=50, sessions=1, hall_number=901
+            )
+            results["flash_sale"] = await flash_sale.run(
+                bench, clients=args.clients, sessions=1, hall_number=902
+            )
+            results["flash_sale_50_sessions"] = await flash_sale.run(
+                bench, clients=args.clients, sessions=50, hall_number=903
+            )
+        if "expiry" in args.only:
+            results["expiry"] = await expiry.run(bench, holds=args.expiry_holds)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--expiry-holds", type=int, default=10_000)
+    parser.add_argument("--only", nargs="+", default=["flash_sale", "expiry"])
+    results = asyncio.run(run_all(parser.parse_args()))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    json.dump(results, sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

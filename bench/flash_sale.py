@@ -1,0 +1,144 @@
+"""Flash sale: many clients holding random free seats through the gateway until sold out.
+
+The same hold transaction is then run as raw SQL against the same PostgreSQL with the same
+concurrency: that is the physical limit, and the ratio says how much the stack costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import psycopg
+
+from bench.harness import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    BenchStack,
+    bearer,
+    create_sessions,
+    login,
+    percentiles,
+    register_users,
+)
+from bench.raw_hold import raw_sql_holds
+
+ROWS, SEATS_PER_ROW = 20, 25
+
+
+@dataclass
+class SaleState:
+    """What every client knows: which seats of which sessions still look free."""
+
+    free: dict[int, set[int]]
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+    def pick(self) -> tuple[int, list[int]] | None:
+        open_sessions = [s for s, seats in self.free.items() if seats]
+        if not open_sessions:
+            return None
+        session = self.rng.choice(open_sessions)
+        seats = sorted(self.free[session])
+        return session, self.rng.sample(seats, min(self.rng.randint(1, 4), len(seats)))
+
+
+@dataclass
+class SaleStats:
+    statuses: Counter[int] = field(default_factory=Counter)
+    hold_latencies_ms: list[float] = field(default_factory=list)
+    all_latencies_ms: list[float] = field(default_factory=list)
+    seats_sold: int = 0
+
+
+async def _client(http: httpx.AsyncClient, token: str, state: SaleState, stats: SaleStats) -> None:
+    failures = 0
+    while (choice := state.pick()) is not None:
+        session, seats = choice
+        started = time.perf_counter()
+        response = await http.post(
+            "/api/bookings", json={"session_id": session, "seats_id": seats}, headers=bearer(token)
+        )
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        stats.statuses[response.status_code] += 1
+        stats.all_latencies_ms.append(elapsed_ms)
+        if response.status_code == 201:
+            stats.hold_latencies_ms.append(elapsed_ms)
+            stats.seats_sold += len(seats)
+            state.free[session].difference_update(seats)
+        elif response.status_code == 409 and "seat_ids" in response.json():
+            state.free[session].difference_update(response.json()["seat_ids"])
+        else:
+            failures += 1
+            if failures > 20:
+                return
+
+
+async def _seat_ids(http: httpx.AsyncClient, session: int) -> set[int]:
+    response = await http.get(f"/api/sessions/{session}/seats")
+    response.raise_for_status()
+    return {seat["seat_id"] for seat in response.json() if seat["status"] == "free"}
+
+
+def double_bookings(booking_dsn: str) -> int:
+    """Seats that appear in more than one live booking: must always be zero."""
+    with psycopg.connect(booking_dsn) as conn:
+        row = conn.execute(
+            """
+            SELECT count(*) FROM (
+                SELECT bs.session_id, bs.seat_id
+                FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
+                WHERE b.status IN ('pending', 'confirmed')
+                GROUP BY bs.session_id, bs.seat_id HAVING count(*) > 1
+            ) AS doubles
+            """
+        ).fetchone()
+    return int(row[0]) if row else -1
+
+
+async def run(
+    bench: BenchStack, *, clients: int, sessions: int, hall_number: int
+) -> dict[str, Any]:
+    """One sale through the gateway, then the same load as raw SQL; returns the figures."""
+    tag = f"sale{hall_number}"
+    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
+    async with httpx.AsyncClient(base_url=bench.base_url, timeout=60.0, limits=limits) as http:
+        admin = await login(http, ADMIN_EMAIL, ADMIN_PASSWORD)
+        session_ids = await create_sessions(
+            http,
+            admin,
+            count=sessions,
+            rows=ROWS,
+            seats_per_row=SEATS_PER_ROW,
+            hall_number=hall_number,
+        )
+        tokens = await register_users(http, clients, tag)
+        state = SaleState({s: await _seat_ids(http, s) for s in session_ids})
+        seats_total = sum(len(seats) for seats in state.free.values())
+        stats = SaleStats()
+        started = time.perf_counter()
+        await asyncio.gather(*(_client(http, token, state, stats) for token in tokens))
+        elapsed = time.perf_counter() - started
+    holds = stats.statuses[201]
+    raw = await raw_sql_holds(clients=clients, seats=seats_total // sessions)
+    result: dict[str, Any] = {
+        "clients": clients,
+        "sessions": sessions,
+        "seats": seats_total,
+        "seats_sold": stats.seats_sold,
+        "seconds": round(elapsed, 2),
+        "requests_per_second": round(sum(stats.statuses.values()) / elapsed, 1),
+        "holds_per_second": round(holds / elapsed, 1),
+        "hold_latency_ms": percentiles(stats.hold_latencies_ms),
+        "request_latency_ms": percentiles(stats.all_latencies_ms),
+        "status_counts": {str(code): n for code, n in sorted(stats.statuses.items())},
+        "double_bookings": double_bookings(bench.booking_dsn),
+        "raw_sql": raw,
+    }
+    if raw["holds_per_second"]:
+        result["ratio_to_raw_sql"] = round(result["holds_per_second"] / raw["holds_per_second"], 3)
+    return result

@@ -1,0 +1,154 @@
+"""A stack of its own for a benchmark: fresh databases, own ports and topics, an admin client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from deploy import infra
+from deploy.stack import Stack, delete_topics, isolated_env
+
+ROOT = Path(__file__).resolve().parent.parent
+GATEWAY_PORT = 18100
+ADMIN_EMAIL = "admin@bench.example"
+ADMIN_PASSWORD = "Bench-Admin-Passw0rd"
+USER_PASSWORD = "Bench-User-Passw0rd"
+
+
+@dataclass
+class BenchStack:
+    base_url: str
+    env: dict[str, str]
+    stack: Stack
+
+    @property
+    def booking_dsn(self) -> str:
+        return self.env["BOOKING_DATABASE_URL"]
+
+
+@asynccontextmanager
+async def bench_stack(**overrides: str) -> AsyncIterator[BenchStack]:
+    """Starts the whole application on fresh databases; logs go to test-artifacts/bench-logs."""
+    endpoints = infra.ensure_up()
+    env = isolated_env(endpoints, name="bench", port_base=53051, gateway_port=GATEWAY_PORT)
+    env |= {
+        "REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/2",
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
+        "BCRYPT_ROUNDS": "4",
+        "LOG_LEVEL": "WARNING",
+        **overrides,
+    }
+    stack = Stack(env, log_dir=ROOT / "test-artifacts" / "bench-logs")
+    base_url = f"http://127.0.0.1:{GATEWAY_PORT}"
+    stack.start_all()
+    try:
+        await asyncio.to_thread(stack.wait_healthy, base_url)
+        yield BenchStack(base_url, env, stack)
+    finally:
+        stack.stop_all()
+        delete_topics(env)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str) -> str:
+    response = await client.post("/api/auth/login", json={"email": email, "password": password})
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+async def register_users(client: httpx.AsyncClient, count: int, tag: str) -> list[str]:
+    """Registers `count` users and returns an access token for each."""
+
+    async def one(index: int) -> str:
+        email = f"{tag}-{index}@bench.example"
+        response = await client.post(
+            "/api/auth/register",
+            json={"email": email, "password": USER_PASSWORD, "name": f"Bench {index}"},
+        )
+        response.raise_for_status()
+        return await login(client, email, USER_PASSWORD)
+
+    semaphore = asyncio.Semaphore(20)
+
+    async def limited(index: int) -> str:
+        async with semaphore:
+            return await one(index)
+
+    return list(await asyncio.gather(*(limited(i) for i in range(count))))
+
+
+async def create_sessions(
+    client: httpx.AsyncClient,
+    admin: str,
+    *,
+    count: int,
+    rows: int,
+    seats_per_row: int,
+    hall_number: int,
+) -> list[int]:
+    """One hall of rows x seats_per_row and `count` back-to-back future sessions in it."""
+    headers = bearer(admin)
+    movie = await client.post(
+        "/api/movies",
+        headers=headers,
+        json={
+            "title": "Benchmark Premiere",
+            "description": "A film everyone wants to see on opening night.",
+            "year": 2026,
+            "duration": 120,
+            "age_rating": "PG-13",
+            "movie_status": "now_showing",
+            "genres_id": [],
+        },
+    )
+    movie.raise_for_status()
+    hall = await client.post(
+        "/api/halls",
+        headers=headers,
+        json={
+            "number": hall_number,
+            "name": f"Bench {hall_number}",
+            "rows": rows,
+            "seats_per_row": seats_per_row,
+        },
+    )
+    hall.raise_for_status()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    sessions = []
+    for index in range(count):
+        begins = start + timedelta(hours=3 * index)
+        response = await client.post(
+            "/api/sessions",
+            headers=headers,
+            json={
+                "movie_id": movie.json()["id"],
+                "hall_id": hall.json()["id"],
+                "start_time": begins.isoformat(),
+                "end_time": (begins + timedelta(hours=2)).isoformat(),
+            },
+        )
+        response.raise_for_status()
+        sessions.append(int(response.json()["id"]))
+    return sessions
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    if not samples_ms:
+        return {"p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
+    ordered = sorted(samples_ms)
+
+    def at(fraction: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 2)
+
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 2)}

@@ -1,0 +1,118 @@
+"""The hold transaction as raw SQL on psycopg: the physical limit the stack is compared with."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.harness import percentiles
+from deploy.infra import create_database
+from svckit.migrations import upgrade_to_head
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "booking_svc" / "migrations"
+
+HOLD_STATEMENTS = (
+    """
+    INSERT INTO bookings (id, user_id, session_id, status, payment_status, total_price_cents,
+                          expires_at, session_starts_at, session_ends_at)
+    VALUES (%(id)s, %(user)s, %(session)s, 'pending', 'pending', %(total)s,
+            now() + interval '900 seconds', now() + interval '1 day', now() + interval '2 days')
+    """,
+    """
+    INSERT INTO booking_seats (booking_id, seat_id, session_id, row, number, type, price_cents)
+    SELECT %(id)s, seat, %(session)s, 1, seat, 'standard', 1000
+    FROM unnest(%(seats)s::bigint[]) AS seat
+    ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
+    RETURNING seat_id
+    """,
+)
+VERSION_BUMP = """
+    INSERT INTO seat_map_versions (session_id, version) VALUES (%(session)s, 1)
+    ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
+    RETURNING version
+"""
+OUTBOX = """
+    INSERT INTO outbox (event_id, topic, key, event_type, payload)
+    VALUES (%(event)s, 'booking.created', %(session)s::text, 'booking.created', %(payload)s)
+"""
+NOTIFY_HOLD = "SELECT pg_notify('booking_holds', '')"
+NOTIFY_OUTBOX = "SELECT pg_notify('outbox', '')"
+
+
+async def _hold(conn: psycopg.AsyncConnection[Any], session: int, seats: list[int]) -> bool:
+    """The statements of booking_svc's hold, in its order; all or nothing."""
+    params = {
+        "id": uuid.uuid4(),
+        "user": 1,
+        "session": session,
+        "total": 1000 * len(seats),
+        "seats": seats,
+        "event": uuid.uuid4(),
+        "payload": b"x" * 120,
+    }
+    async with conn.transaction():
+        await conn.execute(HOLD_STATEMENTS[0], params)
+        cursor = await conn.execute(HOLD_STATEMENTS[1], params)
+        if len(await cursor.fetchall()) < len(seats):
+            raise psycopg.Rollback()
+        await conn.execute(NOTIFY_HOLD)
+        await conn.execute(VERSION_BUMP, params)
+        await conn.execute(OUTBOX, params)
+        await conn.execute(NOTIFY_OUTBOX)
+        return True
+    return False
+
+
+async def raw_sql_holds(*, clients: int, seats: int, rounds: int = 5) -> dict[str, Any]:
+    """`clients` connections holding 1-4 random free seats until sold out, `rounds` sessions."""
+    dsn = create_database("bench_raw_sql", drop_first=True)
+    await asyncio.to_thread(upgrade_to_head, MIGRATIONS, dsn)
+    rng = random.Random(11)
+    latencies: list[float] = []
+    holds = conflicts = 0
+    connections = [
+        await psycopg.AsyncConnection.connect(dsn, autocommit=True) for _ in range(clients)
+    ]
+
+    async def client(conn: psycopg.AsyncConnection[Any], session: int, free: set[int]) -> None:
+        nonlocal holds, conflicts
+        while free:
+            chosen = sorted(rng.sample(sorted(free), min(rng.randint(1, 4), len(free))))
+            started = time.perf_counter()
+            ok = await _hold(conn, session, chosen)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if ok:
+                holds += 1
+                free.difference_update(chosen)
+            else:
+                conflicts += 1
+                free.difference_update(await _taken(conn, session, chosen))
+
+    started = time.perf_counter()
+    for session in range(1, rounds + 1):
+        free = set(range(1, seats + 1))
+        await asyncio.gather(*(client(conn, session, free) for conn in connections))
+    elapsed = time.perf_counter() - started
+    for conn in connections:
+        await conn.close()
+    return {
+        "holds": holds,
+        "conflicts": conflicts,
+        "seconds": round(elapsed, 3),
+        "holds_per_second": round(holds / elapsed, 1),
+        "latency_ms": percentiles(latencies),
+    }
+
+
+async def _taken(conn: psycopg.AsyncConnection[Any], session: int, seats: list[int]) -> set[int]:
+    cursor = await conn.execute(
+        "SELECT seat_id FROM booking_seats WHERE session_id = %s AND active AND seat_id = ANY(%s)",
+        (session, seats),
+    )
+    return {row[0] for row in await cursor.fetchall()}
