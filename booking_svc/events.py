@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking_svc.convert import BOOKING_STATUSES, booked_seat_pb
 from booking_svc.domain import Booking, Reason
 from booking_svc.models import outbox
 from cinemapb.events.v1 import events_pb2
-from svckit.outbox import NOTIFY_CHANNEL, add_event
+from svckit.outbox import OutboxEvent, add_event, add_events
 from svckit.protoconv import to_timestamp
 
 
@@ -86,18 +85,17 @@ class BookingEvents:
         """A batch in one INSERT (rows in the given order) and one wake-up of the relay."""
         if not changes:
             return
-        rows = []
+        queued = []
         for change in changes:
             event_id = uuid.uuid4()
             message = booking_event(change, event_id, change.booking.updated_at)
-            rows.append(
-                {
-                    "event_id": event_id,
-                    "topic": self.topic(event_type),
-                    "key": str(change.booking.session_id),
-                    "event_type": str(event_type),
-                    "payload": message.SerializeToString(),
-                }
+            queued.append(
+                OutboxEvent(
+                    topic=self.topic(event_type),
+                    key=str(change.booking.session_id),
+                    event_type=str(event_type),
+                    payload=message.SerializeToString(),
+                    event_id=event_id,
+                )
             )
-        await db.execute(insert(outbox).values(rows))
-        await db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+        await add_events(db, outbox, queued)

@@ -11,7 +11,8 @@ import asyncio
 import itertools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,6 @@ from sqlalchemy import (
     Uuid,
     delete,
     func,
-    insert,
     select,
     text,
     update,
@@ -62,6 +62,49 @@ def outbox_table(metadata: MetaData) -> Table:
     )
 
 
+@dataclass(frozen=True)
+class OutboxEvent:
+    """One event to queue: where it goes and its encoded value."""
+
+    topic: str
+    key: str
+    event_type: str
+    payload: bytes
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+async def add_events(session: AsyncSession, table: Table, events: Sequence[OutboxEvent]) -> None:
+    """Queues events, in order, inside the caller's transaction and wakes the relay at commit.
+
+    One statement whatever the count: the rows travel as arrays, and the NOTIFY rides along.
+    """
+    if not events:
+        return
+    statement = text(
+        f"""
+        WITH queued AS (
+            INSERT INTO {table.name} (event_id, topic, key, event_type, payload)
+            SELECT * FROM unnest(
+                CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
+                CAST(:event_types AS text[]), CAST(:payloads AS bytea[])
+            )
+        )
+        SELECT pg_notify(:channel, '')
+        """  # noqa: S608 - the table name is ours, every value is a bound parameter
+    )
+    await session.execute(
+        statement,
+        {
+            "event_ids": [event.event_id for event in events],
+            "topics": [event.topic for event in events],
+            "keys": [event.key for event in events],
+            "event_types": [event.event_type for event in events],
+            "payloads": [event.payload for event in events],
+            "channel": NOTIFY_CHANNEL,
+        },
+    )
+
+
 async def add_event(
     session: AsyncSession,
     table: Table,
@@ -72,15 +115,10 @@ async def add_event(
     payload: bytes,
     event_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """Queues an event inside the caller's transaction and wakes the relay at commit."""
-    event_id = event_id or uuid.uuid4()
-    await session.execute(
-        insert(table).values(
-            event_id=event_id, topic=topic, key=key, event_type=event_type, payload=payload
-        )
-    )
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-    return event_id
+    """Queues one event inside the caller's transaction; returns its id."""
+    event = OutboxEvent(topic, key, event_type, payload, event_id or uuid.uuid4())
+    await add_events(session, table, [event])
+    return event.event_id
 
 
 def libpq_dsn(dsn: str) -> str:
