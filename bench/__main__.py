@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import expiry, flash_sale
+from bench import expiry, flash_sale, live_fanout
 from bench.harness import bench_stack
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -31,6 +31,8 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
             )
         if "expiry" in args.only:
             results["expiry"] = await expiry.run(bench, holds=args.expiry_holds)
+        if "live_fanout" in args.only:
+            results["live_fanout"] = await live_fanout.run(bench, watchers=args.watchers)
     return results
 
 
@@ -38,7 +40,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--expiry-holds", type=int, default=10_000)
-    parser.add_argument("--only", nargs="+", default=["flash_sale", "expiry"])
+    parser.add_argument("--watchers", type=int, default=1000)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["flash_sale", "expiry", "live_fanout"],
+        default=["flash_sale", "expiry", "live_fanout"],
+    )
     results = asyncio.run(run_all(parser.parse_args()))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -15,6 +15,7 @@ from gateway import routes
 from gateway.cache import CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.errors import install_error_handlers
+from gateway.live.feed import live_feed
 from gateway.schemas import ErrorBody
 from gateway.settings import GatewaySettings
 from svckit.logging import request_id_var
@@ -43,7 +44,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0)
         app.state.cache = CatalogueCache(redis)
         try:
-            yield
+            async with live_feed(settings, app.state.clients) as hub:
+                app.state.live = hub
+                yield
         finally:
             await app.state.clients.close()
             await redis.aclose()

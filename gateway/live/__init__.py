@@ -1,0 +1,1 @@
+"""The live seat map: booking events from Kafka fanned out to WebSocket watchers."""

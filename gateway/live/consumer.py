@@ -1,0 +1,125 @@
+"""Every booking event, in every gateway process, handed to the live hub.
+
+The consumer assigns itself every partition of the three booking topics at their current end
+(no consumer group coordination, no commits), so each replica sees every event from the
+moment it is ready; only then does the hub accept watchers. Records of sessions nobody
+watches are skipped before they are decoded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from google.protobuf.message import DecodeError
+
+from cinemapb.events.v1 import events_pb2
+from gateway.live.hub import LiveHub
+from gateway.live.protocol import EVENT_NAMES, Change, change
+from svckit.kafka import consumer_config
+from svckit.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.5
+BATCH_SIZE = 100
+"""At most this many records per hand-over: less than a watcher's inbox holds."""
+METADATA_TIMEOUT_SECONDS = 10.0
+
+
+def live_consumer_config(settings: CommonSettings) -> dict[str, Any]:
+    """A group of its own per process, tuned to hand over each record at once."""
+    group = settings.consumer_group(f"gateway-live-{uuid.uuid4().hex}")
+    return consumer_config(settings.kafka_bootstrap_servers, group) | {
+        "auto.offset.reset": "latest",
+        "enable.auto.offset.store": False,
+        "fetch.wait.max.ms": 10,
+        "fetch.min.bytes": 1,
+        "socket.nagle.disable": True,
+    }
+
+
+def _assign_at_end(consumer: Consumer, topics: list[str]) -> None:
+    """Assigns every partition of `topics` at its end offset, resolved now."""
+    partitions = []
+    for topic in topics:
+        metadata = consumer.list_topics(topic, timeout=METADATA_TIMEOUT_SECONDS).topics[topic]
+        if metadata.error is not None:
+            raise KafkaException(metadata.error)
+        for number in sorted(metadata.partitions):
+            _, end = consumer.get_watermark_offsets(
+                TopicPartition(topic, number), timeout=METADATA_TIMEOUT_SECONDS, cached=False
+            )
+            partitions.append(TopicPartition(topic, number, end))
+    consumer.assign(partitions)
+
+
+def _next_records(consumer: Consumer) -> list[Message]:
+    """Waits for a record, then takes whatever else has already arrived."""
+    first = consumer.poll(POLL_SECONDS)
+    if first is None:
+        return []
+    return [first, *consumer.consume(BATCH_SIZE - 1, 0)]
+
+
+class BookingEventFeed:
+    """Consumes the booking topics into `hub` for as long as `run` runs."""
+
+    def __init__(self, hub: LiveHub, settings: CommonSettings) -> None:
+        self.hub = hub
+        self.settings = settings
+        self.event_names = {settings.topic(name): name for name in EVENT_NAMES}
+        self._runs = 0
+
+    async def run(self) -> None:
+        consumer = Consumer(live_consumer_config(self.settings))
+        try:
+            await asyncio.to_thread(_assign_at_end, consumer, list(self.event_names))
+            if self._runs:
+                self.hub.resync_all()
+            self._runs += 1
+            self.hub.live.set()
+            log.info("live feed consuming %s", ", ".join(self.event_names))
+            while True:
+                self.hub.publish(self.changes(await _in_thread(consumer)))
+        finally:
+            self.hub.live.clear()
+            await asyncio.to_thread(consumer.close)
+
+    def changes(self, records: list[Message]) -> list[Change]:
+        """The watched sessions' changes among `records`, in version order per session."""
+        found = []
+        for record in records:
+            if record.error() is not None:
+                log.warning("live feed: %s", record.error())
+                continue
+            if (decoded := self._decode(record)) is not None:
+                found.append(decoded)
+        return sorted(found, key=lambda c: (c.session_id, c.version))
+
+    def _decode(self, record: Message) -> Change | None:
+        key = record.key() or b""
+        if key.isdigit() and not self.hub.watchers(int(key)):
+            return None
+        try:
+            event = events_pb2.BookingEvent.FromString(record.value() or b"")
+        except DecodeError:
+            log.warning("live feed: undecodable record at offset %s", record.offset())
+            return None
+        name = self.event_names.get(record.topic() or "")
+        if name is None or event.session_id <= 0 or event.seat_map_version <= 0:
+            return None
+        return change(name, event)
+
+
+async def _in_thread(consumer: Consumer) -> list[Message]:
+    """Polls in a worker thread; if cancelled, lets the poll finish before the caller closes."""
+    polling = asyncio.ensure_future(asyncio.to_thread(_next_records, consumer))
+    try:
+        return await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        await asyncio.wait([polling])
+        raise

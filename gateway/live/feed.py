@@ -1,0 +1,55 @@
+"""Wiring of the live feed: snapshots from booking_svc, the hub, and the event consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import grpc
+
+from cinemapb.booking.v1 import booking_pb2
+from gateway.clients import ServiceClients
+from gateway.live.consumer import BookingEventFeed
+from gateway.live.hub import LiveHub, SessionNotFound, SnapshotLoader, Snapshots
+from gateway.live.protocol import Snapshot, snapshot
+from svckit.settings import CommonSettings
+from svckit.tasks import background
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_TIMEOUT_SECONDS = 10.0
+START_TIMEOUT_SECONDS = 10.0
+"""How long start-up waits for the consumer; watchers that come earlier wait for it too."""
+
+
+def snapshot_loader(clients: ServiceClients) -> SnapshotLoader:
+    """Loads a session's seat map from booking_svc as a snapshot message."""
+
+    async def load(session_id: int) -> Snapshot:
+        try:
+            reply = await clients.booking.GetSeatMap(
+                booking_pb2.GetSeatMapRequest(session_id=session_id),
+                timeout=SNAPSHOT_TIMEOUT_SECONDS,
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise SessionNotFound(session_id) from error
+            raise
+        return snapshot(reply)
+
+    return load
+
+
+@asynccontextmanager
+async def live_feed(settings: CommonSettings, clients: ServiceClients) -> AsyncIterator[LiveHub]:
+    """The hub, fed by the booking topics for the block; waits (a while) until it is positioned."""
+    hub = LiveHub(Snapshots(snapshot_loader(clients)))
+    consumer = BookingEventFeed(hub, settings)
+    async with background({"live-feed": consumer.run}):
+        try:
+            await asyncio.wait_for(hub.live.wait(), START_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("live feed not positioned after %.0fs; still trying", START_TIMEOUT_SECONDS)
+        yield hub

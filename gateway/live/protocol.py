@@ -1,0 +1,98 @@
+"""The live feed's messages (JSON text frames) and its close codes.
+
+A watcher first gets a `snapshot` of the seat map, then a `change` for every booking event of
+the session. Both carry the seat map's version; a client applies a change only when its
+version is greater than the one it has, and takes any later snapshot as the new truth.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from cinemapb.booking.v1 import booking_pb2
+from cinemapb.events.v1 import events_pb2
+from gateway.routes.bookings import SEAT_TYPES, money
+from gateway.routes.seatmap import SEAT_STATUSES, SeatStatus
+
+EVENT_NAMES = ("booking.created", "booking.confirmed", "booking.cancelled")
+SEAT_STATUS_AFTER: dict[str, SeatStatus] = {
+    "booking.created": "held",
+    "booking.confirmed": "booked",
+    "booking.cancelled": "free",
+}
+REASONS = {
+    events_pb2.CANCEL_REASON_BY_USER: "cancelled_by_user",
+    events_pb2.CANCEL_REASON_BY_ADMIN: "cancelled_by_admin",
+    events_pb2.CANCEL_REASON_EXPIRED: "expired",
+    events_pb2.CANCEL_REASON_SESSION_CANCELLED: "session_cancelled",
+}
+
+
+class CloseCode(IntEnum):
+    """Why the server ends a feed (WebSocket close codes)."""
+
+    INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
+    SESSION_NOT_FOUND = 4404
+    INVALID_SESSION_ID = 4422
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One seat change of a session, encoded once for every watcher."""
+
+    session_id: int
+    version: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The whole seat map of a session at a version, encoded once for every watcher."""
+
+    session_id: int
+    version: int
+    text: str
+
+
+def _encode(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+def seat_state(seat: booking_pb2.SeatState) -> dict[str, Any]:
+    """A seat exactly as GET /api/sessions/{id}/seats shows it."""
+    return {
+        "seat_id": seat.seat_id,
+        "row": seat.row,
+        "number": seat.number,
+        "type": SEAT_TYPES.get(seat.type, "standard"),
+        "price": money(seat.price_cents),
+        "status": SEAT_STATUSES.get(seat.status, "free"),
+    }
+
+
+def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
+    message = {
+        "type": "snapshot",
+        "session_id": seat_map.session_id,
+        "version": seat_map.version,
+        "seats": [seat_state(seat) for seat in seat_map.seats],
+    }
+    return Snapshot(seat_map.session_id, seat_map.version, _encode(message))
+
+
+def change(event_name: str, event: events_pb2.BookingEvent) -> Change:
+    """The public face of a booking event: which seats became what (no user, no booking)."""
+    message = {
+        "type": "change",
+        "session_id": event.session_id,
+        "version": event.seat_map_version,
+        "event": event_name,
+        "status": SEAT_STATUS_AFTER[event_name],
+        "seat_ids": list(event.seat_ids),
+        "reason": REASONS.get(event.reason, ""),
+    }
+    return Change(event.session_id, event.seat_map_version, _encode(message))
