@@ -12,4 +12,5 @@ uvicorn.run(
     port=settings.gateway_port,
     log_config=None,
     access_log=False,
+    ws_per_message_deflate=False,
 )
