@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +21,7 @@ from user_svc.domain import (
     signed_in,
     valid_email,
     valid_name,
+    valid_push_endpoint,
 )
 from user_svc.passwords import PasswordHasher, check_password_policy
 from user_svc.repository import UserRepository
@@ -29,7 +29,6 @@ from user_svc.repository import UserRepository
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
-MAX_ENDPOINT_LENGTH = 2048
 MAX_KEY_LENGTH = 256
 
 
@@ -52,10 +51,16 @@ class Accounts:
         sessions: async_sessionmaker[AsyncSession],
         hasher: PasswordHasher,
         settings: CommonSettings,
+        *,
+        vapid_public_key: str = "",
+        allow_insecure_push_endpoints: bool = False,
     ) -> None:
+        """`vapid_public_key` empty: web push is not set up in this process."""
         self.sessions = sessions
         self.hasher = hasher
         self.settings = settings
+        self._vapid_public_key = vapid_public_key
+        self.allow_insecure_push_endpoints = allow_insecure_push_endpoints
 
     async def register(self, *, email: str, password: str, name: str) -> Account:
         email, name = valid_email(email), valid_name(name)
@@ -155,12 +160,7 @@ class Accounts:
         self, caller: Caller | None, *, endpoint: str, p256dh: str, auth: str
     ) -> PushSubscriptionRecord:
         caller = signed_in(caller)
-        url = urlsplit(endpoint)
-        if url.scheme != "https" or not url.netloc or len(endpoint) > MAX_ENDPOINT_LENGTH:
-            raise InvalidArgument(
-                f"endpoint must be an https URL of at most {MAX_ENDPOINT_LENGTH} characters",
-                code="invalid_endpoint",
-            )
+        valid_push_endpoint(endpoint, allow_insecure=self.allow_insecure_push_endpoints)
         if not (0 < len(p256dh) <= MAX_KEY_LENGTH and 0 < len(auth) <= MAX_KEY_LENGTH):
             raise InvalidArgument(
                 f"p256dh and auth must be 1 to {MAX_KEY_LENGTH} characters", code="invalid_keys"
@@ -180,4 +180,7 @@ class Accounts:
             raise NotFound("no such push subscription", code="push_subscription_not_found")
 
     def vapid_public_key(self) -> str:
-        raise Conflict("web push is not configured", code="push_not_configured")
+        """The application server key browsers subscribe with (base64url, uncompressed P-256)."""
+        if not self._vapid_public_key:
+            raise Conflict("web push is not configured", code="push_not_configured")
+        return self._vapid_public_key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,8 +13,11 @@ from cinemapb.user.v1 import user_pb2, user_pb2_grpc
 from svckit.db import make_sessionmaker
 from svckit.errors import ServiceError
 from svckit.service import migrated_database, run_service
+from svckit.tasks import background
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.notifications.setup import notification_tasks
+from user_svc.notifications.vapid import ensure_vapid_keys
 from user_svc.passwords import PasswordHasher
 from user_svc.settings import Settings
 
@@ -36,14 +40,26 @@ async def ensure_configured_admin(accounts: Accounts, settings: Settings) -> Non
 
 def main() -> None:
     settings = Settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs push endpoints: secrets
 
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.user_database_url) as engine:
-            hasher = PasswordHasher(settings.bcrypt_rounds)
-            accounts = Accounts(make_sessionmaker(engine), hasher, settings)
+            sessions = make_sessionmaker(engine)
+            vapid_keys = await ensure_vapid_keys(sessions)
+            accounts = Accounts(
+                sessions,
+                PasswordHasher(settings.bcrypt_rounds),
+                settings,
+                vapid_public_key=vapid_keys.public_key,
+                allow_insecure_push_endpoints=settings.push_allow_insecure_endpoints,
+            )
             await ensure_configured_admin(accounts, settings)
             user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
-            yield [SERVICE_NAME]
+            async with (
+                notification_tasks(settings, sessions, vapid_keys) as tasks,
+                background(tasks),
+            ):
+                yield [SERVICE_NAME]
 
     run_service("user_svc", settings.user_svc_addr, setup, log_level=settings.log_level)

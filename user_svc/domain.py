@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -13,6 +15,7 @@ from svckit.identity import Caller, Role
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 100
 DEFAULT_ADMIN_NAME = "Administrator"
+MAX_ENDPOINT_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -93,3 +96,52 @@ def check_role_change(caller: Caller, account: Account, role: Role | None) -> No
     """Only an admin changes a role; sending back the role unchanged is fine for anyone."""
     if role is not None and role != account.role and not caller.is_admin:
         raise PermissionDenied("only an admin can change a role")
+
+
+def valid_push_endpoint(endpoint: str, *, allow_insecure: bool = False) -> str:
+    """A browser push subscription's endpoint, or InvalidArgument (invalid_push_endpoint).
+
+    The service POSTs to this user-supplied URL, so it must be https to a public host: no
+    credentials, no fragment, no loopback or private IP literal. `allow_insecure` also lets
+    http and private addresses through (a local push service in tests).
+    """
+    problem = _endpoint_problem(endpoint, allow_insecure=allow_insecure)
+    if problem:
+        raise InvalidArgument(f"invalid push endpoint: {problem}", code="invalid_push_endpoint")
+    return endpoint
+
+
+def _endpoint_problem(endpoint: str, *, allow_insecure: bool) -> str:
+    if not 0 < len(endpoint) <= MAX_ENDPOINT_LENGTH:
+        return f"must be 1 to {MAX_ENDPOINT_LENGTH} characters"
+    if any(ord(char) <= 32 or ord(char) == 127 for char in endpoint):
+        return "must not contain spaces or control characters"
+    url = urlsplit(endpoint)
+    schemes = ("https", "http") if allow_insecure else ("https",)
+    if url.scheme not in schemes:
+        return "must be an https URL"
+    try:
+        url.port  # noqa: B018 (parsing the port is the check)
+    except ValueError:
+        return "has an invalid port"
+    host = url.hostname or ""
+    if not host:
+        return "must name a host"
+    if url.username is not None or url.password is not None:
+        return "must not carry credentials"
+    if url.fragment:
+        return "must not have a fragment"
+    if not allow_insecure and not _public_host(host):
+        return "must point to a public host"
+    return ""
+
+
+def _public_host(host: str) -> bool:
+    """False for localhost and for IP literals that are not globally routable."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return address.is_global

@@ -1,0 +1,57 @@
+"""BookingEvent records from Kafka into BookingNotices."""
+
+from __future__ import annotations
+
+import uuid
+
+from google.protobuf.message import DecodeError
+
+from cinemapb.cinema.v1 import cinema_pb2
+from cinemapb.events.v1 import events_pb2
+from svckit.protoconv import enum_label, from_timestamp
+from user_svc.notifications.messages import BookingNotice, Kind, Seat
+
+REMINDER_IDS = uuid.UUID("5d6f3c1e-94a4-4f0e-9a53-2b1f1c7e0a41")
+"""Namespace of the ids reminders are deduplicated on: one reminder per booking, ever."""
+
+
+def decode_event(value: bytes | None) -> events_pb2.BookingEvent | None:
+    """The BookingEvent in a record value, or None for a record that is not one."""
+    try:
+        event = events_pb2.BookingEvent.FromString(value or b"")
+    except DecodeError:
+        return None
+    if not event.booking_id or event.user_id <= 0:
+        return None
+    return event
+
+
+def event_id_of(event: events_pb2.BookingEvent, ce_id: str | None) -> uuid.UUID | None:
+    """The id to deduplicate on: the CloudEvents ce_id header, else the payload's event_id."""
+    try:
+        return uuid.UUID(ce_id or event.event_id)
+    except ValueError:
+        return None
+
+
+def reminder_id(booking_id: str) -> uuid.UUID:
+    return uuid.uuid5(REMINDER_IDS, booking_id)
+
+
+def booking_notice(
+    event: events_pb2.BookingEvent, kind: Kind, event_id: uuid.UUID
+) -> BookingNotice:
+    return BookingNotice(
+        event_id=event_id,
+        kind=kind,
+        booking_id=event.booking_id,
+        user_id=event.user_id,
+        session_id=event.session_id,
+        seats=tuple(
+            Seat(seat.row, seat.number, enum_label(cinema_pb2.SeatType, seat.type) or "standard")
+            for seat in event.seats
+        ),
+        total_price_cents=event.total_price_cents,
+        expires_at=from_timestamp(event.expires_at) if event.HasField("expires_at") else None,
+        reason=enum_label(events_pb2.CancelReason, event.reason),
+    )

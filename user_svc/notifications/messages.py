@@ -1,0 +1,186 @@
+"""What a notification says: pure functions from a booking change to email and push text."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+REASONS = {
+    "expired": "your hold expired before payment",
+    "by_user": "you cancelled it",
+    "by_admin": "the cinema cancelled it",
+    "session_cancelled": "the cinema cancelled the session",
+}
+"""Why a booking was cancelled, in words, by the event's CancelReason label."""
+UNKNOWN_REASON = "it was cancelled"
+SEAT_TYPES = {"vip": " (VIP)", "wheelchair": " (wheelchair space)"}
+
+
+class Kind(StrEnum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    REMINDER = "reminder"
+
+
+@dataclass(frozen=True)
+class Seat:
+    row: int
+    number: int
+    type: str = "standard"
+
+
+@dataclass(frozen=True)
+class BookingNotice:
+    """A booking change to tell its owner about, with the id it is deduplicated on."""
+
+    event_id: uuid.UUID
+    kind: Kind
+    booking_id: str
+    user_id: int
+    session_id: int
+    seats: tuple[Seat, ...]
+    total_price_cents: int
+    expires_at: datetime | None = None
+    reason: str = ""
+    """For cancellations: a CancelReason label such as `expired` or `by_user`."""
+
+
+@dataclass(frozen=True)
+class Show:
+    """The session as people know it; a part is None when its lookup failed."""
+
+    movie_title: str | None = None
+    hall_name: str | None = None
+    starts_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Style:
+    """How times and links are written: the cinema's time zone and the web page's address."""
+
+    timezone: ZoneInfo
+    base_url: str
+    signature: str = "Cinema Hall"
+
+
+@dataclass(frozen=True)
+class PushPayload:
+    title: str
+    body: str
+    url: str
+    booking_id: str
+
+    def encode(self) -> bytes:
+        """The JSON a service worker receives."""
+        fields = {"title": self.title, "body": self.body, "url": self.url}
+        return json.dumps(fields | {"booking_id": self.booking_id}).encode()
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    body: str
+    push: PushPayload
+
+
+def seat_label(seat: Seat) -> str:
+    """'Row 3, seat 7', with the seat type when it is not a standard seat."""
+    return f"Row {seat.row}, seat {seat.number}{SEAT_TYPES.get(seat.type, '')}"
+
+
+def seats_text(seats: tuple[Seat, ...]) -> str:
+    return "; ".join(seat_label(s) for s in sorted(seats, key=lambda s: (s.row, s.number)))
+
+
+def money(cents: int) -> str:
+    """Cents in currency units with two decimals: 1250 -> '12.50'."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def when(moment: datetime, zone: ZoneInfo) -> str:
+    """'Sat 14 Mar 2026, 19:30 UTC' in the cinema's zone, independent of the process locale."""
+    local = moment.astimezone(zone)
+    return (
+        f"{DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}, "
+        f"{local:%H:%M} {local.tzname()}"
+    )
+
+
+def clock_time(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local:%H:%M} {local.tzname()}"
+
+
+def reason_text(reason: str) -> str:
+    return REASONS.get(reason, UNKNOWN_REASON)
+
+
+def booking_url(style: Style, booking_id: str) -> str:
+    """The booking on the web page (its hash route of the bookings list)."""
+    return f"{style.base_url}/#/bookings?booking={booking_id}"
+
+
+def details(notice: BookingNotice, show: Show, style: Style) -> list[str]:
+    """The facts of the booking, one per line; what a failed lookup left unknown is left out."""
+    lines = []
+    if show.movie_title:
+        lines.append(f"Movie: {show.movie_title}")
+    if show.hall_name:
+        lines.append(f"Hall: {show.hall_name}")
+    if show.starts_at is not None:
+        lines.append(f"Time: {when(show.starts_at, style.timezone)}")
+    if notice.seats:
+        lines.append(f"Seats: {seats_text(notice.seats)}")
+    lines.append(f"Total: {money(notice.total_price_cents)}")
+    return lines
+
+
+def compose(notice: BookingNotice, show: Show, name: str, style: Style) -> Message:
+    """The email (a one-line subject, a plain-text body) and the push payload for one notice."""
+    title = show.movie_title or "your session"
+    url = booking_url(style, notice.booking_id)
+    seats = seats_text(notice.seats)
+    if notice.kind is Kind.CONFIRMED:
+        on = f" on {when(show.starts_at, style.timezone)}" if show.starts_at else ""
+        subject = f"Booking confirmed: {title}{on}"
+        opening = "your booking is confirmed and paid. Enjoy the show!"
+        push = PushPayload("Booking confirmed", f"{title}: {seats}", url, notice.booking_id)
+    elif notice.kind is Kind.CANCELLED:
+        reason = reason_text(notice.reason)
+        subject = f"Booking cancelled: {title}"
+        opening = f"your booking was cancelled: {reason}."
+        if notice.reason == "expired":
+            opening += " The seats are free again; you are welcome to book anew."
+        push_body = f"{title}: {reason}"
+        push = PushPayload("Booking cancelled", push_body, url, notice.booking_id)
+    else:
+        until = clock_time(notice.expires_at, style.timezone) if notice.expires_at else "soon"
+        subject = f"Your seats are held until {until}: pay to keep them"
+        opening = (
+            f"your seats are held for you until {until}. Pay before then to keep them; "
+            "after that they are released to other guests."
+        )
+        push_body = f"Pay by {until} to keep {seats} for {title}"
+        push = PushPayload("Your hold expires soon", push_body, url, notice.booking_id)
+    body = "\n".join(
+        [
+            f"Hello {name},",
+            "",
+            opening,
+            "",
+            *details(notice, show, style),
+            "",
+            f"Booking {notice.booking_id}: {url}",
+            "",
+            style.signature,
+            "",
+        ]
+    )
+    return Message(" ".join(subject.split()), body, push)

@@ -1,0 +1,147 @@
+"""A reminder to pay, HOLD_REMINDER_SECONDS before an unpaid hold expires.
+
+booking.created schedules one (unless it would already be due), booking.confirmed and
+booking.cancelled settle it. A loop sends due reminders: it locks them with
+`FOR UPDATE SKIP LOCKED`, so replicas share the work without sending one twice, then sleeps
+until the next one is due (at most a few seconds; a new reminder in this process wakes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from user_svc.notifications.events import booking_notice, decode_event, reminder_id
+from user_svc.notifications.messages import BookingNotice, Kind
+from user_svc.notifications.notifier import Notifier
+from user_svc.notifications.repository import NotificationRepository, ReminderRepository
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+MAX_SLEEP_SECONDS = 5.0
+BUSY_RETRY_SECONDS = 0.05
+"""Something is due but another replica holds it: look again shortly, not in a spin."""
+RETRY_DELAY = timedelta(seconds=30)
+KEEP_FINISHED = timedelta(hours=1)
+"""A settled row outlives its hold by this much, for a booking.created that comes late."""
+KEEP_SENT_LOG = timedelta(days=30)
+"""Longer than Kafka keeps records, so a redelivered event is always recognised."""
+PURGE_INTERVAL_SECONDS = 600.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Reminders:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        notifier: Notifier,
+        *,
+        lead: timedelta,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.sessions = sessions
+        self.notifier = notifier
+        self.lead = lead
+        self.clock = clock
+        self.on_schedule: Callable[[], None] = lambda: None
+
+    async def schedule(self, notice: BookingNotice, event: bytes) -> bool:
+        """Plans the reminder of a new hold; False when it is too late or already known."""
+        if notice.expires_at is None or self.lead <= timedelta(0):
+            return False
+        due_at = notice.expires_at - self.lead
+        if due_at <= self.clock():
+            return False
+        async with self.sessions.begin() as db:
+            added = await ReminderRepository(db).schedule(
+                booking_id=notice.booking_id,
+                user_id=notice.user_id,
+                due_at=due_at,
+                expires_at=notice.expires_at,
+                event=event,
+            )
+        if added:
+            self.on_schedule()
+        return added
+
+    async def settle(self, notice: BookingNotice) -> None:
+        """The booking was paid or cancelled: no reminder for it, now or later."""
+        if self.lead <= timedelta(0):
+            return
+        async with self.sessions.begin() as db:
+            await ReminderRepository(db).settle(
+                booking_id=notice.booking_id,
+                user_id=notice.user_id,
+                expires_at=notice.expires_at or self.clock(),
+            )
+
+    async def send_due(self, limit: int = BATCH_SIZE) -> int:
+        """Sends up to `limit` due reminders; returns how many it took."""
+        async with self.sessions.begin() as db:
+            repository = ReminderRepository(db)
+            due = await repository.lock_due(limit)
+            for reminder in due:
+                event = decode_event(reminder.event)
+                if event is None or reminder.expires_at <= self.clock():
+                    await repository.finish(reminder.booking_id, "missed")
+                    continue
+                notice = booking_notice(event, Kind.REMINDER, reminder_id(reminder.booking_id))
+                try:
+                    await self.notifier.notify(notice)
+                except Exception:
+                    log.exception("reminder for booking %s failed; retrying", notice.booking_id)
+                    await repository.postpone(reminder.booking_id, RETRY_DELAY)
+                    continue
+                await repository.finish(reminder.booking_id, "sent")
+        return len(due)
+
+    async def seconds_until_next_due(self) -> float | None:
+        async with self.sessions() as db:
+            return await ReminderRepository(db).seconds_until_next_due()
+
+    async def purge(self) -> None:
+        """Forgets finished reminders and sent-notification records nobody can need again."""
+        now = self.clock()
+        async with self.sessions.begin() as db:
+            reminders = await ReminderRepository(db).purge_finished(now - KEEP_FINISHED)
+            sent = await NotificationRepository(db).purge_sent(now - KEEP_SENT_LOG)
+        if reminders or sent:
+            log.info("purged %d finished reminders and %d sent records", reminders, sent)
+
+
+class ReminderLoop:
+    def __init__(self, reminders: Reminders, *, max_sleep: float = MAX_SLEEP_SECONDS) -> None:
+        self.reminders = reminders
+        self.max_sleep = max_sleep
+        self._wake = asyncio.Event()
+        reminders.on_schedule = self._wake.set
+
+    async def run_once(self) -> float:
+        """Sends what is due; returns how long to sleep before looking again."""
+        while await self.reminders.send_due() >= BATCH_SIZE:
+            pass
+        until = await self.reminders.seconds_until_next_due()
+        if until is None:
+            return self.max_sleep
+        return min(max(until, BUSY_RETRY_SECONDS), self.max_sleep)
+
+    async def run(self) -> None:
+        last_purge = time.monotonic()
+        while True:
+            self._wake.clear()
+            delay = await self.run_once()
+            if time.monotonic() - last_purge > PURGE_INTERVAL_SECONDS:
+                await self.reminders.purge()
+                last_purge = time.monotonic()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)

@@ -1,0 +1,169 @@
+"""SQL for notifications and reminders, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from user_svc.models import HoldReminder, PushSubscription, SentNotification, User
+from user_svc.notifications.webpush import Subscription
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    booking_id: str
+    expires_at: datetime
+    event: bytes
+
+
+class NotificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def claim(self, event_id: uuid.UUID, channel: str) -> bool:
+        """Records the message as sent; False if it already was.
+
+        A concurrent claim of the same message waits for this transaction and then finds it.
+        """
+        claimed = await self.session.scalar(
+            insert(SentNotification)
+            .values(event_id=event_id, channel=channel)
+            .on_conflict_do_nothing()
+            .returning(SentNotification.event_id)
+        )
+        return claimed is not None
+
+    async def set_outcome(self, event_id: uuid.UUID, channel: str, outcome: str) -> None:
+        await self.session.execute(
+            update(SentNotification)
+            .where(SentNotification.event_id == event_id, SentNotification.channel == channel)
+            .values(outcome=outcome)
+        )
+
+    async def recipient(self, user_id: int) -> Recipient | None:
+        row = (
+            await self.session.execute(select(User.email, User.name).where(User.id == user_id))
+        ).one_or_none()
+        return None if row is None else Recipient(row.email, row.name)
+
+    async def subscriptions(self, user_id: int) -> list[Subscription]:
+        rows = await self.session.execute(
+            select(
+                PushSubscription.id,
+                PushSubscription.endpoint,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+            )
+            .where(PushSubscription.user_id == user_id)
+            .order_by(PushSubscription.id)
+        )
+        return [Subscription(row.id, row.endpoint, row.p256dh, row.auth) for row in rows]
+
+    async def delete_subscription(self, subscription_id: int) -> None:
+        await self.session.execute(
+            delete(PushSubscription).where(PushSubscription.id == subscription_id)
+        )
+
+    async def purge_sent(self, older_than: datetime) -> int:
+        deleted = await self.session.scalars(
+            delete(SentNotification)
+            .where(SentNotification.sent_at < older_than)
+            .returning(SentNotification.event_id)
+        )
+        return len(deleted.all())
+
+
+class ReminderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def schedule(
+        self, *, booking_id: str, user_id: int, due_at: datetime, expires_at: datetime, event: bytes
+    ) -> bool:
+        """Adds a pending reminder; False if the booking already has a row (maybe settled)."""
+        added = await self.session.scalar(
+            insert(HoldReminder)
+            .values(
+                booking_id=booking_id,
+                user_id=user_id,
+                state="pending",
+                due_at=due_at,
+                expires_at=expires_at,
+                event=event,
+            )
+            .on_conflict_do_nothing()
+            .returning(HoldReminder.booking_id)
+        )
+        return added is not None
+
+    async def settle(self, *, booking_id: str, user_id: int, expires_at: datetime) -> None:
+        """The booking is confirmed or cancelled: a pending reminder is not sent, and a row is
+        left behind so a booking.created that comes later schedules none."""
+        statement = insert(HoldReminder).values(
+            booking_id=booking_id,
+            user_id=user_id,
+            state="settled",
+            due_at=expires_at,
+            expires_at=expires_at,
+        )
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[HoldReminder.booking_id],
+                set_={"state": "settled", "event": None, "updated_at": func.now()},
+                where=HoldReminder.state == "pending",
+            )
+        )
+
+    async def lock_due(self, limit: int) -> list[DueReminder]:
+        """Pending reminders that are due, locked; rows another replica holds are skipped."""
+        rows = await self.session.execute(
+            select(HoldReminder.booking_id, HoldReminder.expires_at, HoldReminder.event)
+            .where(HoldReminder.state == "pending", HoldReminder.due_at <= func.now())
+            .order_by(HoldReminder.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [DueReminder(row.booking_id, row.expires_at, row.event or b"") for row in rows]
+
+    async def finish(self, booking_id: str, state: str) -> None:
+        await self.session.execute(
+            update(HoldReminder)
+            .where(HoldReminder.booking_id == booking_id)
+            .values(state=state, event=None, updated_at=func.now())
+        )
+
+    async def postpone(self, booking_id: str, delay: timedelta) -> None:
+        await self.session.execute(
+            update(HoldReminder)
+            .where(HoldReminder.booking_id == booking_id)
+            .values(due_at=func.now() + delay, updated_at=func.now())
+        )
+
+    async def seconds_until_next_due(self) -> float | None:
+        """Seconds until the earliest pending reminder is due (negative: overdue), or None."""
+        seconds = await self.session.scalar(
+            select(func.extract("epoch", func.min(HoldReminder.due_at) - func.now())).where(
+                HoldReminder.state == "pending"
+            )
+        )
+        return None if seconds is None else float(seconds)
+
+    async def purge_finished(self, expired_before: datetime) -> int:
+        """Forgets rows that can no longer matter: not pending, and the hold long over."""
+        deleted = await self.session.scalars(
+            delete(HoldReminder)
+            .where(HoldReminder.state != "pending", HoldReminder.expires_at < expired_before)
+            .returning(HoldReminder.booking_id)
+        )
+        return len(deleted.all())

@@ -1,0 +1,90 @@
+"""Wires the notification work of user_svc from its settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cinemapb.cinema.v1 import cinema_pb2_grpc
+from cinemapb.movie.v1 import movie_pb2_grpc
+from svckit.clients import insecure_channel
+from user_svc.notifications.consumer import TOPICS, BookingEventConsumer, BookingEventHandler
+from user_svc.notifications.mailer import LogMailer, Mailer, SmtpMailer
+from user_svc.notifications.messages import Style
+from user_svc.notifications.notifier import Notifier
+from user_svc.notifications.reminders import ReminderLoop, Reminders
+from user_svc.notifications.shows import ShowDirectory
+from user_svc.notifications.vapid import VapidKeyPair
+from user_svc.notifications.webpush import PushSender
+from user_svc.settings import Settings
+
+PUSH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+Tasks = dict[str, Callable[[], Awaitable[None]]]
+
+
+def mailer_from(settings: Settings) -> Mailer:
+    if not settings.smtp_host:
+        return LogMailer()
+    return SmtpMailer(
+        settings.smtp_host,
+        settings.smtp_port,
+        sender=settings.smtp_from,
+        user=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value(),
+        starttls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+
+
+def style_from(settings: Settings) -> Style:
+    name, _ = parseaddr(settings.smtp_from)
+    return Style(
+        timezone=ZoneInfo(settings.cinema_timezone),
+        base_url=settings.public_base_url,
+        signature=name or Style.signature,
+    )
+
+
+@asynccontextmanager
+async def notification_tasks(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], keys: VapidKeyPair
+) -> AsyncIterator[Tasks]:
+    """The booking-event consumer and the reminder loop, ready for svckit.tasks.background."""
+    cinema = insecure_channel(settings.cinema_svc_addr)
+    movies = insecure_channel(settings.movie_svc_addr)
+    try:
+        async with httpx.AsyncClient(timeout=PUSH_TIMEOUT, follow_redirects=False) as http:
+            notifier = Notifier(
+                sessions,
+                mailer=mailer_from(settings),
+                push=PushSender(
+                    keys, subject="mailto:" + parseaddr(settings.smtp_from)[1], client=http
+                ),
+                shows=ShowDirectory(
+                    cinema_pb2_grpc.CinemaServiceStub(cinema),
+                    movie_pb2_grpc.MovieServiceStub(movies),
+                ),
+                style=style_from(settings),
+            )
+            reminders = Reminders(
+                sessions, notifier, lead=timedelta(seconds=settings.hold_reminder_seconds)
+            )
+            consumer = BookingEventConsumer(
+                BookingEventHandler(notifier, reminders),
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                topics={settings.topic(name): name for name in TOPICS},
+                group=settings.consumer_group("user_svc.notifications"),
+            )
+            yield {
+                "booking-notifications": consumer.run,
+                "hold-reminders": ReminderLoop(reminders).run,
+            }
+    finally:
+        await cinema.close(grace=None)
+        await movies.close(grace=None)
