@@ -50,8 +50,13 @@ class Showtime:
         return f"/#/sessions/{self.session_id}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for the browser tests, closed before any other test runs.
+
+    Playwright's sync API drives its own event loop; while it is open, asyncio tests
+    in the same thread cannot start theirs.
+    """
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as playwright:
