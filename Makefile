@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 PROTO_SOURCES := $(shell find protos -name '*.proto')
 
-.PHONY: all run test lint proto bench infra-up infra-down consume clean
+.PHONY: all run test lint proto bench loadtest infra-up infra-down consume clean
 
 all: proto
 
@@ -39,6 +39,12 @@ lint: proto
 
 bench: proto
 	$(PY) -m bench
+
+# The Locust journey (bench/locustfile.py) against a running `make run`; LOCUST_ARGS adds options.
+LOADTEST_HOST ?= http://127.0.0.1:8000
+loadtest: proto
+	$(VENV)/bin/locust -f bench/locustfile.py --headless -u 20 -r 5 -t 30s \
+		--host $(LOADTEST_HOST) $(LOCUST_ARGS)
 
 infra-up: proto
 	$(PY) -m deploy.infra up

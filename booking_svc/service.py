@@ -6,11 +6,13 @@ writes its event to the outbox, so an event exists if and only if its change com
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+import prometheus_client as prom
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_svc.domain import (
@@ -35,9 +37,30 @@ from booking_svc.repository import BookingRepository, SeatMapState
 from booking_svc.seating import SeatingCache
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, Unauthenticated
 from svckit.identity import Caller
+from svckit.metrics import LAG_BUCKETS
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
+
+HOLDS_CREATED = prom.Counter("booking_holds_created_total", "Holds placed: new pending bookings.")
+HOLDS_CONFLICTED = prom.Counter(
+    "booking_holds_conflicted_total", "Holds refused because a seat was taken (seats_taken)."
+)
+CONFIRMATIONS = prom.Counter("booking_confirmations_total", "Holds paid for: bookings confirmed.")
+CANCELLATIONS = prom.Counter(
+    "booking_cancellations_total",
+    "Bookings that gave their seats back, by reason (expired included).",
+    ["reason"],
+)
+EXPIRY_LAG = prom.Histogram(
+    "booking_expiry_lag_seconds",
+    "Time from a hold's deadline to the expirer releasing its seats.",
+    buckets=LAG_BUCKETS,
+)
+for _reason in Reason:
+    CANCELLATIONS.labels(_reason.value)
 
 
 class _KeyTaken(Exception):
@@ -62,6 +85,29 @@ def require_caller(caller: Caller | None) -> Caller:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _log_change(what: str, booking: Booking) -> None:
+    """One log line per booking a caller changed, tied to its request by the request id."""
+    log.info(
+        "booking %s %s",
+        booking.id,
+        what,
+        extra={
+            "fields": {
+                "booking_id": str(booking.id),
+                "session_id": booking.session_id,
+                "seat_ids": [seat.seat_id for seat in booking.seats],
+                "status": booking.status.value,
+            }
+        },
+    )
+
+
+def _count_ended(ended: Sequence[Booking]) -> None:
+    """Counts committed cancellations and expiries by their reason."""
+    for booking in ended:
+        CANCELLATIONS.labels(booking.reason).inc()
 
 
 class BookingService:
@@ -112,6 +158,8 @@ class BookingService:
                     code="idempotency_conflict",
                 ) from None
             return replay
+        HOLDS_CREATED.inc()
+        _log_change("held", booking)
         self.on_hold(booking.expires_at.timestamp())
         return booking
 
@@ -139,6 +187,7 @@ class BookingService:
             claimed = await repo.insert_seats(booking.id, seating.session_id, seats)
             if len(claimed) < len(seats):
                 taken = sorted(set(wanted) - claimed)
+                HOLDS_CONFLICTED.inc()
                 raise AlreadyExists(
                     "some seats are already taken", code="seats_taken", details={"seat_ids": taken}
                 )
@@ -184,6 +233,8 @@ class BookingService:
             booking = replace(booking, seats=tuple(seats))
             version = (await repo.bump_versions({booking.session_id: 1}))[booking.session_id]
             await self.events.add(db, EventType.CONFIRMED, Change(booking, version.version))
+        CONFIRMATIONS.inc()
+        _log_change("confirmed", booking)
         return booking
 
     async def cancel(self, caller: Caller | None, raw_id: str) -> Booking:
@@ -199,6 +250,8 @@ class BookingService:
                     raise booking_not_found(raw_id)
                 raise refuse_cancel(state[1])
             (booking,) = await self._release_and_announce(db, repo, [booking])
+        _count_ended([booking])
+        _log_change("cancelled", booking)
         return booking
 
     async def _release_and_announce(
@@ -233,6 +286,9 @@ class BookingService:
                 Action.EXPIRE, repo.due_holds(limit), Reason.EXPIRED
             )
             await self._release_and_announce(db, repo, expired)
+        _count_ended(expired)
+        for booking in expired:
+            EXPIRY_LAG.observe((booking.updated_at - booking.expires_at).total_seconds())
         return len(expired)
 
     async def finish_due(self, limit: int = BATCH_SIZE) -> int:
@@ -244,6 +300,7 @@ class BookingService:
             over = repo.over(Status.PENDING, limit)
             expired = await repo.transition_many(Action.EXPIRE, over, Reason.EXPIRED)
             await self._release_and_announce(db, repo, expired)
+        _count_ended(expired)
         return finished + len(expired)
 
     async def seconds_until_next_hold_deadline(self) -> float | None:
@@ -284,6 +341,7 @@ class BookingService:
             live = repo.live_of_session(session_id)
             cancelled = await repo.transition_many(Action.CANCEL, live, Reason.SESSION_CANCELLED)
             await self._release_and_announce(db, repo, cancelled)
+        _count_ended(cancelled)
         return len(cancelled)
 
     # -- reads ---------------------------------------------------------------------------------

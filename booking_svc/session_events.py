@@ -24,6 +24,7 @@ from booking_svc.service import BookingService, SessionUpdate
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from svckit.kafka import consumer_config
+from svckit.metrics import ConsumerLag
 from svckit.protoconv import from_timestamp
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ async def consume(
     handle: Callable[[SessionUpdate], Awaitable[None]],
     *,
     commit: bool,
+    lag: ConsumerLag,
 ) -> None:
     """Hands every SessionChanged on `topic` to `handle`, committing after it when asked."""
     consumer = Consumer(config)
@@ -71,6 +73,7 @@ async def consume(
     try:
         while True:
             message = await _poll(consumer)
+            lag.refresh(consumer)
             if message is None:
                 continue
             if message.error() is not None:
@@ -107,10 +110,12 @@ class SessionEvents:
     async def run_durable(self) -> None:
         """The service's share of the events, each handled once (at least once)."""
         config = consumer_config(self.bootstrap_servers, self.group)
-        await consume(config, self.topic, self.apply, commit=True)
+        lag = ConsumerLag("booking_svc.session-events")
+        await consume(config, self.topic, self.apply, commit=True, lag=lag)
 
     async def run_broadcast(self) -> None:
         """Every event, in every process, to keep each process's cache fresh."""
         group = f"{self.group}.cache-{uuid.uuid4().hex[:12]}"
         config = consumer_config(self.bootstrap_servers, group) | {"auto.offset.reset": "latest"}
-        await consume(config, self.topic, self.forget, commit=False)
+        lag = ConsumerLag("booking_svc.seating-cache")
+        await consume(config, self.topic, self.forget, commit=False, lag=lag)

@@ -1,14 +1,13 @@
-"""The FastAPI application: lifespan with service clients, request ids, errors, and routes."""
+"""The FastAPI application: lifespan with service clients, request observation, errors, routes."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 
 from gateway import routes
@@ -16,11 +15,9 @@ from gateway.cache import CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
+from gateway.metrics import ObservedRequests, metrics
 from gateway.schemas import ErrorBody
 from gateway.settings import GatewaySettings
-from svckit.logging import request_id_var
-
-REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def discover_routers() -> list[APIRouter]:
@@ -63,18 +60,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def assign_request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
-        request.state.request_id = request_id
-        request_id_var.set(request_id)
-        response = await call_next(request)
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
-
+    app.add_middleware(ObservedRequests)
+    app.add_route("/metrics", metrics, include_in_schema=False)
     for router in discover_routers():
         app.include_router(router)
     return app

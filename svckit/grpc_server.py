@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -19,6 +20,8 @@ from sqlalchemy.exc import OperationalError
 from svckit.errors import ServiceError
 from svckit.identity import REQUEST_ID_KEY, metadata_value
 from svckit.logging import request_id_var
+from svckit.metrics import listen_host, metrics_server, observe_rpc
+from svckit.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ else:
 
 
 class ErrorInterceptor(ServerInterceptor):
-    """Sets the request id for logs and turns domain errors into gRPC statuses."""
+    """Sets the request id for logs, turns domain errors into gRPC statuses, counts every call."""
 
     async def intercept_service(
         self,
@@ -58,19 +61,30 @@ class ErrorInterceptor(ServerInterceptor):
 
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             request_id_var.set(request_id or uuid.uuid4().hex)
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
             try:
                 return await inner(request, cast(Any, context))
             except ServiceError as error:
+                code = error.status
                 context.set_trailing_metadata(error.trailing_metadata())
                 await context.abort(error.status, error.message)
             except OperationalError:
+                code = grpc.StatusCode.UNAVAILABLE
                 log.exception("database unavailable in %s", method)
-                await context.abort(grpc.StatusCode.UNAVAILABLE, "database unavailable")
-            except (asyncio.CancelledError, grpc.aio.AbortError):
+                await context.abort(code, "database unavailable")
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except grpc.aio.AbortError:
+                code = context.code() or grpc.StatusCode.UNKNOWN
                 raise
             except Exception:
+                code = grpc.StatusCode.INTERNAL
                 log.exception("unexpected error in %s", method)
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+                await context.abort(code, "internal error")
+            finally:
+                observe_rpc(method, code, time.perf_counter() - started)
 
         return grpc.unary_unary_rpc_method_handler(
             guarded,
@@ -80,7 +94,16 @@ class ErrorInterceptor(ServerInterceptor):
 
 
 async def serve(name: str, addr: str, setup: Setup) -> None:
-    """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly."""
+    """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly.
+
+    Prometheus metrics are served over HTTP on the host of `addr`, at the service's
+    `<NAME>_METRICS_PORT` setting (0: no metrics endpoint).
+    """
+    with metrics_server(listen_host(addr), CommonSettings().metrics_port(name)):
+        await _serve(name, addr, setup)
+
+
+async def _serve(name: str, addr: str, setup: Setup) -> None:
     server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=SERVER_OPTIONS)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from svckit.kafka import cloudevent_headers, producer_config
+from svckit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_RELAY_LAG
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,9 @@ class OutboxRelay:
         self.producer_config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
         self.producer_factory = producer_factory or Producer
         self._producer: Any = None
+        self._backlog = OUTBOX_BACKLOG.labels(source)
+        self._published = OUTBOX_PUBLISHED.labels(source)
+        self._lag = OUTBOX_RELAY_LAG.labels(source)
 
     @property
     def producer(self) -> Any:
@@ -202,6 +206,8 @@ class OutboxRelay:
         Rows count as published only up to the first one Kafka did not acknowledge, so a
         failed event is sent again before any later event is done with; those later ones
         may then arrive twice, which consumers absorb by deduplicating on ce_id.
+        Also brings the backlog gauge up to date: counting the rows costs a query only when
+        the batch was full.
         """
         t = self.table
         async with self.engine.connect() as conn:
@@ -215,6 +221,7 @@ class OutboxRelay:
                 )
             ).all()
         if not rows:
+            self._backlog.set(0)
             return 0
         row_ids = [row.id for row in rows]
         delivered: set[int] = set()
@@ -245,15 +252,34 @@ class OutboxRelay:
         published = list(itertools.takewhile(lambda row_id: row_id in delivered, row_ids))
         if published:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    update(t).where(t.c.id.in_(published)).values(published_at=func.now())
+                marked = await conn.execute(
+                    update(t)
+                    .where(t.c.id.in_(published))
+                    .values(published_at=func.now())
+                    .returning(t.c.created_at, t.c.published_at)
                 )
+                times = marked.all()
+            self._published.inc(len(times))
+            for created_at, published_at in times:
+                self._lag.observe((published_at - created_at).total_seconds())
+        backlog = len(rows) - len(published)
+        if len(rows) == self.batch_size:
+            backlog = await self.count_unpublished()
+        self._backlog.set(backlog)
         if failures:
             log.warning("outbox: %d events not delivered yet: %s", len(failures), failures[0])
             if any(_is_fatal(error) for error in failures):
                 self._producer = None
             await asyncio.sleep(1.0)
         return len(published)
+
+    async def count_unpublished(self) -> int:
+        t = self.table
+        async with self.engine.connect() as conn:
+            count = await conn.scalar(
+                select(func.count()).select_from(t).where(t.c.published_at.is_(None))
+            )
+        return int(count or 0)
 
     async def purge_published(self) -> None:
         t = self.table

@@ -24,6 +24,11 @@ class CommonSettings(BaseSettings):
     movie_svc_addr: str = "127.0.0.1:50052"
     cinema_svc_addr: str = "127.0.0.1:50053"
     booking_svc_addr: str = "127.0.0.1:50054"
+    # Where each gRPC service serves Prometheus metrics over HTTP, on its *_SVC_ADDR host; 0: off.
+    user_svc_metrics_port: int = Field(default=9101, ge=0, le=65535)
+    movie_svc_metrics_port: int = Field(default=9102, ge=0, le=65535)
+    cinema_svc_metrics_port: int = Field(default=9103, ge=0, le=65535)
+    booking_svc_metrics_port: int = Field(default=9104, ge=0, le=65535)
     jwt_secret: str = Field(default="dev-only-change-me-0123456789abcdef", min_length=32)
     jwt_algorithm: str = "HS256"
     jwt_ttl_seconds: int = 3600
@@ -36,6 +41,12 @@ class CommonSettings(BaseSettings):
 
     def consumer_group(self, name: str) -> str:
         return self.kafka_topic_prefix + name
+
+    def metrics_port(self, service: str) -> int:
+        """The metrics port of a gRPC service by its name, such as booking_svc."""
+        port = getattr(self, f"{service}_metrics_port")
+        assert isinstance(port, int)
+        return port
 
 
 def local_database_url(database: str) -> str:

@@ -20,6 +20,7 @@ from cinemapb.events.v1 import events_pb2
 from gateway.live.hub import LiveHub
 from gateway.live.protocol import EVENT_NAMES, Change, change
 from svckit.kafka import consumer_config
+from svckit.metrics import ConsumerLag
 from svckit.settings import CommonSettings
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class BookingEventFeed:
         self.hub = hub
         self.settings = settings
         self.event_names = {settings.topic(name): name for name in EVENT_NAMES}
+        self.lag = ConsumerLag("gateway.live")
         self._runs = 0
 
     async def run(self) -> None:
@@ -84,7 +86,9 @@ class BookingEventFeed:
             self.hub.live.set()
             log.info("live feed consuming %s", ", ".join(self.event_names))
             while True:
-                self.hub.publish(self.changes(await _in_thread(consumer)))
+                records = await _in_thread(consumer)
+                self.lag.refresh(consumer)
+                self.hub.publish(self.changes(records))
         finally:
             self.hub.live.clear()
             await asyncio.to_thread(consumer.close)

@@ -66,6 +66,15 @@ def default_port(process: str) -> int:
     return int(addr.rsplit(":", 1)[1])
 
 
+def metrics_port(process: str) -> int:
+    """Where the code serves Prometheus metrics by default: the gateway on its own port."""
+    if process == "gateway":
+        return default_port("gateway")
+    port = CommonSettings.model_fields[f"{process}_metrics_port"].default
+    assert isinstance(port, int)
+    return port
+
+
 def settings_classes(package: str) -> list[type[BaseSettings]]:
     """Every pydantic-settings class defined in a process's package (migrations left out)."""
     found: dict[str, type[BaseSettings]] = {}

@@ -23,6 +23,7 @@ from tests.deploy.code_facts import (
     command,
     default_port,
     host_name,
+    metrics_port,
     needs_in_container,
     reads,
     topics_created_by,
@@ -162,6 +163,22 @@ def test_services_report_grpc_health_on_their_port(services: dict[str, Any], ser
         *command("svckit.healthcheck"),
         f"127.0.0.1:{port}",
     ]
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_processes_announce_their_metrics_port_to_prometheus(
+    services: dict[str, Any], process: str
+) -> None:
+    service = services[host_name(process)]
+    port = metrics_port(process)
+    assert service["labels"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/path": "/metrics",
+        "prometheus.io/port": str(port),
+    }
+    if process in SERVICES:
+        assert service["expose"] == [str(port)]
+        assert str(environment(service).get(f"{process.upper()}_METRICS_PORT", port)) == str(port)
 
 
 def test_the_gateway_listens_on_all_interfaces_and_is_published_on_8000(

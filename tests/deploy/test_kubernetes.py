@@ -26,6 +26,7 @@ from tests.deploy.code_facts import (
     command,
     default_port,
     host_name,
+    metrics_port,
     needs_in_container,
     reads,
     topics_created_by,
@@ -189,19 +190,44 @@ def test_deployments_run_the_one_image_with_the_process_command(process: str) ->
     assert app["command"] == command(process)
 
 
+def container_ports(deployment: Doc) -> dict[str, int]:
+    """Port name -> container port."""
+    return {p["name"]: p["containerPort"] for p in container(deployment)["ports"]}
+
+
+def serving_port_name(process: str) -> str:
+    return "http" if process == "gateway" else "grpc"
+
+
 @pytest.mark.parametrize("process", PROCESSES)
 def test_container_and_service_ports_are_the_code_defaults(process: str) -> None:
     deployment = deployment_of(process)
     port = default_port(process)
-    (container_port,) = container(deployment)["ports"]
-    assert container_port["containerPort"] == port
+    name = serving_port_name(process)
+    assert container_ports(deployment)[name] == port
     service = objects_of("Service")[host_name(process)]
     (service_port,) = service["spec"]["ports"]
     assert service_port["port"] == port
-    assert service_port["targetPort"] in (port, container_port["name"])
+    assert service_port["targetPort"] in (port, name)
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= pod_labels.items()
     assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_pods_announce_their_metrics_port_to_prometheus(process: str) -> None:
+    template = deployment_of(process)["spec"]["template"]
+    port = metrics_port(process)
+    assert template["metadata"]["annotations"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(port),
+        "prometheus.io/path": "/metrics",
+    }
+    ports = container_ports(deployment_of(process))
+    if process == "gateway":
+        assert ports == {"http": port}
+    else:
+        assert ports == {"grpc": default_port(process), "metrics": port}
 
 
 @pytest.mark.parametrize("service", SERVICES)
