@@ -10,7 +10,7 @@ from pathlib import Path
 import grpc
 
 from booking_svc.events import BookingEvents
-from booking_svc.expirer import DeadlineLoop, purge_periodically, wake_on_new_holds
+from booking_svc.expirer import PURGE_INTERVAL_SECONDS, wake_on_new_holds
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.models import outbox
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
@@ -21,6 +21,7 @@ from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import insecure_channel
 from svckit.db import make_sessionmaker
+from svckit.deadlines import DeadlineLoop, every
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service
 from svckit.tasks import background
@@ -85,7 +86,9 @@ def main() -> None:
                 "finisher": finisher.run,
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,
-                "idempotency-purge": lambda: purge_periodically(bookings.purge_idempotency_keys),
+                "idempotency-purge": lambda: every(
+                    PURGE_INTERVAL_SECONDS, bookings.purge_idempotency_keys
+                ),
             }
             try:
                 async with background(tasks):

@@ -1,94 +1,22 @@
-"""Time-driven work: holds expire at their deadline, bookings of ended sessions finish.
+"""booking_svc's time-driven work beyond svckit.deadlines: hearing of holds made elsewhere.
 
-Each loop drains what is due in batches, then sleeps until the next deadline the database
-knows of (at most a few seconds), and wakes early when a hold with an earlier deadline may
-have appeared: at once in this process, through PostgreSQL NOTIFY from other replicas.
-Several replicas may run the same loops; `FOR UPDATE SKIP LOCKED` keeps their work apart.
+A hold made in this process wakes the expirer directly; one made by another replica
+reaches it through PostgreSQL NOTIFY, with the hold's deadline as the payload.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
 
 import psycopg
 
 from booking_svc.repository import HOLDS_CHANNEL
+from svckit.deadlines import DeadlineLoop
 from svckit.outbox import libpq_dsn
 
 log = logging.getLogger(__name__)
 
-MAX_SLEEP_SECONDS = 5.0
-OVERSLEEP_SECONDS = 0.005
-"""Sleep this much past a deadline so the database clock surely sees it as due."""
-BUSY_RETRY_SECONDS = 0.05
-"""Something is due but another transaction holds it: look again shortly, not in a spin."""
 PURGE_INTERVAL_SECONDS = 600.0
-
-
-class DeadlineLoop:
-    """Runs `work(batch_size)` until a batch is not full, then sleeps until the next deadline."""
-
-    def __init__(
-        self,
-        name: str,
-        work: Callable[[int], Awaitable[int]],
-        seconds_until_due: Callable[[], Awaitable[float | None]],
-        *,
-        batch_size: int = 500,
-        max_sleep: float = MAX_SLEEP_SECONDS,
-        workers: int = 1,
-    ) -> None:
-        self.name = name
-        self.work = work
-        self.seconds_until_due = seconds_until_due
-        self.batch_size = batch_size
-        self.max_sleep = max_sleep
-        self.workers = workers
-        self._wake = asyncio.Event()
-        self._planning = True
-        self._wake_at = 0.0
-
-    def wake(self) -> None:
-        """Re-plans the sleep now (a deadline earlier than the planned wake-up may exist)."""
-        self._wake.set()
-
-    def wake_for(self, deadline: float) -> None:
-        """Re-plans only if `deadline` (epoch seconds) comes before the planned wake-up.
-
-        A flash sale makes thousands of holds that are all due after the next planned look,
-        so they cost the loop nothing. While the loop is planning, any news wakes it again.
-        """
-        if self._planning or deadline < self._wake_at:
-            self._wake.set()
-
-    async def run_once(self) -> float:
-        """Drains what is due; returns how long to sleep before looking again."""
-        await asyncio.gather(*(self._drain() for _ in range(self.workers)))
-        until = await self.seconds_until_due()
-        if until is None:
-            return self.max_sleep
-        if until <= 0:
-            return BUSY_RETRY_SECONDS
-        return min(until + OVERSLEEP_SECONDS, self.max_sleep)
-
-    async def _drain(self) -> None:
-        """Takes full batches until one comes back short; workers skip each other's rows."""
-        while (done := await self.work(self.batch_size)) >= self.batch_size:
-            log.debug("%s: %d done, more due", self.name, done)
-
-    async def run(self) -> None:
-        while True:
-            self._wake.clear()
-            self._planning = True
-            delay = await self.run_once()
-            self._wake_at = time.time() + delay
-            self._planning = False
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
 
 
 async def wake_on_new_holds(dsn: str, loop: DeadlineLoop) -> None:
@@ -100,12 +28,3 @@ async def wake_on_new_holds(dsn: str, loop: DeadlineLoop) -> None:
                 loop.wake_for(float(notice.payload))
             except ValueError:
                 loop.wake()
-
-
-async def purge_periodically(purge: Callable[[], Awaitable[int]]) -> None:
-    """Forgets expired idempotency keys now and then."""
-    while True:
-        purged = await purge()
-        if purged:
-            log.info("forgot %d idempotency keys older than 24 h", purged)
-        await asyncio.sleep(PURGE_INTERVAL_SECONDS)

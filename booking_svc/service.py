@@ -312,8 +312,12 @@ class BookingService:
             return await BookingRepository(db).seconds_until_next_session_end()
 
     async def purge_idempotency_keys(self) -> int:
+        """Forgets Idempotency-Keys older than their lifetime; returns how many."""
         async with self.sessions.begin() as db:
-            return await BookingRepository(db).purge_idempotency_keys(IDEMPOTENCY_KEY_LIFETIME)
+            purged = await BookingRepository(db).purge_idempotency_keys(IDEMPOTENCY_KEY_LIFETIME)
+        if purged:
+            log.info("forgot %d idempotency keys older than 24 h", purged)
+        return purged
 
     # -- session changes -----------------------------------------------------------------------
 

@@ -131,6 +131,10 @@ def isolated_env(
     }
     env |= {f"{svc.upper()}_ADDR": f"127.0.0.1:{port_base + i}" for i, svc in enumerate(SERVICES)}
     env |= {
+        f"{svc.upper()}_METRICS_PORT": str(port_base + len(SERVICES) + i)
+        for i, svc in enumerate(SERVICES)
+    }
+    env |= {
         "GATEWAY_PORT": str(gateway_port),
         "KAFKA_BOOTSTRAP_SERVERS": endpoints.kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": prefix,

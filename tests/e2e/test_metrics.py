@@ -7,7 +7,6 @@ metrics port of its own (other local stacks may hold the default one) and 2-seco
 from __future__ import annotations
 
 import json
-import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -62,20 +61,11 @@ def eventually(check: Callable[[], Any], what: str) -> Any:
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="module")
 def booking_metrics(running_stack: RunningStack) -> Iterator[str]:
-    """The URL of booking_svc's metrics."""
-    port = free_port()
-    running_stack.restart(
-        "booking_svc", BOOKING_SVC_METRICS_PORT=str(port), BOOKING_HOLD_SECONDS=str(HOLD_SECONDS)
-    )
+    """The URL of booking_svc's metrics (restarted with short holds for the expiry test)."""
+    port = running_stack.env["BOOKING_SVC_METRICS_PORT"]
+    running_stack.restart("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS))
     try:
         yield f"http://127.0.0.1:{port}/metrics"
     finally:

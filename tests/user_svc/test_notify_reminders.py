@@ -13,13 +13,14 @@ from sqlalchemy import select, update
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
+from svckit.deadlines import MAX_SLEEP_SECONDS, DeadlineLoop
 from svckit.protoconv import to_timestamp
 from tests.user_svc.test_notify_delivery import Sessions, Setup, fresh_database, new_user
 from user_svc.models import HoldReminder
 from user_svc.notifications.events import booking_notice
 from user_svc.notifications.mailer import SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind
-from user_svc.notifications.reminders import MAX_SLEEP_SECONDS, ReminderLoop, Reminders
+from user_svc.notifications.reminders import Reminders
 
 LEAD = timedelta(minutes=5)
 
@@ -175,11 +176,11 @@ async def test_the_loop_sleeps_until_the_next_reminder_is_due_but_not_longer_tha
 ) -> None:
     setup = Setup(sessions)
     reminders = Reminders(sessions, setup.notifier, lead=LEAD)
-    loop = ReminderLoop(reminders, max_sleep=1000.0)
+    loop = DeadlineLoop("t", reminders.send_due, reminders.seconds_until_next_due, max_sleep=1000.0)
     user_id, _, _ = await new_user(sessions)
     notice, event = created(user_id, LEAD + timedelta(seconds=30))
     await reminders.schedule(notice, event)
     assert 0 < await loop.run_once() <= 30
-    capped = ReminderLoop(reminders)
+    capped = DeadlineLoop("t", reminders.send_due, reminders.seconds_until_next_due)
     assert await capped.run_once() <= MAX_SLEEP_SECONDS
     await reminders.settle(notice)

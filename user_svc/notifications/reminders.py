@@ -8,10 +8,7 @@ until the next one is due (at most a few seconds; a new reminder in this process
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -25,8 +22,6 @@ from user_svc.notifications.repository import NotificationRepository, ReminderRe
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
-MAX_SLEEP_SECONDS = 5.0
-BUSY_RETRY_SECONDS = 0.05
 """Something is due but another replica holds it: look again shortly, not in a spin."""
 RETRY_DELAY = timedelta(seconds=30)
 KEEP_FINISHED = timedelta(hours=1)
@@ -117,31 +112,3 @@ class Reminders:
             sent = await NotificationRepository(db).purge_sent(now - KEEP_SENT_LOG)
         if reminders or sent:
             log.info("purged %d finished reminders and %d sent records", reminders, sent)
-
-
-class ReminderLoop:
-    def __init__(self, reminders: Reminders, *, max_sleep: float = MAX_SLEEP_SECONDS) -> None:
-        self.reminders = reminders
-        self.max_sleep = max_sleep
-        self._wake = asyncio.Event()
-        reminders.on_schedule = self._wake.set
-
-    async def run_once(self) -> float:
-        """Sends what is due; returns how long to sleep before looking again."""
-        while await self.reminders.send_due() >= BATCH_SIZE:
-            pass
-        until = await self.reminders.seconds_until_next_due()
-        if until is None:
-            return self.max_sleep
-        return min(max(until, BUSY_RETRY_SECONDS), self.max_sleep)
-
-    async def run(self) -> None:
-        last_purge = time.monotonic()
-        while True:
-            self._wake.clear()
-            delay = await self.run_once()
-            if time.monotonic() - last_purge > PURGE_INTERVAL_SECONDS:
-                await self.reminders.purge()
-                last_purge = time.monotonic()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)

@@ -14,11 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from svckit.clients import insecure_channel
+from svckit.deadlines import DeadlineLoop, every
 from user_svc.notifications.consumer import TOPICS, BookingEventConsumer, BookingEventHandler
 from user_svc.notifications.mailer import LogMailer, Mailer, SmtpMailer
 from user_svc.notifications.messages import Style
 from user_svc.notifications.notifier import Notifier
-from user_svc.notifications.reminders import ReminderLoop, Reminders
+from user_svc.notifications.reminders import (
+    BATCH_SIZE as REMINDER_BATCH_SIZE,
+)
+from user_svc.notifications.reminders import (
+    PURGE_INTERVAL_SECONDS,
+    Reminders,
+)
 from user_svc.notifications.shows import ShowDirectory
 from user_svc.notifications.vapid import VapidKeyPair
 from user_svc.notifications.webpush import PushSender
@@ -81,9 +88,17 @@ async def notification_tasks(
                 topics={settings.topic(name): name for name in TOPICS},
                 group=settings.consumer_group("user_svc.notifications"),
             )
+            loop = DeadlineLoop(
+                "hold-reminders",
+                reminders.send_due,
+                reminders.seconds_until_next_due,
+                batch_size=REMINDER_BATCH_SIZE,
+            )
+            reminders.on_schedule = loop.wake
             yield {
                 "booking-notifications": consumer.run,
-                "hold-reminders": ReminderLoop(reminders).run,
+                "hold-reminders": loop.run,
+                "notification-purge": lambda: every(PURGE_INTERVAL_SECONDS, reminders.purge),
             }
     finally:
         await cinema.close(grace=None)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from booking_svc.expirer import BUSY_RETRY_SECONDS, OVERSLEEP_SECONDS, DeadlineLoop
+from svckit.deadlines import BUSY_RETRY_SECONDS, OVERSLEEP_SECONDS, DeadlineLoop
 
 
 class Work:
