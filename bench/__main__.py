@@ -20,6 +20,9 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds")}
     async with bench_stack() as bench:
         if "flash_sale" in args.only:
+            results["hold_latency_50_users"] = await flash_sale.run_paced(
+                bench, clients=50, seconds=30, hall_number=900
+            )
             results["flash_sale_50_clients"] = await flash_sale.run(
                 bench, clients=50, sessions=1, hall_number=901
             )

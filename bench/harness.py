@@ -36,7 +36,7 @@ class BenchStack:
 async def bench_stack(**overrides: str) -> AsyncIterator[BenchStack]:
     """Starts the whole application on fresh databases; logs go to test-artifacts/bench-logs."""
     endpoints = infra.ensure_up()
-    env = isolated_env(endpoints, name="bench", port_base=53051, gateway_port=GATEWAY_PORT)
+    env = isolated_env(endpoints, name="bench", port_base=23051, gateway_port=GATEWAY_PORT)
     env |= {
         "REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/2",
         "ADMIN_EMAIL": ADMIN_EMAIL,

@@ -121,7 +121,9 @@ def isolated_env(
 ) -> dict[str, str]:
     """Settings for a stack of its own: fresh databases `<name>_<db>`, own ports and topics.
 
-    Used by tests and benchmarks so they never touch the data of `make run`.
+    Used by tests and benchmarks so they never touch the data of `make run`. Pick
+    `port_base` below 32768: higher ports are handed out to outgoing connections and may be
+    taken (even in TIME_WAIT) when a service starts.
     """
     prefix = f"{name}-{uuid.uuid4().hex[:8]}."
     ensure_topics(endpoints.kafka_bootstrap, {prefix + t: n for t, n in TOPICS.items()})

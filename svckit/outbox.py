@@ -140,6 +140,7 @@ class OutboxRelay:
         source: str,
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
+        gather_seconds: float = 0.01,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         self.engine = engine
@@ -148,6 +149,7 @@ class OutboxRelay:
         self.source = source
         self.batch_size = batch_size
         self.idle_poll_seconds = idle_poll_seconds
+        self.gather_seconds = gather_seconds
         self.producer_config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
         self.producer_factory = producer_factory or Producer
         self._producer: Any = None
@@ -197,8 +199,9 @@ class OutboxRelay:
             await asyncio.sleep(self.idle_poll_seconds)
 
     async def _wait_for_notify(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Waits for a commit's NOTIFY, then a moment more so a burst goes out as one batch."""
         async for _ in conn.notifies(timeout=self.idle_poll_seconds, stop_after=1):
-            break
+            await asyncio.sleep(self.gather_seconds)
 
     async def publish_batch(self) -> int:
         """Publishes the oldest unpublished rows; returns how many were marked published.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import uvloop
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +18,7 @@ from svckit.migrations import migrate
 def run_service(name: str, addr: str, setup: Setup, *, log_level: str = "INFO") -> None:
     """Configures JSON logs and serves until SIGTERM/SIGINT."""
     configure_logging(name, log_level)
-    asyncio.run(serve(name, addr, setup))
+    uvloop.run(serve(name, addr, setup))
 
 
 @asynccontextmanager

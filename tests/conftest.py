@@ -50,7 +50,7 @@ def endpoints() -> infra.Endpoints:
 @pytest.fixture(scope="session")
 def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
     env = isolated_env(
-        endpoints, name=f"test{SLOT or ''}", port_base=51051 + 10 * SLOT, gateway_port=GATEWAY_PORT
+        endpoints, name=f"test{SLOT or ''}", port_base=21051 + 10 * SLOT, gateway_port=GATEWAY_PORT
     )
     env |= {
         "REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + f"/{5 + SLOT}",

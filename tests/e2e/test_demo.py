@@ -53,7 +53,7 @@ def demo_settings(endpoints: infra.Endpoints) -> Iterator[CommonSettings]:
     env = isolated_env(
         endpoints,
         name=f"demotest{SLOT or ''}",
-        port_base=52051 + 10 * SLOT,
+        port_base=22051 + 10 * SLOT,
         gateway_port=18500 + SLOT,
     )
     stack = Stack(env, log_dir=ARTIFACTS / "logs" / "demo")

@@ -22,7 +22,7 @@ GATEWAY_PORT = 18200
 
 @pytest.fixture(scope="module")
 def run_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
-    env = isolated_env(endpoints, name="runcmd", port_base=54051, gateway_port=GATEWAY_PORT)
+    env = isolated_env(endpoints, name="runcmd", port_base=24051, gateway_port=GATEWAY_PORT)
     env |= {"REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/3", "LOG_LEVEL": "WARNING"}
     yield env
     delete_topics(env)

@@ -48,7 +48,8 @@ class Reminders:
         self.notifier = notifier
         self.lead = lead
         self.clock = clock
-        self.on_schedule: Callable[[], None] = lambda: None
+        self.on_schedule: Callable[[float], None] = lambda _due: None
+        """Told the due time (epoch seconds) of every reminder planned."""
 
     async def schedule(self, notice: BookingNotice, event: bytes) -> bool:
         """Plans the reminder of a new hold; False when it is too late or already known."""
@@ -66,7 +67,7 @@ class Reminders:
                 event=event,
             )
         if added:
-            self.on_schedule()
+            self.on_schedule(due_at.timestamp())
         return added
 
     async def settle(self, notice: BookingNotice) -> None:

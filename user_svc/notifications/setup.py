@@ -94,7 +94,7 @@ async def notification_tasks(
                 reminders.seconds_until_next_due,
                 batch_size=REMINDER_BATCH_SIZE,
             )
-            reminders.on_schedule = loop.wake
+            reminders.on_schedule = loop.wake_for
             yield {
                 "booking-notifications": consumer.run,
                 "hold-reminders": loop.run,
