@@ -18,6 +18,7 @@ from sqlalchemy import (
     Row,
     Select,
     Text,
+    Uuid,
     bindparam,
     case,
     extract,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,6 +140,11 @@ def _payment_after(action: Action) -> ColumnElement[str]:
     """The payment status an action leaves, as SQL, from the domain's table."""
     mapping = {str(old): str(new) for old, new in PAYMENT_AFTER[action].items()}
     return case(mapping, value=B.payment_status, else_=B.payment_status)
+
+
+def _any_of(ids: Sequence[uuid.UUID]) -> ColumnElement[Any]:
+    """`= ANY(array)`: one bound array however many ids, not one placeholder per id."""
+    return func.any(bindparam("ids", list(ids), type_=ARRAY(Uuid)))
 
 
 class BookingRepository:
@@ -310,7 +317,7 @@ class BookingRepository:
             return {}
         stmt = (
             update(booking_seats)
-            .where(S.booking_id.in_(booking_ids), S.active)
+            .where(S.booking_id == _any_of(booking_ids), S.active)
             .values(active=False)
             .returning(S.booking_id, *SEAT_COLUMNS)
         )
@@ -319,7 +326,7 @@ class BookingRepository:
     async def seats_of(self, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SeatInfo]]:
         if not booking_ids:
             return {}
-        stmt = select(S.booking_id, *SEAT_COLUMNS).where(S.booking_id.in_(booking_ids))
+        stmt = select(S.booking_id, *SEAT_COLUMNS).where(S.booking_id == _any_of(booking_ids))
         return self._group_seats(await self.db.execute(stmt))
 
     @staticmethod

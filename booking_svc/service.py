@@ -41,7 +41,7 @@ from svckit.metrics import LAG_BUCKETS
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 HOLDS_CREATED = prom.Counter("booking_holds_created_total", "Holds placed: new pending bookings.")
