@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import expiry, flash_sale, live_fanout
-from bench.harness import bench_stack
+from bench.harness import bench_stack, outbox_drained
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -33,8 +33,12 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
                 bench, clients=args.clients, sessions=50, hall_number=903
             )
         if "expiry" in args.only:
+            results["outbox_drain_seconds_before_expiry"] = await outbox_drained(bench.booking_dsn)
             results["expiry"] = await expiry.run(bench, holds=args.expiry_holds)
         if "live_fanout" in args.only:
+            results["outbox_drain_seconds_before_live_fanout"] = await outbox_drained(
+                bench.booking_dsn
+            )
             results["live_fanout"] = await live_fanout.run(bench, watchers=args.watchers)
     return results
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from deploy import infra
 from deploy.stack import Stack, delete_topics, isolated_env
@@ -152,3 +154,19 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
         return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 2)
 
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 2)}
+
+
+async def outbox_drained(booking_dsn: str, limit_seconds: float = 120.0) -> float:
+    """Waits until every booking event is on Kafka; returns how long that took.
+
+    Each benchmark then starts from a quiet system instead of queueing behind the last one.
+    """
+    started = time.perf_counter()
+    async with await psycopg.AsyncConnection.connect(booking_dsn, autocommit=True) as conn:
+        while time.perf_counter() - started < limit_seconds:
+            cursor = await conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            row = await cursor.fetchone()
+            if row is not None and row[0] == 0:
+                break
+            await asyncio.sleep(0.2)
+    return round(time.perf_counter() - started, 2)

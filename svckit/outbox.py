@@ -28,12 +28,14 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     func,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from svckit.kafka import cloudevent_headers, producer_config
@@ -138,7 +140,7 @@ class OutboxRelay:
         *,
         bootstrap_servers: str,
         source: str,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         idle_poll_seconds: float = 1.0,
         gather_seconds: float = 0.01,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
@@ -257,7 +259,7 @@ class OutboxRelay:
             async with self.engine.begin() as conn:
                 marked = await conn.execute(
                     update(t)
-                    .where(t.c.id.in_(published))
+                    .where(t.c.id == func.any(bindparam("ids", published, type_=ARRAY(BigInteger))))
                     .values(published_at=func.now())
                     .returning(t.c.created_at, t.c.published_at)
                 )

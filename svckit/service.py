@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uvloop
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from svckit.db import make_engine
