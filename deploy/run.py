@@ -59,7 +59,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def main() -> int:
     started = time.monotonic()
     settings = GatewaySettings()
-    signal.signal(signal.SIGTERM, _interrupt)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupt)  # also when started with SIGINT ignored (`cmd &`)
     owned = _components_to_stop()
     stack = Stack({})
     try:
