@@ -33,16 +33,20 @@ HOLD_STATEMENTS = (
     """,
 )
 VERSION_BUMP = """
-    INSERT INTO seat_map_versions (session_id, version) VALUES (%(session)s, 1)
-    ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
-    RETURNING version
+    WITH bumped AS (
+        INSERT INTO seat_map_versions (session_id, version) VALUES (%(session)s, 1)
+        ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
+        RETURNING version
+    )
+    SELECT version, pg_notify('booking_holds', '1') FROM bumped
 """
 OUTBOX = """
-    INSERT INTO outbox (event_id, topic, key, event_type, payload)
-    VALUES (%(event)s, 'booking.created', %(session)s::text, 'booking.created', %(payload)s)
+    WITH queued AS (
+        INSERT INTO outbox (event_id, topic, key, event_type, payload)
+        VALUES (%(event)s, 'booking.created', %(session)s::text, 'booking.created', %(payload)s)
+    )
+    SELECT pg_notify('outbox', '')
 """
-NOTIFY_HOLD = "SELECT pg_notify('booking_holds', '')"
-NOTIFY_OUTBOX = "SELECT pg_notify('outbox', '')"
 
 
 async def _hold(conn: psycopg.AsyncConnection[Any], session: int, seats: list[int]) -> bool:
@@ -61,10 +65,8 @@ async def _hold(conn: psycopg.AsyncConnection[Any], session: int, seats: list[in
         cursor = await conn.execute(HOLD_STATEMENTS[1], params)
         if len(await cursor.fetchall()) < len(seats):
             raise psycopg.Rollback()
-        await conn.execute(NOTIFY_HOLD)
         await conn.execute(VERSION_BUMP, params)
         await conn.execute(OUTBOX, params)
-        await conn.execute(NOTIFY_OUTBOX)
         return True
     return False
 

@@ -77,6 +77,16 @@ CLAIM_SEATS = (
     .returning(S.seat_id)
 )
 _versions = pg_insert(seat_map_versions)
+HOLD_VERSION_BUMP = text(
+    """
+    WITH bumped AS (
+        INSERT INTO seat_map_versions (session_id, version) VALUES (:session_id, 1)
+        ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
+        RETURNING version, session_cancelled
+    )
+    SELECT version, session_cancelled, pg_notify(:channel, :deadline) FROM bumped
+    """
+)
 BUMP_VERSIONS = _versions.on_conflict_do_update(
     index_elements=[V.session_id], set_={"version": V.version + _versions.excluded.version}
 ).returning(V.session_id, V.version, V.session_cancelled)
@@ -210,12 +220,19 @@ class BookingRepository:
         ]
         return set((await self.db.scalars(CLAIM_SEATS, rows)).all())
 
-    async def notify_hold(self, expires_at: datetime) -> None:
-        """Tells every expirer, at commit, of the new deadline (epoch seconds as the payload)."""
-        await self.db.execute(
-            text("SELECT pg_notify(:channel, :deadline)"),
-            {"channel": HOLDS_CHANNEL, "deadline": repr(expires_at.timestamp())},
-        )
+    async def bump_version_of_hold(self, session_id: int, expires_at: datetime) -> Version:
+        """The hold's version bump and its NOTIFY to every expirer, in one round trip."""
+        row = (
+            await self.db.execute(
+                HOLD_VERSION_BUMP,
+                {
+                    "session_id": session_id,
+                    "channel": HOLDS_CHANNEL,
+                    "deadline": repr(expires_at.timestamp()),
+                },
+            )
+        ).one()
+        return Version(row.version, row.session_cancelled)
 
     async def bump_versions(self, changes: Mapping[int, int]) -> dict[int, Version]:
         """Adds `changes[session]` to each session's version, locking rows in session order."""

@@ -191,8 +191,7 @@ class BookingService:
                 raise AlreadyExists(
                     "some seats are already taken", code="seats_taken", details={"seat_ids": taken}
                 )
-            await repo.notify_hold(booking.expires_at)
-            version = (await repo.bump_versions({seating.session_id: 1}))[seating.session_id]
+            version = await repo.bump_version_of_hold(seating.session_id, booking.expires_at)
             if version.session_cancelled:
                 raise Conflict("the session is cancelled", code="session_cancelled")
             ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
