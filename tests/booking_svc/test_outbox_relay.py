@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from sqlalchemy import text
@@ -11,7 +13,7 @@ from booking_svc.models import outbox
 from booking_svc.service import BookingService
 from cinemapb.events.v1 import events_pb2
 from svckit.identity import Caller
-from svckit.outbox import OutboxRelay
+from svckit.outbox import NOTIFY_CHANNEL, OutboxRelay
 
 
 class SwitchableKafka:
@@ -112,3 +114,45 @@ async def test_a_failed_event_is_published_again_before_later_events_count_as_do
     assert await relay.publish_batch() == 3
     versions = [events_pb2.BookingEvent.FromString(v).seat_map_version for _, _, v in kafka.log]
     assert versions == [2, 3, 1, 2, 3]
+
+
+async def test_a_burst_of_commit_notices_does_not_hold_back_the_next_event(
+    service: BookingService, engine: AsyncEngine
+) -> None:
+    """After a flash sale thousands of NOTIFYs wait on the relay's connection at once; the
+    relay must take them as one wake-up, not pause once for each."""
+    kafka = SwitchableKafka({})
+    kafka.down = False
+    relay = OutboxRelay(
+        engine,
+        str(engine.url.render_as_string(hide_password=False)),
+        outbox,
+        bootstrap_servers="unused",
+        source="booking_svc",
+        gather_seconds=0.05,
+        producer_factory=lambda _config: kafka,
+    )
+    running = asyncio.create_task(relay.run())
+    try:
+        first = await service.hold(Caller(1, "user"), 1, [101])
+        await wait_until_published(kafka, 1)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("SELECT pg_notify(:channel, g::text) FROM generate_series(1, 2000) AS g"),
+                {"channel": NOTIFY_CHANNEL},
+            )
+        await asyncio.sleep(0.5)  # the relay is among the notices now
+        second = await service.hold(Caller(2, "user"), 1, [102])
+        # paused once per notice, the relay would need 2000 x 0.05 s = 100 s
+        await asyncio.wait_for(wait_until_published(kafka, 2), timeout=10)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    booking_ids = [events_pb2.BookingEvent.FromString(v).booking_id for _, _, v in kafka.log]
+    assert booking_ids == [str(first.id), str(second.id)]
+
+
+async def wait_until_published(kafka: SwitchableKafka, count: int) -> None:
+    while len(kafka.log) < count:  # noqa: ASYNC110 - the fake producer has no event to await
+        await asyncio.sleep(0.01)
