@@ -45,12 +45,15 @@ from booking_svc.domain import (
     sources,
     target,
 )
+from booking_svc.events import Change
 from booking_svc.models import booking_seats, bookings, seat_map_versions
 
 HOLDS_CHANNEL = "booking_holds"
 """NOTIFY channel a hold signals at commit, so every replica's expirer can re-plan its sleep."""
 
 AnyRow = Row[*tuple[Any, ...]]
+Chosen = Select[tuple[uuid.UUID]]
+"""Bookings picked for a change: a SELECT of their ids, which should lock them."""
 
 B = bookings.c
 S = booking_seats.c
@@ -107,19 +110,20 @@ class SeatMapState:
     booked: frozenset[int]
 
 
-def _booking(row: AnyRow, seats: Iterable[SeatInfo] = ()) -> Booking:
-    m = row._mapping
+def _booking(values: Sequence[Any], seats: Iterable[SeatInfo] = ()) -> Booking:
+    """A Booking from the values of BOOKING_COLUMNS, in their order."""
+    (id_, user_id, session_id, status, payment, reason, total, created, updated, expires) = values
     return Booking(
-        id=m["id"],
-        user_id=m["user_id"],
-        session_id=m["session_id"],
-        status=Status(m["status"]),
-        payment_status=Payment(m["payment_status"]),
-        reason=m["reason"],
-        total_price_cents=m["total_price_cents"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        expires_at=m["expires_at"],
+        id=id_,
+        user_id=user_id,
+        session_id=session_id,
+        status=Status(status),
+        payment_status=Payment(payment),
+        reason=reason,
+        total_price_cents=total,
+        created_at=created,
+        updated_at=updated,
+        expires_at=expires,
         seats=tuple(seats),
     )
 
@@ -150,6 +154,11 @@ def _payment_after(action: Action) -> ColumnElement[str]:
     """The payment status an action leaves, as SQL, from the domain's table."""
     mapping = {str(old): str(new) for old, new in PAYMENT_AFTER[action].items()}
     return case(mapping, value=B.payment_status, else_=B.payment_status)
+
+
+def cancel_reason(caller_id: int) -> ColumnElement[str]:
+    """Why a booking was cancelled: by its owner, or else by an admin."""
+    return case((B.user_id == caller_id, Reason.BY_USER.value), else_=Reason.BY_ADMIN.value)
 
 
 def _any_of(ids: Sequence[uuid.UUID]) -> ColumnElement[Any]:
@@ -258,19 +267,10 @@ class BookingRepository:
         row = (await self.db.execute(stmt)).one_or_none()
         return None if row is None else _booking(row)
 
-    async def cancel(self, booking_id: uuid.UUID, caller_id: int, *, admin: bool) -> Booking | None:
-        """Cancels a live booking of the caller (any booking for an admin)."""
-        reason = case((B.user_id == caller_id, Reason.BY_USER.value), else_=Reason.BY_ADMIN.value)
-        stmt = update(bookings).where(B.id == booking_id, B.status.in_(sources(Action.CANCEL)))
-        if not admin:
-            stmt = stmt.where(B.user_id == caller_id)
-        stmt = stmt.values(
-            status=target(Action.CANCEL),
-            payment_status=_payment_after(Action.CANCEL),
-            reason=reason,
-        ).returning(*BOOKING_COLUMNS)
-        row = (await self.db.execute(stmt)).one_or_none()
-        return None if row is None else _booking(row)
+    def own_live_booking(self, booking_id: uuid.UUID, caller_id: int, *, admin: bool) -> Chosen:
+        """The caller's booking (any booking for an admin), locked, for `end`."""
+        chosen = select(B.id).where(B.id == booking_id).with_for_update()
+        return chosen if admin else chosen.where(B.user_id == caller_id)
 
     async def state(self, booking_id: uuid.UUID) -> tuple[int, Status, bool] | None:
         """Owner, status, and whether the hold deadline has passed (database clock)."""
@@ -281,23 +281,80 @@ class BookingRepository:
         ).one_or_none()
         return None if row is None else (row[0], Status(row[1]), bool(row[2]))
 
-    async def transition_many(
-        self, action: Action, chosen: Select[tuple[uuid.UUID]], reason: Reason
-    ) -> list[Booking]:
-        """Applies `action` to the bookings `chosen` selects (it should lock them)."""
-        due = chosen.cte("due")
-        stmt = (
+    async def end(
+        self, action: Action, chosen: Chosen, reason: Reason | ColumnElement[str]
+    ) -> list[Change]:
+        """Ends the live bookings `chosen` selects (it should lock them) in one statement.
+
+        Applies `action`, frees their seats, and adds to each session's seat-map version the
+        number of its bookings that ended; every booking gets its own version, handed out
+        in deadline order. Returns the changes to announce, in that order.
+        """
+        reason_value = reason.value if isinstance(reason, Reason) else reason
+        due = chosen.cte("chosen")
+        ended = (
             update(bookings)
             .where(B.id == due.c.id, B.status.in_(sources(action)))
             .values(
-                status=target(action), payment_status=_payment_after(action), reason=reason.value
+                status=target(action), payment_status=_payment_after(action), reason=reason_value
             )
             .returning(*BOOKING_COLUMNS)
+            .cte("ended")
         )
-        rows = (await self.db.execute(stmt)).all()
-        return sorted((_booking(row) for row in rows), key=lambda b: (b.expires_at, b.id))
+        freed = (
+            update(booking_seats)
+            .where(S.booking_id == ended.c.id, S.active)
+            .values(active=False)
+            .returning(S.booking_id, *SEAT_COLUMNS)
+            .cte("freed")
+        )
+        # the seat rows are locked before the version rows (the file's lock order): a
+        # statement's WITH parts run in no set order unless one needs another's rows
+        seats_first = select(func.count()).select_from(freed).scalar_subquery() >= 0
+        per_session = (
+            select(ended.c.session_id, func.count())
+            .where(seats_first)
+            .group_by(ended.c.session_id)
+            .order_by(ended.c.session_id)
+        )
+        bumped = (
+            _versions.from_select([V.session_id, V.version], per_session)
+            .on_conflict_do_update(
+                index_elements=[V.session_id],
+                set_={"version": V.version + _versions.excluded.version},
+            )
+            .returning(V.session_id, V.version)
+            .cte("bumped")
+        )
+        seats = (
+            select(freed.c.booking_id, *(func.array_agg(freed.c[c.name]) for c in SEAT_COLUMNS))
+            .group_by(freed.c.booking_id)
+            .subquery("seats")
+        )
+        session = ended.c.session_id
+        in_order = (ended.c.expires_at, ended.c.id)
+        version = (
+            bumped.c.version
+            - func.count().over(partition_by=session)
+            + func.row_number().over(partition_by=session, order_by=in_order)
+        )
+        stmt = (
+            select(ended, version, *list(seats.c)[1:])
+            .join(bumped, bumped.c.session_id == ended.c.session_id)
+            .outerjoin(seats, seats.c.booking_id == ended.c.id)
+            .order_by(*in_order)
+        )
+        changes = []
+        for row in await self.db.execute(stmt):
+            *booking, seat_map_version, ids, rows, numbers, types, prices = row
+            held = sorted(
+                map(SeatInfo, ids or (), rows or (), numbers or (), types or (), prices or ()),
+                key=lambda s: (s.row, s.number, s.seat_id),
+            )
+            changes.append(Change(_booking(booking, held), seat_map_version))
+        return changes
 
-    def due_holds(self, limit: int) -> Select[tuple[uuid.UUID]]:
+    def due_holds(self, limit: int) -> Chosen:
         """Pending holds past their deadline, oldest first, skipping ones another tx holds."""
         return (
             select(B.id)
@@ -307,7 +364,7 @@ class BookingRepository:
             .with_for_update(skip_locked=True)
         )
 
-    def over(self, status: Status, limit: int) -> Select[tuple[uuid.UUID]]:
+    def over(self, status: Status, limit: int) -> Chosen:
         """Bookings in `status` whose session has ended."""
         return (
             select(B.id)
@@ -317,7 +374,7 @@ class BookingRepository:
             .with_for_update(skip_locked=True)
         )
 
-    def live_of_session(self, session_id: int) -> Select[tuple[uuid.UUID]]:
+    def live_of_session(self, session_id: int) -> Chosen:
         """Every live booking of a session, locked in id order (waiting for busy ones)."""
         return (
             select(B.id)
@@ -325,20 +382,6 @@ class BookingRepository:
             .order_by(B.id)
             .with_for_update()
         )
-
-    async def release_seats(
-        self, booking_ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, list[SeatInfo]]:
-        """Frees the seats of these bookings at once; returns them per booking."""
-        if not booking_ids:
-            return {}
-        stmt = (
-            update(booking_seats)
-            .where(S.booking_id == _any_of(booking_ids), S.active)
-            .values(active=False)
-            .returning(S.booking_id, *SEAT_COLUMNS)
-        )
-        return self._group_seats(await self.db.execute(stmt))
 
     async def seats_of(self, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SeatInfo]]:
         if not booking_ids:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import prometheus_client as prom
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_svc.domain import (
@@ -33,7 +34,7 @@ from booking_svc.domain import (
     validate_seat_selection,
 )
 from booking_svc.events import BookingEvents, Change, EventType
-from booking_svc.repository import BookingRepository, SeatMapState
+from booking_svc.repository import BookingRepository, Chosen, SeatMapState, cancel_reason
 from booking_svc.seating import SeatingCache
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, Unauthenticated
 from svckit.identity import Caller
@@ -106,8 +107,8 @@ def _log_change(what: str, booking: Booking) -> None:
 
 def _count_ended(ended: Sequence[Booking]) -> None:
     """Counts committed cancellations and expiries by their reason."""
-    for booking in ended:
-        CANCELLATIONS.labels(booking.reason).inc()
+    for reason, count in Counter(booking.reason for booking in ended).items():
+        CANCELLATIONS.labels(reason).inc(count)
 
 
 class BookingService:
@@ -242,36 +243,30 @@ class BookingService:
         booking_id = parse_booking_id(raw_id)
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            booking = await repo.cancel(booking_id, user.user_id, admin=user.is_admin)
-            if booking is None:
+            chosen = repo.own_live_booking(booking_id, user.user_id, admin=user.is_admin)
+            reason = cancel_reason(user.user_id)
+            ended = await self._end(db, repo, Action.CANCEL, chosen, reason)
+            if not ended:
                 state = await repo.state(booking_id)
                 if state is None or (state[0] != user.user_id and not user.is_admin):
                     raise booking_not_found(raw_id)
                 raise refuse_cancel(state[1])
-            (booking,) = await self._release_and_announce(db, repo, [booking])
-        _count_ended([booking])
+        (booking,) = ended
+        _count_ended(ended)
         _log_change("cancelled", booking)
         return booking
 
-    async def _release_and_announce(
-        self, db: AsyncSession, repo: BookingRepository, ended: Sequence[Booking]
+    async def _end(
+        self,
+        db: AsyncSession,
+        repo: BookingRepository,
+        action: Action,
+        chosen: Chosen,
+        reason: Reason | ColumnElement[str],
     ) -> list[Booking]:
-        """Frees the seats of bookings that just ended and queues their booking.cancelled events.
-
-        Each booking gets its own version: a session's counter grows by the number of its
-        bookings in the batch, handed out in the batch's order.
-        """
-        if not ended:
-            return []
-        seats = await repo.release_seats([b.id for b in ended])
-        counts = Counter(b.session_id for b in ended)
-        versions = await repo.bump_versions(counts)
-        last = {session: versions[session].version - counts[session] for session in counts}
-        changes = []
-        for booking in ended:
-            last[booking.session_id] += 1
-            with_seats = replace(booking, seats=tuple(seats.get(booking.id, [])))
-            changes.append(Change(with_seats, last[booking.session_id]))
+        """Ends the chosen live bookings, frees their seats and queues their booking.cancelled
+        events, all in the caller's transaction."""
+        changes = await repo.end(action, chosen, reason)
         await self.events.add_many(db, EventType.CANCELLED, changes)
         return [change.booking for change in changes]
 
@@ -281,10 +276,8 @@ class BookingService:
         """Expires up to `limit` holds past their deadline; several replicas share the work."""
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            expired = await repo.transition_many(
-                Action.EXPIRE, repo.due_holds(limit), Reason.EXPIRED
-            )
-            await self._release_and_announce(db, repo, expired)
+            due = repo.due_holds(limit)
+            expired = await self._end(db, repo, Action.EXPIRE, due, Reason.EXPIRED)
         _count_ended(expired)
         for booking in expired:
             EXPIRY_LAG.observe((booking.updated_at - booking.expires_at).total_seconds())
@@ -297,8 +290,7 @@ class BookingService:
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
             over = repo.over(Status.PENDING, limit)
-            expired = await repo.transition_many(Action.EXPIRE, over, Reason.EXPIRED)
-            await self._release_and_announce(db, repo, expired)
+            expired = await self._end(db, repo, Action.EXPIRE, over, Reason.EXPIRED)
         _count_ended(expired)
         return finished + len(expired)
 
@@ -342,8 +334,8 @@ class BookingService:
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
             live = repo.live_of_session(session_id)
-            cancelled = await repo.transition_many(Action.CANCEL, live, Reason.SESSION_CANCELLED)
-            await self._release_and_announce(db, repo, cancelled)
+            reason = Reason.SESSION_CANCELLED
+            cancelled = await self._end(db, repo, Action.CANCEL, live, reason)
         _count_ended(cancelled)
         return len(cancelled)
 

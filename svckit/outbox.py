@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from confluent_kafka import Producer
+from psycopg import sql
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -39,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from svckit.db import driver_connection
 from svckit.kafka import cloudevent_headers, producer_config
 from svckit.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED, OUTBOX_RELAY_LAG
 
@@ -80,23 +82,25 @@ class OutboxEvent:
 async def add_events(session: AsyncSession, table: Table, events: Sequence[OutboxEvent]) -> None:
     """Queues events, in order, inside the caller's transaction and wakes the relay at commit.
 
-    One statement whatever the count: the rows travel as arrays, and the NOTIFY rides along.
+    One statement whatever the count: the rows travel as arrays in binary form, and the
+    NOTIFY rides along.
     """
     if not events:
         return
-    statement = text(
-        f"""
+    statement = sql.SQL(
+        """
         WITH queued AS (
-            INSERT INTO {table.name} (event_id, topic, key, event_type, payload)
+            INSERT INTO {table} (event_id, topic, key, event_type, payload)
             SELECT * FROM unnest(
-                CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
-                CAST(:event_types AS text[]), CAST(:payloads AS bytea[])
+                %(event_ids)b::uuid[], %(topics)b::text[], %(keys)b::text[],
+                %(event_types)b::text[], %(payloads)b::bytea[]
             )
         )
-        SELECT pg_notify(:channel, '')
-        """  # noqa: S608 - the table name is ours, every value is a bound parameter
-    )
-    await session.execute(
+        SELECT pg_notify(%(channel)s, '')
+        """
+    ).format(table=sql.Identifier(table.name))
+    conn = await driver_connection(session)
+    await conn.execute(
         statement,
         {
             "event_ids": [event.event_id for event in events],
