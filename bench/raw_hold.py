@@ -17,28 +17,31 @@ from svckit.migrations import upgrade_to_head
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "booking_svc" / "migrations"
 
-HOLD_STATEMENTS = (
-    """
-    INSERT INTO bookings (id, user_id, session_id, status, payment_status, total_price_cents,
-                          expires_at, session_starts_at, session_ends_at)
-    VALUES (%(id)s, %(user)s, %(session)s, 'pending', 'pending', %(total)s,
-            now() + interval '900 seconds', now() + interval '1 day', now() + interval '2 days')
-    """,
-    """
-    INSERT INTO booking_seats (booking_id, seat_id, session_id, row, number, type, price_cents)
-    SELECT %(id)s, seat, %(session)s, 1, seat, 'standard', 1000
-    FROM unnest(%(seats)s::bigint[]) AS seat
-    ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
-    RETURNING seat_id
-    """,
-)
-VERSION_BUMP = """
-    WITH bumped AS (
-        INSERT INTO seat_map_versions (session_id, version) VALUES (%(session)s, 1)
+HOLD = """
+    WITH booking AS (
+        INSERT INTO bookings (id, user_id, session_id, total_price_cents, expires_at,
+                              session_starts_at, session_ends_at)
+        VALUES (%(id)s, %(user)s, %(session)s, %(total)s, now() + interval '900 seconds',
+                now() + interval '1 day', now() + interval '2 days')
+        RETURNING id, session_id, expires_at
+    ),
+    claimed AS (
+        INSERT INTO booking_seats (booking_id, session_id, seat_id, row, number, type,
+                                   price_cents)
+        SELECT booking.id, booking.session_id, seat, 1, seat, 'standard', 1000
+        FROM booking, unnest(%(seats)s::bigint[]) AS seat
+        ORDER BY seat
+        ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
+        RETURNING seat_id
+    ),
+    bumped AS (
+        INSERT INTO seat_map_versions (session_id, version)
+        SELECT %(session)s, 1 WHERE (SELECT count(*) FROM claimed) = %(count)s
         ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
         RETURNING version
     )
-    SELECT version, pg_notify('booking_holds', '1') FROM bumped
+    SELECT bumped.version, pg_notify('booking_holds', extract(epoch FROM booking.expires_at)::text)
+    FROM booking LEFT JOIN bumped ON true
 """
 OUTBOX = """
     WITH queued AS (
@@ -50,22 +53,22 @@ OUTBOX = """
 
 
 async def _hold(conn: psycopg.AsyncConnection[Any], session: int, seats: list[int]) -> bool:
-    """The statements of booking_svc's hold, in its order; all or nothing."""
+    """booking_svc's hold transaction: the hold statement, then its event; all or nothing."""
     params = {
         "id": uuid.uuid4(),
         "user": 1,
         "session": session,
         "total": 1000 * len(seats),
         "seats": seats,
+        "count": len(seats),
         "event": uuid.uuid4(),
         "payload": b"x" * 120,
     }
     async with conn.transaction():
-        await conn.execute(HOLD_STATEMENTS[0], params)
-        cursor = await conn.execute(HOLD_STATEMENTS[1], params)
-        if len(await cursor.fetchall()) < len(seats):
+        cursor = await conn.execute(HOLD, params)
+        row = await cursor.fetchone()
+        if row is None or row[0] is None:
             raise psycopg.Rollback()
-        await conn.execute(VERSION_BUMP, params)
         await conn.execute(OUTBOX, params)
         return True
     return False

@@ -73,23 +73,45 @@ BOOKING_COLUMNS = (
 )
 SEAT_COLUMNS = (S.seat_id, S.row, S.number, S.type, S.price_cents)
 
-# Executed with one parameter set per row: one statement on the wire, compiled once.
-CLAIM_SEATS = (
-    pg_insert(booking_seats)
-    .on_conflict_do_nothing(index_elements=[S.session_id, S.seat_id], index_where=S.active)
-    .returning(S.seat_id)
-)
 _versions = pg_insert(seat_map_versions)
-HOLD_VERSION_BUMP = text(
+HOLD = text(
     """
-    WITH bumped AS (
-        INSERT INTO seat_map_versions (session_id, version) VALUES (:session_id, 1)
+    WITH booking AS (
+        INSERT INTO bookings (id, user_id, session_id, total_price_cents, expires_at,
+                              session_starts_at, session_ends_at, idempotency_key, request_hash)
+        VALUES (:id, :user_id, :session_id, :total, now() + :hold,
+                :starts_at, :ends_at, :key, :hash)
+        ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id, user_id, session_id, status, payment_status, reason, total_price_cents,
+                  created_at, updated_at, expires_at
+    ),
+    claimed AS (
+        INSERT INTO booking_seats (booking_id, session_id, seat_id, row, number, type,
+                                   price_cents)
+        SELECT booking.id, booking.session_id, seat.*
+        FROM booking, unnest(CAST(:seat_ids AS bigint[]), CAST(:rows AS integer[]),
+                             CAST(:numbers AS integer[]), CAST(:types AS text[]),
+                             CAST(:prices AS bigint[]))
+                      AS seat (seat_id, row, number, type, price_cents)
+        ORDER BY seat.seat_id
+        ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
+        RETURNING seat_id
+    ),
+    bumped AS (
+        INSERT INTO seat_map_versions (session_id, version)
+        SELECT :session_id, 1 WHERE (SELECT count(*) FROM claimed) = :seat_count
         ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
         RETURNING version, session_cancelled
     )
-    SELECT version, session_cancelled, pg_notify(:channel, :deadline) FROM bumped
+    SELECT booking.*, ARRAY(SELECT seat_id FROM claimed), bumped.version,
+           bumped.session_cancelled,
+           pg_notify(:channel, extract(epoch FROM booking.expires_at)::text)
+    FROM booking LEFT JOIN bumped ON true
     """
 )
+"""A hold in one round trip. Seats are claimed in seat id order and only then is the
+version row locked (the lock order above); a seat someone holds is skipped, not waited
+out, unless its holder has not committed yet. The NOTIFY is sent only if the hold commits."""
 BUMP_VERSIONS = _versions.on_conflict_do_update(
     index_elements=[V.session_id], set_={"version": V.version + _versions.excluded.version}
 ).returning(V.session_id, V.version, V.session_cancelled)
@@ -101,6 +123,16 @@ class Version:
 
     version: int
     session_cancelled: bool
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What the hold statement did: the booking, the seats it got, and the version bump
+    (None unless it got every seat)."""
+
+    booking: Booking
+    claimed: frozenset[int]
+    version: Version | None
 
 
 @dataclass(frozen=True)
@@ -181,67 +213,50 @@ class BookingRepository:
         ).one_or_none()
         return None if row is None else (row.id, row.request_hash or "")
 
-    async def insert_booking(
+    async def hold(
         self,
         *,
         user_id: int,
         seating: SessionSeating,
-        total_price_cents: int,
+        seats: Sequence[SeatInfo],
         hold: timedelta,
         idempotency_key: str | None,
         request_hash: str,
-    ) -> Booking | None:
-        """Inserts a pending booking; None when the caller's idempotency key is already used."""
-        stmt = pg_insert(bookings).values(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            session_id=seating.session_id,
-            total_price_cents=total_price_cents,
-            expires_at=func.now() + hold,
-            session_starts_at=seating.starts_at,
-            session_ends_at=seating.ends_at,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash if idempotency_key else None,
-        )
-        if idempotency_key is not None:
-            stmt = stmt.on_conflict_do_nothing(
-                index_elements=[B.user_id, B.idempotency_key],
-                index_where=B.idempotency_key.is_not(None),
-            )
-        row = (await self.db.execute(stmt.returning(*BOOKING_COLUMNS))).one_or_none()
-        return None if row is None else _booking(row)
+    ) -> Hold | None:
+        """Inserts a pending booking and claims its seats, in one statement.
 
-    async def insert_seats(
-        self, booking_id: uuid.UUID, session_id: int, seats: Sequence[SeatInfo]
-    ) -> set[int]:
-        """Claims the seats; returns those claimed. The live-seat unique index decides."""
-        rows = [
-            {
-                "booking_id": booking_id,
-                "session_id": session_id,
-                "seat_id": seat.seat_id,
-                "row": seat.row,
-                "number": seat.number,
-                "type": seat.type,
-                "price_cents": seat.price_cents,
-            }
-            for seat in sorted(seats, key=lambda s: s.seat_id)
-        ]
-        return set((await self.db.scalars(CLAIM_SEATS, rows)).all())
-
-    async def bump_version_of_hold(self, session_id: int, expires_at: datetime) -> Version:
-        """The hold's version bump and its NOTIFY to every expirer, in one round trip."""
+        If every seat is claimed, the session's version is bumped and every expirer hears
+        of the deadline (at commit). None when the caller's idempotency key is taken.
+        """
+        by_id = sorted(seats, key=lambda seat: seat.seat_id)
         row = (
             await self.db.execute(
-                HOLD_VERSION_BUMP,
+                HOLD,
                 {
-                    "session_id": session_id,
+                    "id": uuid.uuid4(),
+                    "user_id": user_id,
+                    "session_id": seating.session_id,
+                    "total": sum(seat.price_cents for seat in seats),
+                    "hold": hold,
+                    "starts_at": seating.starts_at,
+                    "ends_at": seating.ends_at,
+                    "key": idempotency_key,
+                    "hash": request_hash if idempotency_key else None,
+                    "seat_ids": [seat.seat_id for seat in by_id],
+                    "rows": [seat.row for seat in by_id],
+                    "numbers": [seat.number for seat in by_id],
+                    "types": [seat.type for seat in by_id],
+                    "prices": [seat.price_cents for seat in by_id],
+                    "seat_count": len(by_id),
                     "channel": HOLDS_CHANNEL,
-                    "deadline": repr(expires_at.timestamp()),
                 },
             )
-        ).one()
-        return Version(row.version, row.session_cancelled)
+        ).one_or_none()
+        if row is None:
+            return None
+        *booking, claimed, version, session_cancelled, _notified = row
+        bumped = None if version is None else Version(version, session_cancelled)
+        return Hold(_booking(booking), frozenset(claimed), bumped)
 
     async def bump_versions(self, changes: Mapping[int, int]) -> dict[int, Version]:
         """Adds `changes[session]` to each session's version, locking rows in session order."""

@@ -174,30 +174,28 @@ class BookingService:
     ) -> Booking:
         seats = seats_to_hold(seating, wanted)
         async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            booking = await repo.insert_booking(
+            held = await BookingRepository(db).hold(
                 user_id=user_id,
                 seating=seating,
-                total_price_cents=sum(seat.price_cents for seat in seats),
+                seats=seats,
                 hold=self.hold_period,
                 idempotency_key=key,
                 request_hash=digest,
             )
-            if booking is None:
+            if held is None:
                 raise _KeyTaken
-            claimed = await repo.insert_seats(booking.id, seating.session_id, seats)
-            if len(claimed) < len(seats):
-                taken = sorted(set(wanted) - claimed)
+            if held.version is None:
                 HOLDS_CONFLICTED.inc()
                 raise AlreadyExists(
-                    "some seats are already taken", code="seats_taken", details={"seat_ids": taken}
+                    "some seats are already taken",
+                    code="seats_taken",
+                    details={"seat_ids": sorted(set(wanted) - held.claimed)},
                 )
-            version = await repo.bump_version_of_hold(seating.session_id, booking.expires_at)
-            if version.session_cancelled:
+            if held.version.session_cancelled:
                 raise Conflict("the session is cancelled", code="session_cancelled")
             ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
-            booking = replace(booking, seats=tuple(ordered))
-            await self.events.add(db, EventType.CREATED, Change(booking, version.version))
+            booking = replace(held.booking, seats=tuple(ordered))
+            await self.events.add(db, EventType.CREATED, Change(booking, held.version.version))
         return booking
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
