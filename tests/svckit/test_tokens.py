@@ -1,0 +1,51 @@
+"""Access tokens: a token verified once is remembered, but never past its expiry or forged."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from svckit.identity import Caller
+from svckit.tokens import InvalidToken, issue_access_token, verify_access_token
+
+SECRET = "test-secret-of-at-least-32-bytes-long"
+
+
+def issue(caller: Caller, ttl_seconds: int = 60) -> str:
+    return issue_access_token(caller, secret=SECRET, algorithm="HS256", ttl_seconds=ttl_seconds)
+
+
+def verify(token: str, secret: str = SECRET) -> Caller:
+    return verify_access_token(token, secret=secret, algorithm="HS256")
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issue(Caller(7, "user"), ttl_seconds=60)
+    assert verify(token) == Caller(7, "user")
+    assert verify(token) == Caller(7, "user")
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(InvalidToken, match="expired"):
+        verify(token)
+
+
+def test_a_forged_signature_is_refused_after_the_genuine_token_was_seen() -> None:
+    token = issue(Caller(8, "admin"))
+    assert verify(token).is_admin
+    header, claims, signature = token.split(".")
+    forged = f"{header}.{claims}.{signature[:-4]}AAAA"
+    with pytest.raises(InvalidToken):
+        verify(forged)
+
+
+def test_a_remembered_token_is_not_accepted_under_another_secret() -> None:
+    token = issue(Caller(9, "user"))
+    assert verify(token) == Caller(9, "user")
+    with pytest.raises(InvalidToken):
+        verify(token, secret="another-secret-of-at-least-32-bytes")
+
+
+def test_an_expired_token_is_refused_at_first_sight() -> None:
+    with pytest.raises(InvalidToken, match="expired"):
+        verify(issue(Caller(10, "user"), ttl_seconds=-1))
