@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import expiry, flash_sale, live_fanout
-from bench.harness import bench_stack, outbox_drained
+from bench.harness import bench_stack, quiet
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -33,13 +33,11 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
                 bench, clients=args.clients, sessions=50, hall_number=903
             )
         if "live_fanout" in args.only:
-            results["outbox_drain_seconds_before_live_fanout"] = await outbox_drained(
-                bench.booking_dsn
-            )
+            results["quiet_after_seconds_before_live_fanout"] = await quiet(bench)
             results["live_fanout"] = await live_fanout.run(bench, watchers=args.watchers)
         if "expiry" in args.only:
             # last: its 10,000 synthetic cancellations keep every consumer busy for a while
-            results["outbox_drain_seconds_before_expiry"] = await outbox_drained(bench.booking_dsn)
+            results["quiet_after_seconds_before_expiry"] = await quiet(bench)
             results["expiry"] = await expiry.run(bench, holds=args.expiry_holds)
     return results
 

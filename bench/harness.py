@@ -156,17 +156,37 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": round(ordered[-1], 2)}
 
 
-async def outbox_drained(booking_dsn: str, limit_seconds: float = 120.0) -> float:
-    """Waits until every booking event is on Kafka; returns how long that took.
+async def quiet(bench: BenchStack, limit_seconds: float = 300.0) -> float:
+    """Waits until every booking event is on Kafka and every consumer has read all of them
+    (each service's `kafka_consumer_lag` is 0); returns how long that took.
 
-    Each benchmark then starts from a quiet system instead of queueing behind the last one.
+    Each benchmark then starts from a quiet system instead of queueing behind the last one:
+    after a big sale, user_svc is still planning reminders for a minute or more.
     """
     started = time.perf_counter()
-    async with await psycopg.AsyncConnection.connect(booking_dsn, autocommit=True) as conn:
+    ports = [port for name, port in bench.env.items() if name.endswith("_METRICS_PORT")]
+    metrics = [f"http://127.0.0.1:{port}/metrics" for port in ports] + [bench.base_url + "/metrics"]
+    async with (
+        await psycopg.AsyncConnection.connect(bench.booking_dsn, autocommit=True) as conn,
+        httpx.AsyncClient(timeout=5.0) as http,
+    ):
         while time.perf_counter() - started < limit_seconds:
             cursor = await conn.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL")
             row = await cursor.fetchone()
-            if row is not None and row[0] == 0:
+            unpublished = row[0] if row else 0
+            lags = [await _consumer_lag(http, url) for url in metrics]
+            if unpublished == 0 and not any(lags):
                 break
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.5)
     return round(time.perf_counter() - started, 2)
+
+
+async def _consumer_lag(http: httpx.AsyncClient, url: str) -> float:
+    """The records a service's consumers have yet to read, from its /metrics."""
+    response = await http.get(url)
+    response.raise_for_status()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in response.text.splitlines()
+        if line.startswith("kafka_consumer_lag{")
+    )

@@ -28,7 +28,6 @@ from svckit.tasks import background
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = booking_pb2.DESCRIPTOR.services_by_name["BookingService"].full_name
-EXPIRER_WORKERS = 2
 """Concurrent expiry transactions when many holds fall due at once (a flash sale's end)."""
 
 
@@ -52,7 +51,6 @@ def main() -> None:
                 bookings.expire_due,
                 bookings.seconds_until_next_hold_deadline,
                 batch_size=BATCH_SIZE,
-                workers=EXPIRER_WORKERS,
             )
             bookings.on_hold = expirer.wake_for
             finisher = DeadlineLoop(

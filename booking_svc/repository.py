@@ -21,6 +21,7 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     case,
+    cast,
     extract,
     func,
     literal,
@@ -126,6 +127,18 @@ class Version:
 
 
 @dataclass(frozen=True)
+class Share:
+    """Sessions whose id modulo `of` is `index`: one of `of` disjoint parts of them."""
+
+    index: int
+    of: int
+
+    @classmethod
+    def split(cls, parts: int) -> list[Share]:
+        return [cls(index, parts) for index in range(parts)]
+
+
+@dataclass(frozen=True)
 class Hold:
     """What the hold statement did: the booking, the seats it got, and the version bump
     (None unless it got every seat)."""
@@ -191,6 +204,12 @@ def _payment_after(action: Action) -> ColumnElement[str]:
 def cancel_reason(caller_id: int) -> ColumnElement[str]:
     """Why a booking was cancelled: by its owner, or else by an admin."""
     return case((B.user_id == caller_id, Reason.BY_USER.value), else_=Reason.BY_ADMIN.value)
+
+
+def _listed_in(ids: ColumnElement[uuid.UUID]) -> ColumnElement[Any]:
+    """`= ANY(ARRAY(ids))`: the rows are fetched by index, where joining with `ids` would
+    let the planner hash the whole table once it has some thousands of rows."""
+    return func.any(cast(select(func.array_agg(ids)).scalar_subquery(), ARRAY(Uuid)))
 
 
 def _any_of(ids: Sequence[uuid.UUID]) -> ColumnElement[Any]:
@@ -309,7 +328,7 @@ class BookingRepository:
         due = chosen.cte("chosen")
         ended = (
             update(bookings)
-            .where(B.id == due.c.id, B.status.in_(sources(action)))
+            .where(B.id == _listed_in(due.c.id), B.status.in_(sources(action)))
             .values(
                 status=target(action), payment_status=_payment_after(action), reason=reason_value
             )
@@ -318,7 +337,7 @@ class BookingRepository:
         )
         freed = (
             update(booking_seats)
-            .where(S.booking_id == ended.c.id, S.active)
+            .where(S.booking_id == _listed_in(ended.c.id), S.active)
             .values(active=False)
             .returning(S.booking_id, *SEAT_COLUMNS)
             .cte("freed")
@@ -369,11 +388,16 @@ class BookingRepository:
             changes.append(Change(_booking(booking, held), seat_map_version))
         return changes
 
-    def due_holds(self, limit: int) -> Chosen:
-        """Pending holds past their deadline, oldest first, skipping ones another tx holds."""
+    def due_holds(self, limit: int, share: Share) -> Chosen:
+        """Pending holds past their deadline in the `share` of sessions, oldest first,
+        skipping ones another transaction holds."""
         return (
             select(B.id)
-            .where(_status_is(Status.PENDING), B.expires_at <= func.now())
+            .where(
+                _status_is(Status.PENDING),
+                B.expires_at <= func.now(),
+                B.session_id % share.of == share.index,
+            )
             .order_by(B.expires_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -507,7 +531,7 @@ class BookingRepository:
         due = self.over(Status.CONFIRMED, limit).cte("due")
         stmt = (
             update(bookings)
-            .where(B.id == due.c.id)
+            .where(B.id == _listed_in(due.c.id))
             .values(status=target(Action.FINISH))
             .returning(B.id)
         )

@@ -6,6 +6,7 @@ writes its event to the outbox, so an event exists if and only if its change com
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,7 +35,13 @@ from booking_svc.domain import (
     validate_seat_selection,
 )
 from booking_svc.events import BookingEvents, Change, EventType
-from booking_svc.repository import BookingRepository, Chosen, SeatMapState, cancel_reason
+from booking_svc.repository import (
+    BookingRepository,
+    Chosen,
+    SeatMapState,
+    Share,
+    cancel_reason,
+)
 from booking_svc.seating import SeatingCache
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, Unauthenticated
 from svckit.identity import Caller
@@ -43,6 +50,7 @@ from svckit.metrics import LAG_BUCKETS
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+EXPIRY_SHARES = 2
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 HOLDS_CREATED = prom.Counter("booking_holds_created_total", "Holds placed: new pending bookings.")
@@ -271,10 +279,25 @@ class BookingService:
     # -- time-driven ---------------------------------------------------------------------------
 
     async def expire_due(self, limit: int = BATCH_SIZE) -> int:
-        """Expires up to `limit` holds past their deadline; several replicas share the work."""
+        """Expires every hold past its deadline; returns how many.
+
+        EXPIRY_SHARES transactions run at once, each over its own sessions, so they never
+        wait for each other's seat-map version rows; each takes up to `limit` holds at a
+        time until its share is done. Several replicas share the work through SKIP LOCKED.
+        """
+        shares = Share.split(EXPIRY_SHARES)
+        return sum(await asyncio.gather(*(self._expire_share(share, limit) for share in shares)))
+
+    async def _expire_share(self, share: Share, limit: int) -> int:
+        total = 0
+        while (done := await self._expire_batch(share, limit)) >= limit:
+            total += done
+        return total + done
+
+    async def _expire_batch(self, share: Share, limit: int) -> int:
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            due = repo.due_holds(limit)
+            due = repo.due_holds(limit, share)
             expired = await self._end(db, repo, Action.EXPIRE, due, Reason.EXPIRED)
         _count_ended(expired)
         for booking in expired:

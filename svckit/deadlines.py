@@ -34,14 +34,12 @@ class DeadlineLoop:
         *,
         batch_size: int = 500,
         max_sleep: float = MAX_SLEEP_SECONDS,
-        workers: int = 1,
     ) -> None:
         self.name = name
         self.work = work
         self.seconds_until_due = seconds_until_due
         self.batch_size = batch_size
         self.max_sleep = max_sleep
-        self.workers = workers
         self._wake = asyncio.Event()
         self._planning = True
         self._wake_at = 0.0
@@ -61,18 +59,14 @@ class DeadlineLoop:
 
     async def run_once(self) -> float:
         """Drains what is due; returns how long to sleep before looking again."""
-        await asyncio.gather(*(self._drain() for _ in range(self.workers)))
+        while (done := await self.work(self.batch_size)) >= self.batch_size:
+            log.debug("%s: %d done, more due", self.name, done)
         until = await self.seconds_until_due()
         if until is None:
             return self.max_sleep
         if until <= 0:
             return BUSY_RETRY_SECONDS
         return min(until + OVERSLEEP_SECONDS, self.max_sleep)
-
-    async def _drain(self) -> None:
-        """Takes full batches until one comes back short; workers skip each other's rows."""
-        while (done := await self.work(self.batch_size)) >= self.batch_size:
-            log.debug("%s: %d done, more due", self.name, done)
 
     async def run(self) -> None:
         while True:
