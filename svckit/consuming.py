@@ -13,14 +13,16 @@ from svckit.metrics import ConsumerLag
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
+BATCH_SIZE = 500
 MAX_RETRY_SECONDS = 30.0
 
 Handler = Callable[[Message], Awaitable[None]]
 
 
-async def poll(consumer: Consumer) -> Message | None:
-    """Polls in a worker thread; if cancelled, lets the poll return before the caller closes."""
-    polling = asyncio.ensure_future(asyncio.to_thread(consumer.poll, POLL_SECONDS))
+async def next_records(consumer: Consumer) -> list[Message]:
+    """Up to BATCH_SIZE records, waiting at most POLL_SECONDS for the first, in a worker thread;
+    if cancelled, lets the call return before the caller closes the consumer."""
+    polling = asyncio.ensure_future(asyncio.to_thread(consumer.consume, BATCH_SIZE, POLL_SECONDS))
     try:
         return await asyncio.shield(polling)
     except asyncio.CancelledError:
@@ -44,34 +46,61 @@ def position(message: Message) -> TopicPartition:
 async def consume(
     consumer: Consumer, topics: list[str], handle: Handler, *, commit: bool, lag: ConsumerLag
 ) -> None:
-    """Hands every record of `topics` to `handle`, in order, until cancelled.
+    """Hands every record of `topics` to `handle`, in order per partition, until cancelled.
 
-    A record whose handling fails is handled again after a growing pause (the consumer
-    seeks back to it), so nothing is skipped; with `commit`, its offset is committed only
-    after it was handled. The consumer is closed at the end.
+    Records come in batches. A record whose handling fails is handled again after a growing
+    pause: the consumer seeks back to it and to every record after it in the batch, so
+    nothing is skipped. With `commit`, offsets are committed once per batch, up to the last
+    record handled in each partition; after a crash at most one batch is handled again,
+    which the handlers absorb (they are idempotent). The consumer is closed at the end.
     """
     consumer.subscribe(topics)
     failures = 0
     try:
         while True:
-            message = await poll(consumer)
+            records = await next_records(consumer)
             lag.refresh(consumer)
-            if message is None:
+            handled, failed = await _handle_in_order(records, handle, lag.name)
+            if commit and handled:
+                await asyncio.to_thread(consumer.commit, offsets=handled, asynchronous=False)
+            if not failed:
+                failures = 0
                 continue
-            if message.error() is not None:
-                log.warning("%s: %s", lag.name, message.error())
-                continue
-            try:
-                await handle(message)
-            except Exception:
-                failures += 1
-                delay = retry_delay(failures)
-                log.exception("%s: record not handled; retrying in %.1fs", lag.name, delay)
-                await asyncio.to_thread(consumer.seek, position(message))
-                await asyncio.sleep(delay)
-                continue
-            failures = 0
-            if commit:
-                await asyncio.to_thread(consumer.commit, message=message, asynchronous=False)
+            failures += 1
+            delay = retry_delay(failures)
+            log.error("%s: record not handled; retrying in %.1fs", lag.name, delay)
+            for unhandled in _first_of_each_partition(failed):
+                await asyncio.to_thread(consumer.seek, unhandled)
+            await asyncio.sleep(delay)
     finally:
         await asyncio.to_thread(consumer.close)
+
+
+async def _handle_in_order(
+    records: list[Message], handle: Handler, name: str
+) -> tuple[list[TopicPartition], list[Message]]:
+    """Handles `records` until one fails; returns the commit offsets of what was handled
+    (per partition) and the records left from the failed one on."""
+    done: dict[tuple[str, int], TopicPartition] = {}
+    for index, message in enumerate(records):
+        if message.error() is not None:
+            log.warning("%s: %s", name, message.error())
+            continue
+        try:
+            await handle(message)
+        except Exception:
+            log.exception("%s: handling a record failed", name)
+            return list(done.values()), records[index:]
+        at = position(message)
+        done[(at.topic, at.partition)] = TopicPartition(at.topic, at.partition, at.offset + 1)
+    return list(done.values()), []
+
+
+def _first_of_each_partition(records: list[Message]) -> list[TopicPartition]:
+    """Where to resume each partition: its first record among `records` (which are in order)."""
+    first: dict[tuple[str, int], TopicPartition] = {}
+    for message in records:
+        if message.error() is None:
+            at = position(message)
+            first.setdefault((at.topic, at.partition), at)
+    return list(first.values())

@@ -1,0 +1,86 @@
+"""The shared consume loop against the real broker: batches, retries in place, commits after."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from deploy import infra
+from deploy.kafka_broker import ensure_topics
+from svckit.consuming import consume
+from svckit.kafka import consumer_config
+from svckit.metrics import ConsumerLag
+
+RECORDS = {0: [b"a0", b"a1", b"a2", b"a3"], 1: [b"b0", b"b1", b"b2", b"b3"]}
+
+
+@pytest.fixture
+def topic(endpoints: infra.Endpoints) -> Iterator[str]:
+    name = f"consuming-{uuid.uuid4().hex[:8]}"
+    ensure_topics(endpoints.kafka_bootstrap, {name: 2})
+    producer = Producer({"bootstrap.servers": endpoints.kafka_bootstrap})
+    for partition, values in RECORDS.items():
+        for value in values:
+            producer.produce(name, value=value, partition=partition)
+    producer.flush(10)
+    yield name
+    AdminClient({"bootstrap.servers": endpoints.kafka_bootstrap}).delete_topics([name])
+
+
+def committed(bootstrap: str, group: str, topic: str) -> list[int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        positions = consumer.committed([TopicPartition(topic, p) for p in RECORDS], timeout=10)
+        return [position.offset for position in positions]
+    finally:
+        consumer.close()
+
+
+async def test_a_failure_mid_batch_resumes_every_partition_where_it_stopped(
+    endpoints: infra.Endpoints, topic: str
+) -> None:
+    bootstrap = endpoints.kafka_bootstrap
+    group = f"consuming-{uuid.uuid4().hex[:8]}"
+    seen: list[bytes] = []
+    failures = {b"a1": 1, b"b2": 2}
+    all_seen = asyncio.Event()
+
+    async def handle(message: Message) -> None:
+        value = message.value() or b""
+        seen.append(value)
+        if failures.get(value, 0) > 0:
+            failures[value] -= 1
+            raise RuntimeError("not now")
+        if {b"a3", b"b3"} <= set(seen):
+            all_seen.set()
+
+    consumer = Consumer(consumer_config(bootstrap, group))
+    running = asyncio.create_task(
+        consume(consumer, [topic], handle, commit=True, lag=ConsumerLag("test"))
+    )
+    try:
+        await asyncio.wait_for(all_seen.wait(), 60)
+        deadline = asyncio.get_running_loop().time() + 10
+        while (offsets := await asyncio.to_thread(committed, bootstrap, group, topic)) != [4, 4]:
+            assert asyncio.get_running_loop().time() < deadline, f"committed only {offsets}"
+            await asyncio.sleep(0.1)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+    for values in RECORDS.values():
+        in_partition = [value for value in seen if value in values]
+        firsts = list(dict.fromkeys(in_partition))
+        assert firsts == values, f"out of order or skipped: {in_partition}"
+        for earlier, later in itertools.pairwise(values):
+            last_earlier = max(i for i, v in enumerate(in_partition) if v == earlier)
+            first_later = in_partition.index(later)
+            assert last_earlier < first_later, f"{later!r} before {earlier!r} was done"
+    assert seen.count(b"a1") == 2
+    assert seen.count(b"b2") == 3
