@@ -1,8 +1,9 @@
 """Movie title, hall name and start time of a session, from cinema_svc and movie_svc.
 
 A notification goes out with whatever of these could be found: a failed lookup is logged and
-leaves its part out. Complete answers are kept for a minute, so a sold-out session's many
-confirmations cost two calls, not two per booking.
+leaves its part out. Answers are kept for a minute, so a sold-out session's many
+confirmations cost two calls, not two per booking. "No such session or movie" is an answer
+too; only a lookup that failed otherwise (a service down, a timeout) is tried again.
 """
 
 from __future__ import annotations
@@ -50,14 +51,15 @@ class ShowDirectory:
         cached = self._cache.get(session_id)
         if cached is not None and cached[0] > self.clock():
             return cached[1]
-        show = await self._look_up(session_id)
-        if show.movie_title is not None:
+        show, final = await self._look_up(session_id)
+        if final:
             if len(self._cache) >= MAX_ENTRIES:
                 self._cache.clear()
             self._cache[session_id] = (self.clock() + self.ttl, show)
         return show
 
-    async def _look_up(self, session_id: int) -> Show:
+    async def _look_up(self, session_id: int) -> tuple[Show, bool]:
+        """What could be found, and whether that is final (worth keeping)."""
         try:
             seating = await self.cinema.GetSessionSeating(
                 cinema_pb2.GetSessionSeatingRequest(session_id=session_id),
@@ -65,7 +67,7 @@ class ShowDirectory:
             )
         except grpc.aio.AioRpcError as error:
             log.warning("session %d not found in cinema_svc: %s", session_id, error.code().name)
-            return Show()
+            return Show(), _is_final(error)
         session = seating.session
         hall_name = seating.hall_name or None
         starts_at = from_timestamp(session.start_time)
@@ -75,5 +77,9 @@ class ShowDirectory:
             )
         except grpc.aio.AioRpcError as error:
             log.warning("movie %d not found in movie_svc: %s", session.movie_id, error.code().name)
-            return Show(None, hall_name, starts_at)
-        return Show(movie.title, hall_name, starts_at)
+            return Show(None, hall_name, starts_at), _is_final(error)
+        return Show(movie.title, hall_name, starts_at), True
+
+
+def _is_final(error: grpc.aio.AioRpcError) -> bool:
+    return error.code() == grpc.StatusCode.NOT_FOUND
