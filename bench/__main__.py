@@ -24,10 +24,14 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
                 bench, clients=50, seconds=30, hall_number=900
             )
             results["flash_sale_50_clients"] = await flash_sale.run(
-                bench, clients=50, sessions=1, hall_number=901
+                bench, clients=50, sessions=1, hall_number=901, rounds=flash_sale.RAW_SQL_ROUNDS
             )
             results["flash_sale"] = await flash_sale.run(
-                bench, clients=args.clients, sessions=1, hall_number=902
+                bench,
+                clients=args.clients,
+                sessions=1,
+                hall_number=902,
+                rounds=flash_sale.RAW_SQL_ROUNDS,
             )
             results["flash_sale_50_sessions"] = await flash_sale.run(
                 bench, clients=args.clients, sessions=50, hall_number=903

@@ -74,7 +74,7 @@ async def _hold(conn: psycopg.AsyncConnection[Any], session: int, seats: list[in
     return False
 
 
-async def raw_sql_holds(*, clients: int, seats: int, rounds: int = 5) -> dict[str, Any]:
+async def raw_sql_holds(*, clients: int, seats: int, rounds: int) -> dict[str, Any]:
     """`clients` connections holding 1-4 random free seats until sold out, `rounds` sessions."""
     dsn = create_database("bench_raw_sql", drop_first=True)
     await asyncio.to_thread(upgrade_to_head, MIGRATIONS, dsn)

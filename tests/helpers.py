@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import Any
 
 import httpx
+from confluent_kafka import Consumer, TopicPartition
 
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -46,3 +49,23 @@ def new_user_token(api: httpx.Client) -> str:
 def admin_token(api: httpx.Client) -> str:
     """The admin account that user_svc ensures from ADMIN_EMAIL / ADMIN_PASSWORD."""
     return login(api, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+
+async def wait_for_commits(bootstrap: str, group: str, topic: str, expected: list[int]) -> None:
+    """Waits up to 10 s until `group` has committed `expected` in the partitions of `topic`."""
+    deadline = time.monotonic() + 10
+    while (
+        offsets := await asyncio.to_thread(_committed, bootstrap, group, topic, len(expected))
+    ) != expected:
+        assert time.monotonic() < deadline, f"committed only {offsets}, not {expected}"
+        await asyncio.sleep(0.1)
+
+
+def _committed(bootstrap: str, group: str, topic: str, partitions: int) -> list[int]:
+    """The offsets `group` has committed in each partition of `topic`."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        wanted = [TopicPartition(topic, partition) for partition in range(partitions)]
+        return [position.offset for position in consumer.committed(wanted, timeout=10)]
+    finally:
+        consumer.close()

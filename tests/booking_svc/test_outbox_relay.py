@@ -40,6 +40,19 @@ class SwitchableKafka:
         return 0
 
 
+def relay_to(kafka: SwitchableKafka, engine: AsyncEngine, **options: Any) -> OutboxRelay:
+    """A relay of booking_svc's outbox that publishes to `kafka`."""
+    return OutboxRelay(
+        engine,
+        str(engine.url.render_as_string(hide_password=False)),
+        outbox,
+        bootstrap_servers="unused",
+        source="booking_svc",
+        producer_factory=lambda _config: kafka,
+        **options,
+    )
+
+
 async def unpublished(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         count = await conn.scalar(text("SELECT count(*) FROM outbox WHERE published_at IS NULL"))
@@ -55,14 +68,7 @@ async def test_events_wait_in_the_outbox_while_kafka_fails_and_all_go_out_in_ord
     second = await service.hold(alice, 1, [103])
     await service.cancel(alice, str(second.id))
     kafka = SwitchableKafka({})
-    relay = OutboxRelay(
-        engine,
-        str(engine.url.render_as_string(hide_password=False)),
-        outbox,
-        bootstrap_servers="unused",
-        source="booking_svc",
-        producer_factory=lambda _config: kafka,
-    )
+    relay = relay_to(kafka, engine)
     assert await relay.publish_batch() == 0
     assert await unpublished(engine) == 4
     kafka.down = False
@@ -101,14 +107,7 @@ async def test_a_failed_event_is_published_again_before_later_events_count_as_do
     for seat in (101, 102, 103):
         await service.hold(alice, 1, [seat])
     kafka = FirstFailsKafka({})
-    relay = OutboxRelay(
-        engine,
-        str(engine.url.render_as_string(hide_password=False)),
-        outbox,
-        bootstrap_servers="unused",
-        source="booking_svc",
-        producer_factory=lambda _config: kafka,
-    )
+    relay = relay_to(kafka, engine)
     assert await relay.publish_batch() == 0
     assert await unpublished(engine) == 3
     assert await relay.publish_batch() == 3
@@ -123,15 +122,7 @@ async def test_a_burst_of_commit_notices_does_not_hold_back_the_next_event(
     relay must take them as one wake-up, not pause once for each."""
     kafka = SwitchableKafka({})
     kafka.down = False
-    relay = OutboxRelay(
-        engine,
-        str(engine.url.render_as_string(hide_password=False)),
-        outbox,
-        bootstrap_servers="unused",
-        source="booking_svc",
-        gather_seconds=0.05,
-        producer_factory=lambda _config: kafka,
-    )
+    relay = relay_to(kafka, engine, gather_seconds=0.05)
     running = asyncio.create_task(relay.run())
     try:
         first = await service.hold(Caller(1, "user"), 1, [101])

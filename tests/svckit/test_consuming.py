@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, Message, Producer
 from confluent_kafka.admin import AdminClient
 
 from deploy import infra
@@ -16,6 +16,7 @@ from deploy.kafka_broker import ensure_topics
 from svckit.consuming import consume
 from svckit.kafka import consumer_config
 from svckit.metrics import ConsumerLag
+from tests.helpers import wait_for_commits
 
 RECORDS = {0: [b"a0", b"a1", b"a2", b"a3"], 1: [b"b0", b"b1", b"b2", b"b3"]}
 
@@ -31,15 +32,6 @@ def topic(endpoints: infra.Endpoints) -> Iterator[str]:
     producer.flush(10)
     yield name
     AdminClient({"bootstrap.servers": endpoints.kafka_bootstrap}).delete_topics([name])
-
-
-def committed(bootstrap: str, group: str, topic: str) -> list[int]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        positions = consumer.committed([TopicPartition(topic, p) for p in RECORDS], timeout=10)
-        return [position.offset for position in positions]
-    finally:
-        consumer.close()
 
 
 async def test_a_failure_mid_batch_resumes_every_partition_where_it_stopped(
@@ -66,10 +58,7 @@ async def test_a_failure_mid_batch_resumes_every_partition_where_it_stopped(
     )
     try:
         await asyncio.wait_for(all_seen.wait(), 60)
-        deadline = asyncio.get_running_loop().time() + 10
-        while (offsets := await asyncio.to_thread(committed, bootstrap, group, topic)) != [4, 4]:
-            assert asyncio.get_running_loop().time() < deadline, f"committed only {offsets}"
-            await asyncio.sleep(0.1)
+        await wait_for_commits(bootstrap, group, topic, [4, 4])
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from deploy.kafka_broker import ensure_topics
 from svckit.kafka import cloudevent_headers
+from tests.helpers import wait_for_commits
 from user_svc.notifications.consumer import BookingEventConsumer
 
 
@@ -32,15 +33,6 @@ def publish(bootstrap: str, topic: str, values: list[bytes], ids: list[str]) -> 
         headers = cloudevent_headers(event_id, "booking.confirmed", "test", datetime.now(UTC))
         producer.produce(topic, key=b"1", value=value, headers=headers)
     producer.flush(10)
-
-
-def committed(bootstrap: str, group: str, topic: str) -> int:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        (position,) = consumer.committed([TopicPartition(topic, 0)], timeout=10)
-        return position.offset
-    finally:
-        consumer.close()
 
 
 async def test_a_failing_event_is_retried_before_later_ones_and_committed_after(
@@ -77,10 +69,7 @@ async def test_a_failing_event_is_retried_before_later_ones_and_committed_after(
     running = asyncio.create_task(consumer.run())
     try:
         await asyncio.wait_for(done.wait(), 60)
-        deadline = asyncio.get_running_loop().time() + 10
-        while (offset := await asyncio.to_thread(committed, bootstrap, group, topic)) < 4:
-            assert asyncio.get_running_loop().time() < deadline, f"committed only {offset}"
-            await asyncio.sleep(0.1)
+        await wait_for_commits(bootstrap, group, topic, [4])
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
@@ -88,4 +77,3 @@ async def test_a_failing_event_is_retried_before_later_ones_and_committed_after(
     assert [booking for _, booking, _ in seen] == ["b0", "b1", "b1", "b1", "b2"]
     assert {name for name, _, _ in seen} == {"booking.confirmed"}
     assert [ce_id for _, _, ce_id in seen] == [ids[0], ids[1], ids[1], ids[1], ids[2]]
-    assert offset == 4
