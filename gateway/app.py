@@ -18,6 +18,7 @@ from gateway.live.feed import live_feed
 from gateway.metrics import ObservedRequests, metrics
 from gateway.schemas import ErrorBody
 from gateway.settings import GatewaySettings
+from svckit.heap import freeze_startup_objects
 
 
 def discover_routers() -> list[APIRouter]:
@@ -43,6 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             async with live_feed(settings, app.state.clients) as hub:
                 app.state.live = hub
+                freeze_startup_objects()
                 yield
         finally:
             await app.state.clients.close()

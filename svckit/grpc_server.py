@@ -18,6 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from sqlalchemy.exc import OperationalError
 
 from svckit.errors import ServiceError
+from svckit.heap import freeze_startup_objects
 from svckit.identity import REQUEST_ID_KEY, metadata_value
 from svckit.logging import request_id_var
 from svckit.metrics import listen_host, metrics_server, observe_rpc
@@ -121,6 +122,7 @@ async def _serve(name: str, addr: str, setup: Setup) -> None:
         await server.start()
         for service_name in ("", *service_names):
             await health.set(service_name, health_pb2.HealthCheckResponse.SERVING)
+        freeze_startup_objects()
         log.info("%s serving on %s", name, addr)
         await stop.wait()
         log.info("%s shutting down", name)
