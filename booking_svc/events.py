@@ -27,8 +27,8 @@ class EventType(StrEnum):
 
 
 CANCEL_REASONS: dict[str, events_pb2.CancelReason.ValueType] = {
-    Reason.BY_USER: events_pb2.CANCEL_REASON_BY_USER,
-    Reason.BY_ADMIN: events_pb2.CANCEL_REASON_BY_ADMIN,
+    Reason.BY_USER: events_pb2.CANCEL_REASON_CANCELLED_BY_USER,
+    Reason.BY_ADMIN: events_pb2.CANCEL_REASON_CANCELLED_BY_ADMIN,
     Reason.EXPIRED: events_pb2.CANCEL_REASON_EXPIRED,
     Reason.SESSION_CANCELLED: events_pb2.CANCEL_REASON_SESSION_CANCELLED,
 }

@@ -24,8 +24,8 @@ SEAT_STATUS_AFTER: dict[str, SeatStatus] = {
     "booking.cancelled": "free",
 }
 REASONS = {
-    events_pb2.CANCEL_REASON_BY_USER: "cancelled_by_user",
-    events_pb2.CANCEL_REASON_BY_ADMIN: "cancelled_by_admin",
+    events_pb2.CANCEL_REASON_CANCELLED_BY_USER: "cancelled_by_user",
+    events_pb2.CANCEL_REASON_CANCELLED_BY_ADMIN: "cancelled_by_admin",
     events_pb2.CANCEL_REASON_EXPIRED: "expired",
     events_pb2.CANCEL_REASON_SESSION_CANCELLED: "session_cancelled",
 }

@@ -108,7 +108,7 @@ async def test_cancel_frees_the_seats_at_once_and_says_who_cancelled(
     assert again.status == Status.PENDING
     (_, _, _), (topic, _, event), (_, _, _) = await outbox_events(engine)
     assert topic == PREFIX + "booking.cancelled"
-    assert event.reason == events_pb2.CANCEL_REASON_BY_USER
+    assert event.reason == events_pb2.CANCEL_REASON_CANCELLED_BY_USER
     assert event.status == booking_pb2.BOOKING_STATUS_CANCELLED
     assert list(event.seat_ids) == [101, 102]
 
@@ -121,7 +121,7 @@ async def test_an_admin_cancels_anyones_booking_and_a_paid_one_is_refunded(
     cancelled = await service.cancel(ADMIN, str(held.id))
     assert (cancelled.payment_status, cancelled.reason) == (Payment.REFUNDED, Reason.BY_ADMIN)
     *_, (_, _, event) = await outbox_events(engine)
-    assert event.reason == events_pb2.CANCEL_REASON_BY_ADMIN
+    assert event.reason == events_pb2.CANCEL_REASON_CANCELLED_BY_ADMIN
 
 
 async def test_an_admin_cancelling_their_own_booking_cancels_as_a_user(
