@@ -4,44 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cinema_svc.domain import SessionStatus, session_status
+from cinema_svc.domain import session_status
 from cinema_svc.models import Hall, Seat, Session
-from cinema_svc.pricing import SeatType, as_seat_type, seat_price_cents
+from cinema_svc.pricing import as_seat_type, seat_price_cents
 from cinema_svc.repository import Seating
 from cinemapb.cinema.v1 import cinema_pb2
 from svckit.errors import InvalidArgument
 from svckit.protoconv import to_timestamp
-
-SEAT_TYPE_NUMBERS: dict[SeatType, cinema_pb2.SeatType.ValueType] = {
-    "standard": cinema_pb2.SEAT_TYPE_STANDARD,
-    "vip": cinema_pb2.SEAT_TYPE_VIP,
-    "wheelchair": cinema_pb2.SEAT_TYPE_WHEELCHAIR,
-}
-SEAT_TYPE_LABELS: dict[int, SeatType] = {
-    number: label for label, number in SEAT_TYPE_NUMBERS.items()
-}
-SESSION_STATUS_NUMBERS: dict[SessionStatus, cinema_pb2.SessionStatus.ValueType] = {
-    "scheduled": cinema_pb2.SESSION_STATUS_SCHEDULED,
-    "ongoing": cinema_pb2.SESSION_STATUS_ONGOING,
-    "finished": cinema_pb2.SESSION_STATUS_FINISHED,
-    "cancelled": cinema_pb2.SESSION_STATUS_CANCELLED,
-}
+from svckit.vocabulary import SEAT_TYPE, SESSION_STATUS, SeatType
 
 
 def seat_type_from_pb(number: int) -> SeatType:
     """The seat type a request names; UNSPECIFIED means standard."""
-    if number == cinema_pb2.SEAT_TYPE_UNSPECIFIED:
-        return "standard"
-    label = SEAT_TYPE_LABELS.get(number)
-    if label is None:
+    try:
+        return as_seat_type(SEAT_TYPE.label(number))
+    except ValueError:
         raise InvalidArgument(
-            "seat type must be standard, vip or wheelchair", code="invalid_seat_type"
-        )
-    return label
+            f"seat type must be {', '.join(SEAT_TYPE.labels[:-1])} or {SEAT_TYPE.labels[-1]}",
+            code="invalid_seat_type",
+        ) from None
 
 
 def seat_type_pb(label: str) -> cinema_pb2.SeatType.ValueType:
-    return SEAT_TYPE_NUMBERS[as_seat_type(label)]
+    return SEAT_TYPE.number(label)
 
 
 def seat_pb(seat: Seat) -> cinema_pb2.Seat:
@@ -69,7 +54,7 @@ def session_pb(session: Session, now: datetime) -> cinema_pb2.Session:
         start_time=to_timestamp(session.start_time),
         end_time=to_timestamp(session.end_time),
         base_price_cents=session.base_price_cents,
-        status=SESSION_STATUS_NUMBERS[status],
+        status=SESSION_STATUS.number(status),
     )
 
 

@@ -6,11 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
 
 from svckit.errors import Conflict, InvalidArgument
+from svckit.vocabulary import SessionStatus
 
-SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
 Clock = Callable[[], datetime]
 
 HALL_NUMBER_MAX = 9999

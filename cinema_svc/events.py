@@ -13,9 +13,7 @@ from cinema_svc.models import Session, outbox
 from cinemapb.events.v1 import events_pb2
 from svckit.outbox import add_event
 from svckit.protoconv import to_timestamp
-
-TOPIC = "cinema.session-changed"
-EVENT_TYPE = "cinema.session.changed"
+from svckit.vocabulary import EventType
 
 
 class SessionEvents:
@@ -35,7 +33,7 @@ class SessionEvents:
                 outbox,
                 topic=self.topic,
                 key=str(session.id),
-                event_type=EVENT_TYPE,
+                event_type=EventType.SESSION_CHANGED,
                 payload=message.SerializeToString(),
                 event_id=event_id,
             )

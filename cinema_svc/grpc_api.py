@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cinema_svc.convert import hall_pb, seat_pb, seat_type_from_pb, seating_pb, session_pb
 from cinema_svc.domain import Clock, SessionDraft, page_request, utc_day
-from cinema_svc.events import TOPIC, SessionEvents
+from cinema_svc.events import SessionEvents
 from cinema_svc.halls import Halls
 from cinema_svc.movies import MovieCatalogue
 from cinema_svc.repository import SessionFilter
@@ -23,6 +23,7 @@ from svckit.db import make_sessionmaker
 from svckit.errors import InvalidArgument, PermissionDenied, Unauthenticated
 from svckit.identity import caller_from_context
 from svckit.protoconv import from_timestamp
+from svckit.vocabulary import Topic
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -59,7 +60,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
         clock: Clock = utc_now,
     ) -> None:
         sessionmaker = make_sessionmaker(engine)
-        events = SessionEvents(settings.topic(TOPIC))
+        events = SessionEvents(settings.topic(Topic.SESSION_CHANGED))
         self.clock = clock
         self.halls = Halls(sessionmaker, events, clock)
         self.schedule = Schedule(sessionmaker, events, movies, clock)

@@ -12,8 +12,8 @@ from cinema_svc import repository
 from cinema_svc.domain import Clock, PageRequest, check_hall, check_seat_position, hall_layout
 from cinema_svc.events import SessionEvents
 from cinema_svc.models import Hall, Seat
-from cinema_svc.pricing import SeatType
 from svckit.errors import AlreadyExists, Conflict, NotFound
+from svckit.vocabulary import SeatType
 
 
 def hall_not_found(hall_id: int) -> NotFound:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import cast
 
-SeatType = Literal["standard", "vip", "wheelchair"]
-
-SEAT_TYPES: tuple[SeatType, ...] = ("standard", "vip", "wheelchair")
+from svckit.vocabulary import SEAT_TYPE, SeatType
 
 PRICE_MULTIPLIERS: dict[SeatType, Decimal] = {
     "standard": Decimal("1.0"),
@@ -24,7 +22,6 @@ def seat_price_cents(base_price_cents: int, seat_type: SeatType) -> int:
 
 def as_seat_type(label: str) -> SeatType:
     """The seat type named `label`; ValueError for anything else."""
-    for seat_type in SEAT_TYPES:
-        if seat_type == label:
-            return seat_type
-    raise ValueError(f"unknown seat type {label!r}")
+    if label not in SEAT_TYPE:
+        raise ValueError(f"unknown seat type {label!r}")
+    return cast(SeatType, label)

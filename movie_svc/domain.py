@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Literal, TypeVar, cast, get_args
+from typing import Generic, TypeVar, cast
 
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+from svckit.vocabulary import MOVIE_STATUS, MovieStatus
 
 T = TypeVar("T")
-MovieStatus = Literal["coming_soon", "now_showing", "ended"]
-MOVIE_STATUSES: tuple[str, ...] = get_args(MovieStatus)
 
 AGE_RATINGS = ("", "G", "PG", "PG-13", "R", "NC-17", "0+", "6+", "12+", "16+", "18+")
 """Unrated, the US MPA ratings, and the Russian age marks 0+ to 18+."""
@@ -99,8 +98,8 @@ def genre_name(raw: str) -> str:
 
 
 def movie_status(raw: str) -> MovieStatus:
-    if raw not in MOVIE_STATUSES:
-        raise invalid("movie_status", f"must be one of {', '.join(MOVIE_STATUSES)}")
+    if raw not in MOVIE_STATUS:
+        raise invalid("movie_status", f"must be one of {', '.join(MOVIE_STATUS.labels)}")
     return cast(MovieStatus, raw)
 
 

@@ -15,24 +15,19 @@ from svckit.db import make_sessionmaker
 from svckit.errors import PermissionDenied, Unauthenticated
 from svckit.identity import caller_from_context
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import MOVIE_STATUS
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
 
-STATUS_NUMBERS = {
-    label: movie_pb2.MovieStatus.Value(f"MOVIE_STATUS_{label.upper()}")
-    for label in domain.MOVIE_STATUSES
-}
-STATUS_LABELS = {number: label for label, number in STATUS_NUMBERS.items()}
-
-
 def status_label(number: movie_pb2.MovieStatus.ValueType) -> str:
     """'' for MOVIE_STATUS_UNSPECIFIED; a number this service does not know is refused."""
-    if number == movie_pb2.MOVIE_STATUS_UNSPECIFIED:
+    if number == 0:
         return ""
-    if number not in STATUS_LABELS:
-        raise domain.invalid("movie_status", f"unknown value {number}")
-    return STATUS_LABELS[number]
+    try:
+        return MOVIE_STATUS.label(number)
+    except ValueError:
+        raise domain.invalid("movie_status", f"unknown value {number}") from None
 
 
 def require_admin(context: Context) -> None:
@@ -56,7 +51,7 @@ def movie_pb(movie: domain.Movie) -> movie_pb2.Movie:
         year=movie.year,
         duration=movie.duration,
         age_rating=movie.age_rating,
-        movie_status=STATUS_NUMBERS[movie.movie_status],
+        movie_status=MOVIE_STATUS.number(movie.movie_status),
         genres=[genre_pb(genre) for genre in movie.genres],
         created_at=to_timestamp(movie.created_at),
         updated_at=to_timestamp(movie.updated_at),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, cast
 
 import grpc
+
+from svckit.vocabulary import ROLE
+from svckit.vocabulary import Role as Role
 
 USER_ID_KEY = "x-user-id"
 USER_ROLE_KEY = "x-user-role"
 REQUEST_ID_KEY = "x-request-id"
-
-Role = Literal["user", "admin"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,6 @@ def caller_from_context(context: grpc.aio.ServicerContext[object, object]) -> Ca
     metadata = context.invocation_metadata()
     user_id = metadata_value(metadata, USER_ID_KEY)
     role = metadata_value(metadata, USER_ROLE_KEY)
-    if not user_id.isdigit() or role not in ("user", "admin"):
+    if not user_id.isdigit() or role not in ROLE:
         return None
-    return Caller(user_id=int(user_id), role="admin" if role == "admin" else "user")
+    return Caller(user_id=int(user_id), role=cast(Role, role))

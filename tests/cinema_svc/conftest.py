@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cinema_svc.events import TOPIC
 from cinema_svc.grpc_api import CinemaServiceServicer, Context
 from cinema_svc.models import outbox
 from cinema_svc.settings import Settings
@@ -22,6 +21,7 @@ from svckit.db import make_engine
 from svckit.identity import Caller, caller_metadata
 from svckit.migrations import upgrade_to_head
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import Topic
 from tests.conftest import SLOT
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "cinema_svc" / "migrations"
@@ -144,7 +144,7 @@ async def session_events(engine: AsyncEngine) -> list[events_pb2.SessionChanged]
     events = []
     for row in rows:
         event = events_pb2.SessionChanged.FromString(row.payload)
-        assert row.topic == TOPIC_PREFIX + TOPIC
+        assert row.topic == TOPIC_PREFIX + Topic.SESSION_CHANGED
         assert row.key == str(event.session.id)
         assert row.event_type == "cinema.session.changed"
         assert str(row.event_id) == event.event_id

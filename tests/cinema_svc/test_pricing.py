@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cinema_svc.pricing import SeatType, as_seat_type, seat_price_cents
+from cinema_svc.pricing import as_seat_type, seat_price_cents
+from svckit.vocabulary import SeatType
 
 
 @pytest.mark.parametrize(
