@@ -38,7 +38,7 @@ PUSH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 Tasks = dict[str, Callable[[], Awaitable[None]]]
 
 
-class NotificationSettings(Protocol):
+class WiringSettings(Protocol):
     """What the wiring reads from the settings of the process it runs in."""
 
     @property
@@ -71,7 +71,7 @@ class NotificationSettings(Protocol):
     def consumer_group(self, name: str) -> str: ...
 
 
-def mailer_from(settings: NotificationSettings) -> Mailer:
+def mailer_from(settings: WiringSettings) -> Mailer:
     if not settings.smtp_host:
         return LogMailer()
     return SmtpMailer(
@@ -85,7 +85,7 @@ def mailer_from(settings: NotificationSettings) -> Mailer:
     )
 
 
-def style_from(settings: NotificationSettings) -> Style:
+def style_from(settings: WiringSettings) -> Style:
     name, _ = parseaddr(settings.smtp_from)
     return Style(
         timezone=ZoneInfo(settings.cinema_timezone),
@@ -96,7 +96,7 @@ def style_from(settings: NotificationSettings) -> Style:
 
 @asynccontextmanager
 async def notification_tasks(
-    settings: NotificationSettings,
+    settings: WiringSettings,
     sessions: async_sessionmaker[AsyncSession],
     keys: VapidKeyPair,
     recipients: Recipients,
