@@ -62,10 +62,14 @@ class Accounts:
         self._vapid_public_key = vapid_public_key
         self.allow_insecure_push_endpoints = allow_insecure_push_endpoints
 
-    async def register(self, *, email: str, password: str, name: str) -> Account:
+    async def _new_account(self, email: str, password: str, name: str) -> tuple[str, str, str]:
+        """The email and name checked and trimmed, and the hash of a password that is allowed."""
         email, name = valid_email(email), valid_name(name)
         check_password_policy(password)
-        password_hash = await self.hasher.hash(password)
+        return email, name, await self.hasher.hash(password)
+
+    async def register(self, *, email: str, password: str, name: str) -> Account:
+        email, name, password_hash = await self._new_account(email, password, name)
         async with self.sessions.begin() as session:
             account = await UserRepository(session).add(
                 email=email, name=name, password_hash=password_hash
@@ -146,9 +150,7 @@ class Accounts:
 
     async def ensure_admin(self, *, email: str, password: str, name: str) -> Account:
         """Creates this admin account, or gives an existing one the admin role and this password."""
-        email, name = valid_email(email), valid_name(name)
-        check_password_policy(password)
-        password_hash = await self.hasher.hash(password)
+        email, name, password_hash = await self._new_account(email, password, name)
         async with self.sessions.begin() as session:
             account = await UserRepository(session).upsert_admin(
                 email=email, name=name, password_hash=password_hash

@@ -16,9 +16,9 @@ from svckit.service import migrated_database, run_service
 from svckit.tasks import background
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
-from user_svc.notifications.setup import notification_tasks
-from user_svc.notifications.vapid import ensure_vapid_keys
+from user_svc.notifications import ensure_vapid_keys, notification_tasks
 from user_svc.passwords import PasswordHasher
+from user_svc.recipients import AccountRecipients
 from user_svc.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -57,7 +57,9 @@ def main() -> None:
             await ensure_configured_admin(accounts, settings)
             user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
             async with (
-                notification_tasks(settings, sessions, vapid_keys) as tasks,
+                notification_tasks(
+                    settings, sessions, vapid_keys, AccountRecipients(sessions)
+                ) as tasks,
                 background(tasks),
             ):
                 yield [SERVICE_NAME]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
 from svckit.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from svckit.identity import Caller, Role
+from svckit.identity import Caller
+from svckit.vocabulary import ROLE, Role
 
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 100
@@ -68,6 +70,13 @@ def valid_name(raw: str) -> str:
             f"name must be 1 to {MAX_NAME_LENGTH} characters", code="invalid_name"
         )
     return name
+
+
+def valid_role(label: str) -> Role:
+    """The role a label names, or InvalidArgument (invalid_role)."""
+    if label not in ROLE:
+        raise InvalidArgument("role must be user or admin", code="invalid_role")
+    return cast(Role, label)
 
 
 def signed_in(caller: Caller | None) -> Caller:

@@ -8,18 +8,19 @@ import grpc
 from google.protobuf import empty_pb2
 
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
-from svckit.errors import InvalidArgument
-from svckit.identity import Role, caller_from_context
+from svckit.identity import caller_from_context
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import ROLE, Role
 from user_svc.accounts import Accounts
-from user_svc.domain import DEFAULT_ADMIN_NAME, Account, AccountChanges, require_admin
+from user_svc.domain import (
+    DEFAULT_ADMIN_NAME,
+    Account,
+    AccountChanges,
+    require_admin,
+    valid_role,
+)
 
 Context = grpc.aio.ServicerContext[Any, Any]
-ROLE_NUMBERS: dict[Role, user_pb2.Role.ValueType] = {
-    "user": user_pb2.ROLE_USER,
-    "admin": user_pb2.ROLE_ADMIN,
-}
-ROLES: dict[int, Role] = {number: role for role, number in ROLE_NUMBERS.items()}
 
 
 def user_message(account: Account) -> user_pb2.User:
@@ -27,7 +28,7 @@ def user_message(account: Account) -> user_pb2.User:
         id=account.id,
         email=account.email,
         name=account.name,
-        role=ROLE_NUMBERS[account.role],
+        role=ROLE.number(account.role),
         created_at=to_timestamp(account.created_at),
         updated_at=to_timestamp(account.updated_at),
     )
@@ -35,10 +36,11 @@ def user_message(account: Account) -> user_pb2.User:
 
 def role_of(number: int) -> Role:
     """The role a request names; ROLE_UNSPECIFIED or an unknown number is invalid."""
-    role = ROLES.get(number)
-    if role is None:
-        raise InvalidArgument("role must be user or admin", code="invalid_role")
-    return role
+    try:
+        label = ROLE.label(number)
+    except ValueError:
+        label = ""
+    return valid_role(label)
 
 
 def changes_of(request: user_pb2.UpdateUserRequest) -> AccountChanges:

@@ -1,8 +1,11 @@
-"""user_svc tables: accounts, push subscriptions, and what notifications need to stay exact."""
+"""user_svc tables: accounts and their browsers' push subscriptions.
+
+The notification package keeps its own tables (user_svc.notifications.models) in this
+database; `schema` is both, for the one alembic history of the database.
+"""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -11,8 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    LargeBinary,
-    SmallInteger,
+    MetaData,
     Text,
     func,
     text,
@@ -20,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from svckit.db import service_metadata
+from user_svc import notifications
 
 
 class Base(DeclarativeBase):
@@ -45,6 +48,8 @@ class User(Base):
 
 
 class PushSubscription(Base):
+    """A browser of a user that accepts web push: the user's data, which notifications read."""
+
     __tablename__ = "push_subscriptions"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -55,62 +60,10 @@ class PushSubscription(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class SentNotification(Base):
-    """One row per (event, channel): a redelivered event never sends twice.
-
-    A channel is `email`, `push:<subscription id>`, or either with a `reminder:` prefix.
-    `outcome` says how it ended: sent; rejected for good (refused address or message); gone (the
-    push subscription no longer exists); failed (a push service kept failing, given up).
-    """
-
-    __tablename__ = "sent_notifications"
-    __table_args__ = (
-        CheckConstraint("outcome IN ('sent', 'rejected', 'gone', 'failed')", name="outcome"),
-        Index("ix_sent_notifications_sent_at", "sent_at"),
-    )
-
-    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(Text, primary_key=True)
-    outcome: Mapped[str] = mapped_column(Text, server_default="sent")
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class VapidKey(Base):
-    """The deployment's one VAPID key pair (id 1), made by the first replica to start."""
-
-    __tablename__ = "vapid_keys"
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    private_key_pem: Mapped[str] = mapped_column(Text)
-    public_key: Mapped[str] = mapped_column(Text)
-    """base64url of the uncompressed P-256 point, as browsers take it."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class HoldReminder(Base):
-    """A reminder to pay before an unpaid hold expires.
-
-    `pending` until it is sent (`sent`), the booking is confirmed or cancelled first
-    (`settled`), or the hold expired before it could go out (`missed`). A settled row may
-    come before its booking.created event (the topics are not ordered with each other), and
-    then keeps that late event from scheduling a reminder.
-    """
-
-    __tablename__ = "hold_reminders"
-    __table_args__ = (
-        CheckConstraint("state IN ('pending', 'sent', 'settled', 'missed')", name="state"),
-        Index("ix_hold_reminders_due_at", "due_at", postgresql_where=text("state = 'pending'")),
-        Index("ix_hold_reminders_expires_at", "expires_at"),
-    )
-
-    booking_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    state: Mapped[str] = mapped_column(Text)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    event: Mapped[bytes | None] = mapped_column(LargeBinary)
-    """The booking.created event (a serialized BookingEvent) the reminder is made from."""
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+def schema() -> MetaData:
+    """Every table of user_svc's database: these and the notification package's."""
+    tables = service_metadata()
+    for metadata in (Base.metadata, notifications.metadata):
+        for table in metadata.tables.values():
+            table.to_metadata(tables)
+    return tables

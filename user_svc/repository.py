@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from svckit.errors import AlreadyExists
-from svckit.identity import Role
-from user_svc.domain import Account, PushSubscriptionRecord
+from svckit.vocabulary import Role
+from user_svc.domain import Account, PushSubscriptionRecord, valid_role
 from user_svc.models import PushSubscription, User
+from user_svc.notifications import Recipient, Subscription
 
 EMAIL_INDEX = "uq_users_email_lower"
 
@@ -23,7 +24,7 @@ def _account(row: User) -> Account:
         id=row.id,
         email=row.email,
         name=row.name,
-        role="admin" if row.role == "admin" else "user",
+        role=valid_role(row.role),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -132,3 +133,28 @@ class UserRepository:
             .returning(PushSubscription.id)
         )
         return deleted is not None
+
+    async def delete_push_subscription_by_id(self, subscription_id: int) -> None:
+        await self.session.execute(
+            delete(PushSubscription).where(PushSubscription.id == subscription_id)
+        )
+
+    async def recipient(self, user_id: int) -> Recipient | None:
+        """The account's address and name with its browsers, for notifications."""
+        row = (
+            await self.session.execute(select(User.email, User.name).where(User.id == user_id))
+        ).one_or_none()
+        if row is None:
+            return None
+        browsers = await self.session.execute(
+            select(
+                PushSubscription.id,
+                PushSubscription.endpoint,
+                PushSubscription.p256dh,
+                PushSubscription.auth,
+            )
+            .where(PushSubscription.user_id == user_id)
+            .order_by(PushSubscription.id)
+        )
+        subscriptions = tuple(Subscription(b.id, b.endpoint, b.p256dh, b.auth) for b in browsers)
+        return Recipient(row.email, row.name, subscriptions)

@@ -15,6 +15,7 @@ from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from deploy.kafka_broker import ensure_topics
 from svckit.kafka import cloudevent_headers
+from svckit.vocabulary import Topic
 from tests.helpers import wait_for_commits
 from user_svc.notifications.consumer import BookingEventConsumer
 
@@ -55,7 +56,7 @@ async def test_a_failing_event_is_retried_before_later_ones_and_committed_after(
     failures = {"b1": 2}
     done = asyncio.Event()
 
-    async def handle(name: str, event: events_pb2.BookingEvent, ce_id: str) -> None:
+    async def handle(name: Topic, event: events_pb2.BookingEvent, ce_id: str) -> None:
         seen.append((name, event.booking_id, ce_id))
         if failures.get(event.booking_id, 0) > 0:
             failures[event.booking_id] -= 1
@@ -64,7 +65,7 @@ async def test_a_failing_event_is_retried_before_later_ones_and_committed_after(
             done.set()
 
     consumer = BookingEventConsumer(
-        handle, bootstrap_servers=bootstrap, topics={topic: "booking.confirmed"}, group=group
+        handle, bootstrap_servers=bootstrap, topics={topic: Topic.BOOKING_CONFIRMED}, group=group
     )
     running = asyncio.create_task(consumer.run())
     try:

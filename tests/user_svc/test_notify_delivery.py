@@ -23,12 +23,15 @@ from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import upgrade_to_head
 from tests.conftest import SLOT
-from user_svc.models import PushSubscription, SentNotification
+from user_svc.models import PushSubscription
 from user_svc.notifications.mailer import SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind, Seat, Show, Style
+from user_svc.notifications.models import SentNotification
 from user_svc.notifications.notifier import MAX_PUSH_ATTEMPTS, Notifier
+from user_svc.notifications.recipients import Subscription
 from user_svc.notifications.vapid import ensure_vapid_keys, public_key_text
-from user_svc.notifications.webpush import PushFailed, PushOutcome, Subscription
+from user_svc.notifications.webpush import PushFailed, PushOutcome
+from user_svc.recipients import AccountRecipients
 from user_svc.repository import UserRepository
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "user_svc" / "migrations"
@@ -88,7 +91,12 @@ class Setup:
         self.mailer = FakeMailer(delay=mail_delay)
         self.pusher = FakePusher()
         self.notifier = Notifier(
-            sessions, mailer=self.mailer, push=self.pusher, shows=FixedShows(), style=STYLE
+            sessions,
+            recipients=AccountRecipients(sessions),
+            mailer=self.mailer,
+            push=self.pusher,
+            shows=FixedShows(),
+            style=STYLE,
         )
 
 
@@ -119,7 +127,7 @@ def notice(user_id: int, kind: Kind = Kind.CONFIRMED) -> BookingNotice:
         seats=(Seat(3, 7),),
         total_price_cents=1250,
         expires_at=datetime.now(UTC) + timedelta(minutes=10),
-        reason="by_user" if kind is Kind.CANCELLED else "",
+        reason="cancelled_by_user" if kind is Kind.CANCELLED else "",
     )
 
 

@@ -13,6 +13,7 @@ from cinemapb.booking.v1 import booking_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import CANCEL_REASON, SEAT_TYPE
 from user_svc.notifications.events import (
     booking_notice,
     decode_event,
@@ -20,6 +21,8 @@ from user_svc.notifications.events import (
     reminder_id,
 )
 from user_svc.notifications.messages import (
+    REASONS,
+    SEAT_TYPES,
     BookingNotice,
     Kind,
     Seat,
@@ -73,8 +76,8 @@ def test_a_confirmation_names_the_movie_hall_time_seats_total_and_links_the_book
     ("reason", "words"),
     [
         ("expired", "your hold expired before payment"),
-        ("by_user", "you cancelled it"),
-        ("by_admin", "the cinema cancelled it"),
+        ("cancelled_by_user", "you cancelled it"),
+        ("cancelled_by_admin", "the cinema cancelled it"),
         ("session_cancelled", "the cinema cancelled the session"),
         ("", "it was cancelled"),
     ],
@@ -89,7 +92,7 @@ def test_a_cancellation_gives_its_reason_in_words(reason: str, words: str) -> No
 
 def test_only_an_expired_hold_says_that_the_seats_are_free_again() -> None:
     expired = compose(notice(Kind.CANCELLED, "expired"), SHOW, "Ada", STYLE)
-    by_user = compose(notice(Kind.CANCELLED, "by_user"), SHOW, "Ada", STYLE)
+    by_user = compose(notice(Kind.CANCELLED, "cancelled_by_user"), SHOW, "Ada", STYLE)
     assert "seats are free again" in expired.body
     assert "seats are free again" not in by_user.body
 
@@ -105,7 +108,7 @@ def test_a_reminder_says_until_when_the_seats_are_held_in_the_cinemas_time_zone(
 
 def test_the_subject_stays_one_line_whatever_the_movie_title_holds() -> None:
     show = Show("Bad\r\nBcc: victim@example.com", "Red Hall", None)
-    message = compose(notice(Kind.CANCELLED, "by_user"), show, "Ada", STYLE)
+    message = compose(notice(Kind.CANCELLED, "cancelled_by_user"), show, "Ada", STYLE)
     assert message.subject == "Booking cancelled: Bad Bcc: victim@example.com"
 
 
@@ -187,3 +190,11 @@ def test_the_ce_id_header_is_the_id_to_deduplicate_on_and_must_be_a_uuid() -> No
 def test_a_booking_has_one_reminder_id_and_other_bookings_other_ones() -> None:
     assert reminder_id(BOOKING_ID) == reminder_id(BOOKING_ID)
     assert reminder_id(BOOKING_ID) != reminder_id(str(uuid.uuid4()))
+
+
+def test_every_cancel_reason_has_its_words_and_no_other_spelling_does() -> None:
+    assert set(REASONS) == set(CANCEL_REASON.labels)
+
+
+def test_seat_type_notes_are_keyed_by_seat_type_labels() -> None:
+    assert set(SEAT_TYPES) <= set(SEAT_TYPE.labels)

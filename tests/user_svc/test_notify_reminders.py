@@ -16,10 +16,10 @@ from svckit.db import make_engine, make_sessionmaker
 from svckit.deadlines import MAX_SLEEP_SECONDS, OVERSLEEP_SECONDS, DeadlineLoop
 from svckit.protoconv import to_timestamp
 from tests.user_svc.test_notify_delivery import Sessions, Setup, fresh_database, new_user
-from user_svc.models import HoldReminder
 from user_svc.notifications.events import booking_notice
 from user_svc.notifications.mailer import SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind
+from user_svc.notifications.models import HoldReminder
 from user_svc.notifications.reminders import Reminders
 
 LEAD = timedelta(minutes=5)

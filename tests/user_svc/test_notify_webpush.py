@@ -11,8 +11,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from user_svc.notifications.recipients import Subscription
 from user_svc.notifications.vapid import new_key_pair
-from user_svc.notifications.webpush import PushFailed, PushOutcome, PushSender, Subscription
+from user_svc.notifications.webpush import PushFailed, PushOutcome, PushSender
 
 Answer = Callable[[httpx.Request], httpx.Response]
 

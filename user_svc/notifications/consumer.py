@@ -1,4 +1,4 @@
-"""Follows the booking topics in user_svc's consumer group and hands each event on.
+"""Follows the booking topics in the notifications' consumer group and hands each event on.
 
 Offsets are committed after an event is handled; an event whose handling fails is tried
 again after a growing pause (svckit.consuming). Undecodable records are skipped.
@@ -15,6 +15,7 @@ from cinemapb.events.v1 import events_pb2
 from svckit.consuming import consume
 from svckit.kafka import consumer_config, headers_dict
 from svckit.metrics import ConsumerLag
+from svckit.vocabulary import Topic
 from user_svc.notifications.events import booking_notice, decode_event, event_id_of
 from user_svc.notifications.messages import Kind
 from user_svc.notifications.notifier import Notifier
@@ -22,10 +23,8 @@ from user_svc.notifications.reminders import Reminders
 
 log = logging.getLogger(__name__)
 
-CREATED = "booking.created"
-CONFIRMED = "booking.confirmed"
-CANCELLED = "booking.cancelled"
-TOPICS = (CREATED, CONFIRMED, CANCELLED)
+GROUP = "user_svc.notifications"
+"""The consumer group (before any test prefix), also the name of its lag metric."""
 
 
 class BookingEventHandler:
@@ -35,23 +34,23 @@ class BookingEventHandler:
         self.notifier = notifier
         self.reminders = reminders
 
-    async def __call__(self, name: str, event: events_pb2.BookingEvent, ce_id: str) -> None:
-        """Handles one event of contract topic `name` with CloudEvents id `ce_id`."""
+    async def __call__(self, topic: Topic, event: events_pb2.BookingEvent, ce_id: str) -> None:
+        """Handles one event of contract topic `topic` with CloudEvents id `ce_id`."""
         event_id = event_id_of(event, ce_id)
         if event_id is None:
             log.warning("booking %s: event without a valid id; skipped", event.booking_id)
             return
-        if name == CREATED:
+        if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
             await self.reminders.schedule(notice, event.SerializeToString())
             return
-        kind = Kind.CONFIRMED if name == CONFIRMED else Kind.CANCELLED
+        kind = Kind.CONFIRMED if topic is Topic.BOOKING_CONFIRMED else Kind.CANCELLED
         notice = booking_notice(event, kind, event_id)
         await self.reminders.settle(notice)
         await self.notifier.notify(notice)
 
 
-Handler = Callable[[str, events_pb2.BookingEvent, str], Awaitable[None]]
+Handler = Callable[[Topic, events_pb2.BookingEvent, str], Awaitable[None]]
 
 
 class BookingEventConsumer:
@@ -60,14 +59,14 @@ class BookingEventConsumer:
         handle: Handler,
         *,
         bootstrap_servers: str,
-        topics: Mapping[str, str],
+        topics: Mapping[str, Topic],
         group: str,
     ) -> None:
-        """`topics`: real topic name -> contract name (booking.created, ...)."""
+        """`topics`: real topic name -> contract topic."""
         self.handle = handle
         self.config = consumer_config(bootstrap_servers, group)
         self.topics = dict(topics)
-        self.lag = ConsumerLag("user_svc.notifications")
+        self.lag = ConsumerLag(GROUP)
 
     async def run(self) -> None:
         consumer = Consumer(self.config)

@@ -6,9 +6,9 @@ import uuid
 
 from google.protobuf.message import DecodeError
 
-from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
-from svckit.protoconv import enum_label, from_timestamp
+from svckit.protoconv import from_timestamp
+from svckit.vocabulary import CANCEL_REASON, SEAT_TYPE
 from user_svc.notifications.messages import BookingNotice, Kind, Seat
 
 REMINDER_IDS = uuid.UUID("5d6f3c1e-94a4-4f0e-9a53-2b1f1c7e0a41")
@@ -48,10 +48,9 @@ def booking_notice(
         user_id=event.user_id,
         session_id=event.session_id,
         seats=tuple(
-            Seat(seat.row, seat.number, enum_label(cinema_pb2.SeatType, seat.type) or "standard")
-            for seat in event.seats
+            Seat(seat.row, seat.number, SEAT_TYPE.label(seat.type)) for seat in event.seats
         ),
         total_price_cents=event.total_price_cents,
         expires_at=from_timestamp(event.expires_at) if event.HasField("expires_at") else None,
-        reason=enum_label(events_pb2.CancelReason, event.reason),
+        reason=CANCEL_REASON.label(event.reason),
     )

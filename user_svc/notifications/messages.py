@@ -11,15 +11,16 @@ from zoneinfo import ZoneInfo
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-REASONS = {
+REASONS: dict[str, str] = {
     "expired": "your hold expired before payment",
-    "by_user": "you cancelled it",
-    "by_admin": "the cinema cancelled it",
+    "cancelled_by_user": "you cancelled it",
+    "cancelled_by_admin": "the cinema cancelled it",
     "session_cancelled": "the cinema cancelled the session",
 }
-"""Why a booking was cancelled, in words, by the event's CancelReason label."""
+"""Why a booking was cancelled, in words, by its CANCEL_REASON label."""
 UNKNOWN_REASON = "it was cancelled"
-SEAT_TYPES = {"vip": " (VIP)", "wheelchair": " (wheelchair space)"}
+SEAT_TYPES: dict[str, str] = {"vip": " (VIP)", "wheelchair": " (wheelchair space)"}
+"""What a seat's line adds for its SEAT_TYPE label; a standard seat adds nothing."""
 
 
 class Kind(StrEnum):
@@ -33,6 +34,7 @@ class Seat:
     row: int
     number: int
     type: str = "standard"
+    """A SEAT_TYPE label."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class BookingNotice:
     total_price_cents: int
     expires_at: datetime | None = None
     reason: str = ""
-    """For cancellations: a CancelReason label such as `expired` or `by_user`."""
+    """For cancellations: a CANCEL_REASON label such as `expired` or `cancelled_by_user`."""
 
 
 @dataclass(frozen=True)

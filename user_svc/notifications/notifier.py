@@ -8,7 +8,8 @@ boundary, exactly once everywhere inside.
 
 Push endpoints are third parties chosen by users, so one that keeps failing must not hold
 up everybody's notifications: after MAX_PUSH_ATTEMPTS failed tries of one message it is
-recorded as `failed` and the event moves on.
+recorded as `failed` and the event moves on. A subscription the push service calls gone is
+deleted through the Recipients port.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from user_svc.notifications.mailer import Mailer, SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind, Message, Style, compose
+from user_svc.notifications.recipients import Recipients, Subscription
 from user_svc.notifications.repository import NotificationRepository
 from user_svc.notifications.shows import ShowLookup
-from user_svc.notifications.webpush import Pusher, PushFailed, PushOutcome, Subscription
+from user_svc.notifications.webpush import Pusher, PushFailed, PushOutcome
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +46,14 @@ class Notifier:
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
+        recipients: Recipients,
         mailer: Mailer,
         push: Pusher,
         shows: ShowLookup,
         style: Style,
     ) -> None:
         self.sessions = sessions
+        self.recipients = recipients
         self.mailer = mailer
         self.push = push
         self.shows = shows
@@ -58,10 +62,7 @@ class Notifier:
 
     async def notify(self, notice: BookingNotice) -> None:
         """Sends what has not been sent for this notice; raises if a send should be retried."""
-        async with self.sessions() as db:
-            repository = NotificationRepository(db)
-            recipient = await repository.recipient(notice.user_id)
-            subscriptions = await repository.subscriptions(notice.user_id)
+        recipient = await self.recipients.recipient(notice.user_id)
         if recipient is None:
             log.info("booking %s: user %d no longer exists", notice.booking_id, notice.user_id)
             return
@@ -69,7 +70,7 @@ class Notifier:
             notice, await self.shows.show(notice.session_id), recipient.name, self.style
         )
 
-        async def email(_: NotificationRepository) -> str:
+        async def email() -> str:
             try:
                 await self.mailer.send(recipient.email, message.subject, message.body)
             except SendFailed as failure:
@@ -80,7 +81,7 @@ class Notifier:
             return "sent"
 
         await self._once(notice.event_id, EMAIL, email)
-        for subscription in subscriptions:
+        for subscription in recipient.subscriptions:
             await self._push_once(notice, subscription, message)
 
     async def _push_once(
@@ -91,7 +92,7 @@ class Notifier:
             ttl = int((notice.expires_at - datetime.now(UTC)).total_seconds())
             urgency = "high"
 
-        async def push(repository: NotificationRepository) -> str:
+        async def push() -> str:
             try:
                 outcome = await self.push.send(
                     subscription, message.push.encode(), ttl=ttl, urgency=urgency
@@ -103,7 +104,7 @@ class Notifier:
                 return "failed"
             self._push_failures.pop((notice.event_id, subscription.id), None)
             if outcome is PushOutcome.GONE:
-                await repository.delete_subscription(subscription.id)
+                await self.recipients.forget_subscription(subscription.id)
                 log.info("push subscription %d is gone; deleted it", subscription.id)
             return outcome
 
@@ -123,13 +124,13 @@ class Notifier:
         self,
         event_id: uuid.UUID,
         channel: str,
-        send: Callable[[NotificationRepository], Awaitable[str]],
+        send: Callable[[], Awaitable[str]],
     ) -> None:
         """Claims, sends and records the outcome in one transaction, unless already sent."""
         async with self.sessions.begin() as db:
             repository = NotificationRepository(db)
             if not await repository.claim(event_id, channel):
                 return
-            outcome = await send(repository)
+            outcome = await send()
             if outcome != "sent":
                 await repository.set_outcome(event_id, channel, outcome)

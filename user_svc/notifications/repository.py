@@ -1,4 +1,4 @@
-"""SQL for notifications and reminders, inside the caller's transaction."""
+"""SQL for the sent-notification log and reminders, inside the caller's transaction."""
 
 from __future__ import annotations
 
@@ -10,14 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from user_svc.models import HoldReminder, PushSubscription, SentNotification, User
-from user_svc.notifications.webpush import Subscription
-
-
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    name: str
+from user_svc.notifications.models import HoldReminder, SentNotification
 
 
 @dataclass(frozen=True)
@@ -49,30 +42,6 @@ class NotificationRepository:
             update(SentNotification)
             .where(SentNotification.event_id == event_id, SentNotification.channel == channel)
             .values(outcome=outcome)
-        )
-
-    async def recipient(self, user_id: int) -> Recipient | None:
-        row = (
-            await self.session.execute(select(User.email, User.name).where(User.id == user_id))
-        ).one_or_none()
-        return None if row is None else Recipient(row.email, row.name)
-
-    async def subscriptions(self, user_id: int) -> list[Subscription]:
-        rows = await self.session.execute(
-            select(
-                PushSubscription.id,
-                PushSubscription.endpoint,
-                PushSubscription.p256dh,
-                PushSubscription.auth,
-            )
-            .where(PushSubscription.user_id == user_id)
-            .order_by(PushSubscription.id)
-        )
-        return [Subscription(row.id, row.endpoint, row.p256dh, row.auth) for row in rows]
-
-    async def delete_subscription(self, subscription_id: int) -> None:
-        await self.session.execute(
-            delete(PushSubscription).where(PushSubscription.id == subscription_id)
         )
 
     async def purge_sent(self, older_than: datetime) -> int:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import grpc
 
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from svckit.protoconv import from_timestamp
+from svckit.ttl_cache import TtlCache
 from user_svc.notifications.messages import Show
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,12 @@ class ShowLookup(Protocol):
         """What is known about the session; never raises."""
 
 
+class Found(NamedTuple):
+    show: Show
+    final: bool
+    """Whether the answer is worth keeping: found, or known not to exist."""
+
+
 class ShowDirectory:
     def __init__(
         self,
@@ -43,23 +50,17 @@ class ShowDirectory:
     ) -> None:
         self.cinema = cinema
         self.movies = movies
-        self.ttl = ttl
-        self.clock = clock
-        self._cache: dict[int, tuple[float, Show]] = {}
+        self._found = TtlCache(
+            self._look_up,
+            ttl=lambda found: ttl if found.final else 0,
+            max_entries=MAX_ENTRIES,
+            clock=clock,
+        )
 
     async def show(self, session_id: int) -> Show:
-        cached = self._cache.get(session_id)
-        if cached is not None and cached[0] > self.clock():
-            return cached[1]
-        show, final = await self._look_up(session_id)
-        if final:
-            if len(self._cache) >= MAX_ENTRIES:
-                self._cache.clear()
-            self._cache[session_id] = (self.clock() + self.ttl, show)
-        return show
+        return (await self._found.get(session_id)).show
 
-    async def _look_up(self, session_id: int) -> tuple[Show, bool]:
-        """What could be found, and whether that is final (worth keeping)."""
+    async def _look_up(self, session_id: int) -> Found:
         try:
             seating = await self.cinema.GetSessionSeating(
                 cinema_pb2.GetSessionSeatingRequest(session_id=session_id),
@@ -67,7 +68,7 @@ class ShowDirectory:
             )
         except grpc.aio.AioRpcError as error:
             log.warning("session %d not found in cinema_svc: %s", session_id, error.code().name)
-            return Show(), _is_final(error)
+            return Found(Show(), _is_final(error))
         session = seating.session
         hall_name = seating.hall_name or None
         starts_at = from_timestamp(session.start_time)
@@ -77,8 +78,8 @@ class ShowDirectory:
             )
         except grpc.aio.AioRpcError as error:
             log.warning("movie %d not found in movie_svc: %s", session.movie_id, error.code().name)
-            return Show(None, hall_name, starts_at), _is_final(error)
-        return Show(movie.title, hall_name, starts_at), True
+            return Found(Show(None, hall_name, starts_at), _is_final(error))
+        return Found(Show(movie.title, hall_name, starts_at), final=True)
 
 
 def _is_final(error: grpc.aio.AioRpcError) -> bool:

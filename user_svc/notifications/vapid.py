@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from user_svc.models import VapidKey
+from user_svc.notifications.models import VapidKey
 
 KEY_ROW = 1
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import binascii
 import logging
 import time
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ import httpx
 from py_vapid import Vapid02, VapidException  # type: ignore[import-untyped]
 from pywebpush import WebPusher, WebPushException  # type: ignore[import-untyped]
 
+from user_svc.notifications.recipients import Subscription
 from user_svc.notifications.vapid import VapidKeyPair
 
 log = logging.getLogger(__name__)
@@ -35,14 +35,6 @@ class PushOutcome(StrEnum):
 
 class PushFailed(Exception):
     """The push service could not be reached or asked to try later."""
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: int
-    endpoint: str
-    p256dh: str
-    auth: str
 
 
 class Pusher(Protocol):

@@ -1,4 +1,4 @@
-"""Wires the notification work of user_svc from its settings."""
+"""The entry point of the notification package: its background work, wired from settings."""
 
 from __future__ import annotations
 
@@ -6,19 +6,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.utils import parseaddr
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from svckit.clients import insecure_channel
 from svckit.deadlines import DeadlineLoop, every
-from user_svc.notifications.consumer import TOPICS, BookingEventConsumer, BookingEventHandler
+from svckit.vocabulary import BOOKING_TOPICS
+from user_svc.notifications.consumer import GROUP, BookingEventConsumer, BookingEventHandler
 from user_svc.notifications.mailer import LogMailer, Mailer, SmtpMailer
 from user_svc.notifications.messages import Style
 from user_svc.notifications.notifier import Notifier
+from user_svc.notifications.recipients import Recipients
 from user_svc.notifications.reminders import (
     BATCH_SIZE as REMINDER_BATCH_SIZE,
 )
@@ -29,13 +33,45 @@ from user_svc.notifications.reminders import (
 from user_svc.notifications.shows import ShowDirectory
 from user_svc.notifications.vapid import VapidKeyPair
 from user_svc.notifications.webpush import PushSender
-from user_svc.settings import Settings
 
 PUSH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 Tasks = dict[str, Callable[[], Awaitable[None]]]
 
 
-def mailer_from(settings: Settings) -> Mailer:
+class WiringSettings(Protocol):
+    """What the wiring reads from the settings of the process it runs in."""
+
+    @property
+    def smtp_host(self) -> str: ...
+    @property
+    def smtp_port(self) -> int: ...
+    @property
+    def smtp_user(self) -> str: ...
+    @property
+    def smtp_password(self) -> SecretStr: ...
+    @property
+    def smtp_from(self) -> str: ...
+    @property
+    def smtp_starttls(self) -> bool | None: ...
+    @property
+    def smtp_timeout_seconds(self) -> float: ...
+    @property
+    def hold_reminder_seconds(self) -> int: ...
+    @property
+    def public_base_url(self) -> str: ...
+    @property
+    def cinema_timezone(self) -> str: ...
+    @property
+    def cinema_svc_addr(self) -> str: ...
+    @property
+    def movie_svc_addr(self) -> str: ...
+    @property
+    def kafka_bootstrap_servers(self) -> str: ...
+    def topic(self, name: str) -> str: ...
+    def consumer_group(self, name: str) -> str: ...
+
+
+def mailer_from(settings: WiringSettings) -> Mailer:
     if not settings.smtp_host:
         return LogMailer()
     return SmtpMailer(
@@ -49,7 +85,7 @@ def mailer_from(settings: Settings) -> Mailer:
     )
 
 
-def style_from(settings: Settings) -> Style:
+def style_from(settings: WiringSettings) -> Style:
     name, _ = parseaddr(settings.smtp_from)
     return Style(
         timezone=ZoneInfo(settings.cinema_timezone),
@@ -60,7 +96,10 @@ def style_from(settings: Settings) -> Style:
 
 @asynccontextmanager
 async def notification_tasks(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], keys: VapidKeyPair
+    settings: WiringSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    keys: VapidKeyPair,
+    recipients: Recipients,
 ) -> AsyncIterator[Tasks]:
     """The booking-event consumer and the reminder loop, ready for svckit.tasks.background."""
     cinema = insecure_channel(settings.cinema_svc_addr)
@@ -69,6 +108,7 @@ async def notification_tasks(
         async with httpx.AsyncClient(timeout=PUSH_TIMEOUT, follow_redirects=False) as http:
             notifier = Notifier(
                 sessions,
+                recipients=recipients,
                 mailer=mailer_from(settings),
                 push=PushSender(
                     keys, subject="mailto:" + parseaddr(settings.smtp_from)[1], client=http
@@ -85,8 +125,8 @@ async def notification_tasks(
             consumer = BookingEventConsumer(
                 BookingEventHandler(notifier, reminders),
                 bootstrap_servers=settings.kafka_bootstrap_servers,
-                topics={settings.topic(name): name for name in TOPICS},
-                group=settings.consumer_group("user_svc.notifications"),
+                topics={settings.topic(topic): topic for topic in BOOKING_TOPICS},
+                group=settings.consumer_group(GROUP),
             )
             loop = DeadlineLoop(
                 "hold-reminders",
