@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 
-from booking_svc.convert import SEAT_STATUSES, SEAT_TYPES, booking_pb
-from booking_svc.domain import seat_status
+from booking_svc.convert import booking_pb, seat_map_pb
+from booking_svc.domain import Booking
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
-from cinemapb.cinema.v1 import cinema_pb2
 from svckit.errors import InvalidArgument
-from svckit.identity import caller_from_context
+from svckit.identity import Caller, caller_from_context
 
 Context = grpc.aio.ServicerContext[Any, Any]
+UseCase = Callable[[Caller | None, str], Awaitable[Booking]]
+"""A use case on one booking named by id, on behalf of the caller."""
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
@@ -29,6 +31,10 @@ def page_of(request: booking_pb2.ListBookingsRequest) -> tuple[int, int]:
             code="invalid_page",
         )
     return page, page_size
+
+
+async def on_booking(use_case: UseCase, booking_id: str, context: Context) -> booking_pb2.Booking:
+    return booking_pb(await use_case(caller_from_context(context), booking_id))
 
 
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
@@ -49,7 +55,7 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     async def GetBooking(
         self, request: booking_pb2.GetBookingRequest, context: Context
     ) -> booking_pb2.Booking:
-        return booking_pb(await self.bookings.get(caller_from_context(context), request.id))
+        return await on_booking(self.bookings.get, request.id, context)
 
     async def ListBookings(
         self, request: booking_pb2.ListBookingsRequest, context: Context
@@ -68,28 +74,14 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     async def ConfirmBooking(
         self, request: booking_pb2.ConfirmBookingRequest, context: Context
     ) -> booking_pb2.Booking:
-        return booking_pb(await self.bookings.confirm(caller_from_context(context), request.id))
+        return await on_booking(self.bookings.confirm, request.id, context)
 
     async def CancelBooking(
         self, request: booking_pb2.CancelBookingRequest, context: Context
     ) -> booking_pb2.Booking:
-        return booking_pb(await self.bookings.cancel(caller_from_context(context), request.id))
+        return await on_booking(self.bookings.cancel, request.id, context)
 
     async def GetSeatMap(
         self, request: booking_pb2.GetSeatMapRequest, context: Context
     ) -> booking_pb2.SeatMap:
-        seating, state = await self.bookings.seat_map(request.session_id)
-        seats = [
-            booking_pb2.SeatState(
-                seat_id=seat.seat_id,
-                row=seat.row,
-                number=seat.number,
-                type=SEAT_TYPES.get(seat.type, cinema_pb2.SEAT_TYPE_UNSPECIFIED),
-                price_cents=seat.price_cents,
-                status=SEAT_STATUSES[seat_status(seat.seat_id, state.held, state.booked)],
-            )
-            for seat in seating.ordered_seats()
-        ]
-        return booking_pb2.SeatMap(
-            session_id=request.session_id, seats=seats, version=state.version
-        )
+        return seat_map_pb(*await self.bookings.seat_map(request.session_id))
