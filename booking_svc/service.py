@@ -243,9 +243,8 @@ class BookingService:
         booking_id = parse_booking_id(raw_id)
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            ended = await self._ended(
-                db, await repo.end_own(booking_id, user.user_id, admin=user.is_admin)
-            )
+            changes = await repo.end_own(booking_id, user.user_id, admin=user.is_admin)
+            ended = await self._announce_ended(db, changes)
             if not ended:
                 state = await repo.state(booking_id)
                 if state is None or (state[0] != user.user_id and not user.is_admin):
@@ -256,7 +255,7 @@ class BookingService:
         _log_change("cancelled", booking)
         return booking
 
-    async def _ended(self, db: AsyncSession, changes: Sequence[Change]) -> list[Booking]:
+    async def _announce_ended(self, db: AsyncSession, changes: Sequence[Change]) -> list[Booking]:
         """Queues the booking.cancelled events of bookings the repository just ended (their
         seats are free), in the caller's transaction; returns the bookings."""
         await self.events.add(db, Topic.BOOKING_CANCELLED, changes)
@@ -282,7 +281,8 @@ class BookingService:
 
     async def _expire_batch(self, share: Share, limit: int) -> int:
         async with self.sessions.begin() as db:
-            expired = await self._ended(db, await BookingRepository(db).expire_due(limit, share))
+            changes = await BookingRepository(db).expire_due(limit, share)
+            expired = await self._announce_ended(db, changes)
         _count_ended(expired)
         for booking in expired:
             EXPIRY_LAG.observe((booking.updated_at - booking.expires_at).total_seconds())
@@ -293,8 +293,8 @@ class BookingService:
         async with self.sessions.begin() as db:
             finished = await BookingRepository(db).finish_due(limit)
         async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            expired = await self._ended(db, await repo.expire_past_sessions(limit))
+            changes = await BookingRepository(db).expire_past_sessions(limit)
+            expired = await self._announce_ended(db, changes)
         _count_ended(expired)
         return finished + len(expired)
 
@@ -336,7 +336,8 @@ class BookingService:
         async with self.sessions.begin() as db:
             await BookingRepository(db).set_session_cancelled(session_id, True)
         async with self.sessions.begin() as db:
-            cancelled = await self._ended(db, await BookingRepository(db).end_session(session_id))
+            changes = await BookingRepository(db).end_session(session_id)
+            cancelled = await self._announce_ended(db, changes)
         _count_ended(cancelled)
         return len(cancelled)
 
