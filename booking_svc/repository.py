@@ -192,7 +192,7 @@ class BookingRepository:
 
     async def finish_due(self, limit: int) -> int:
         """Up to `limit` confirmed bookings of sessions that are over finish (seats stay sold)."""
-        return len((await self.db.execute(sql.finish(Action.FINISH, limit))).all())
+        return len((await self.db.execute(sql.finish(limit))).all())
 
     async def expire_past_sessions(self, limit: int) -> list[Change]:
         """Up to `limit` holds still pending when their session is over expire."""
@@ -227,7 +227,9 @@ class BookingRepository:
     async def _end_as(self, chosen: sql.Chosen, ending: Ending) -> list[Change]:
         return await self._end(chosen, ending.action, ending.reason.value)
 
-    async def _end(self, chosen: sql.Chosen, action: Action, reason: sql.Reason) -> list[Change]:
+    async def _end(
+        self, chosen: sql.Chosen, action: Action, reason: sql.ReasonValue
+    ) -> list[Change]:
         """Ends the bookings `chosen` selects; the changes to announce, in deadline order."""
         changes = []
         for row in await self.db.execute(sql.end(chosen, action, reason)):

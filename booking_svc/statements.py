@@ -47,7 +47,7 @@ from booking_svc.models import booking_seats, bookings, seat_map_versions
 
 Chosen = Select[tuple[uuid.UUID]]
 """Bookings picked for a change: a SELECT of their ids, which should lock them."""
-Reason = str | ColumnElement[str]
+ReasonValue = str | ColumnElement[str]
 """The reason an ending records: a value, or an expression of the booking's row."""
 
 B = bookings.c
@@ -215,7 +215,7 @@ def confirm(booking_id: uuid.UUID, user_id: int) -> ReturningUpdate[Any]:
     )
 
 
-def end(chosen: Chosen, action: Action, reason: Reason) -> Select[Any]:
+def end(chosen: Chosen, action: Action, reason: ReasonValue) -> Select[Any]:
     """Ends the live bookings `chosen` selects (it should lock them) in one statement.
 
     Applies `action`, frees their seats, and adds to each session's seat-map version the
@@ -276,13 +276,13 @@ def end(chosen: Chosen, action: Action, reason: Reason) -> Select[Any]:
     )
 
 
-def finish(action: Action, limit: int) -> ReturningUpdate[Any]:
-    """Bookings `action` applies to whose session is over take it (their seats stay sold)."""
-    due = over(action, limit).cte("due")
+def finish(limit: int) -> ReturningUpdate[Any]:
+    """Confirmed bookings of sessions that are over finish (their seats stay sold)."""
+    due = over(Action.FINISH, limit).cte("due")
     return (
         update(bookings)
         .where(B.id == _listed_in(due.c.id))
-        .values(status=target(action))
+        .values(status=target(Action.FINISH))
         .returning(B.id)
     )
 
@@ -369,10 +369,10 @@ def seat_map_state(session_id: int) -> Select[Any]:
     )
 
 
-def seconds_until(earliest: Select[tuple[datetime]]) -> Select[Any]:
+def _seconds_until(earliest: Select[tuple[datetime]]) -> Select[Any]:
     moment = earliest.scalar_subquery()
     return select(extract("epoch", moment - func.clock_timestamp()))
 
 
-NEXT_HOLD_DEADLINE = seconds_until(select(func.min(B.expires_at)).where(_status_is(HOLDING)))
-NEXT_SESSION_END = seconds_until(select(func.min(B.session_ends_at)).where(_status_in(LIVE)))
+NEXT_HOLD_DEADLINE = _seconds_until(select(func.min(B.expires_at)).where(_status_is(HOLDING)))
+NEXT_SESSION_END = _seconds_until(select(func.min(B.session_ends_at)).where(_status_in(LIVE)))
