@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import grpc
 
 from booking_svc.events import BookingEvents
-from booking_svc.expirer import PURGE_INTERVAL_SECONDS, wake_on_new_holds
 from booking_svc.grpc_api import BookingServiceServicer
+from booking_svc.jobs import timers
 from booking_svc.models import outbox
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
-from booking_svc.service import BATCH_SIZE, BookingService
+from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
 from booking_svc.settings import Settings
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import insecure_channel
 from svckit.db import make_sessionmaker
-from svckit.deadlines import DeadlineLoop, every
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service
 from svckit.tasks import background
+from svckit.vocabulary import Topic
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = booking_pb2.DESCRIPTOR.services_by_name["BookingService"].full_name
-"""Concurrent expiry transactions when many holds fall due at once (a flash sale's end)."""
 
 
 def main() -> None:
@@ -38,31 +37,17 @@ def main() -> None:
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.booking_database_url) as engine:
             cinema = insecure_channel(settings.cinema_svc_addr)
-            stub = cinema_pb2_grpc.CinemaServiceStub(cinema)
             bookings = BookingService(
                 make_sessionmaker(engine),
-                SeatingCache(CinemaSeatingProvider(stub)),
+                SeatingCache(CinemaSeatingProvider(cinema_pb2_grpc.CinemaServiceStub(cinema))),
                 BookingEvents(settings.topic),
                 hold_seconds=settings.booking_hold_seconds,
                 max_seats=settings.booking_max_seats,
             )
-            expirer = DeadlineLoop(
-                "expirer",
-                bookings.expire_due,
-                bookings.seconds_until_next_hold_deadline,
-                batch_size=BATCH_SIZE,
-            )
-            bookings.on_hold = expirer.wake_for
-            finisher = DeadlineLoop(
-                "finisher",
-                bookings.finish_due,
-                bookings.seconds_until_next_session_end,
-                batch_size=BATCH_SIZE,
-            )
             session_events = SessionEvents(
                 bookings,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
-                topic=settings.topic("cinema.session-changed"),
+                topic=settings.topic(Topic.SESSION_CHANGED),
                 group=settings.consumer_group("booking_svc.session-changed"),
             )
             relay = OutboxRelay(
@@ -75,18 +60,11 @@ def main() -> None:
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
                 BookingServiceServicer(bookings), server
             )
-            tasks: dict[str, Callable[[], Awaitable[None]]] = {
+            tasks = {
                 "outbox-relay": relay.run,
-                "expirer": expirer.run,
-                "expirer-wakeups": lambda: wake_on_new_holds(
-                    settings.booking_database_url, expirer
-                ),
-                "finisher": finisher.run,
+                **timers(bookings, settings.booking_database_url),
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,
-                "idempotency-purge": lambda: every(
-                    PURGE_INTERVAL_SECONDS, bookings.purge_idempotency_keys
-                ),
             }
             try:
                 async with background(tasks):

@@ -1,55 +1,21 @@
-"""Domain values as protobuf messages and enum numbers, and back."""
+"""Domain values as protobuf messages, and cinema_svc's seating as domain values.
+
+Enum numbers and labels come from svckit.vocabulary; the domain's statuses are its labels.
+"""
 
 from __future__ import annotations
 
-from booking_svc.domain import Booking, Payment, SeatInfo, Status
+from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.cinema.v1 import cinema_pb2
-from svckit.protoconv import to_timestamp
-
-SEAT_TYPES: dict[str, cinema_pb2.SeatType.ValueType] = {
-    "standard": cinema_pb2.SEAT_TYPE_STANDARD,
-    "vip": cinema_pb2.SEAT_TYPE_VIP,
-    "wheelchair": cinema_pb2.SEAT_TYPE_WHEELCHAIR,
-}
-SEAT_TYPE_LABELS: dict[int, str] = {number: label for label, number in SEAT_TYPES.items()}
-
-SESSION_STATUS_LABELS: dict[int, str] = {
-    cinema_pb2.SESSION_STATUS_SCHEDULED: "scheduled",
-    cinema_pb2.SESSION_STATUS_ONGOING: "ongoing",
-    cinema_pb2.SESSION_STATUS_FINISHED: "finished",
-    cinema_pb2.SESSION_STATUS_CANCELLED: "cancelled",
-}
-
-BOOKING_STATUSES: dict[Status, booking_pb2.BookingStatus.ValueType] = {
-    Status.PENDING: booking_pb2.BOOKING_STATUS_PENDING,
-    Status.CONFIRMED: booking_pb2.BOOKING_STATUS_CONFIRMED,
-    Status.FINISHED: booking_pb2.BOOKING_STATUS_FINISHED,
-    Status.EXPIRED: booking_pb2.BOOKING_STATUS_EXPIRED,
-    Status.CANCELLED: booking_pb2.BOOKING_STATUS_CANCELLED,
-}
-
-PAYMENT_STATUSES: dict[Payment, booking_pb2.PaymentStatus.ValueType] = {
-    Payment.PENDING: booking_pb2.PAYMENT_STATUS_PENDING,
-    Payment.PAID: booking_pb2.PAYMENT_STATUS_PAID,
-    Payment.REFUNDED: booking_pb2.PAYMENT_STATUS_REFUNDED,
-    Payment.VOID: booking_pb2.PAYMENT_STATUS_VOID,
-}
-
-SEAT_STATUSES: dict[str, booking_pb2.SeatStatus.ValueType] = {
-    "free": booking_pb2.SEAT_STATUS_FREE,
-    "held": booking_pb2.SEAT_STATUS_HELD,
-    "booked": booking_pb2.SEAT_STATUS_BOOKED,
-}
-
-
-def seat_type_label(number: int) -> str:
-    """A seat type number as its label; an unset type is a standard seat."""
-    return SEAT_TYPE_LABELS.get(number, "standard")
-
-
-def session_status_label(number: int) -> str:
-    return SESSION_STATUS_LABELS.get(number, "scheduled")
+from svckit.protoconv import from_timestamp, to_timestamp
+from svckit.vocabulary import (
+    BOOKING_STATUS,
+    PAYMENT_STATUS,
+    SEAT_STATUS,
+    SEAT_TYPE,
+    SESSION_STATUS,
+)
 
 
 def booked_seat_pb(seat: SeatInfo) -> booking_pb2.BookedSeat:
@@ -57,7 +23,7 @@ def booked_seat_pb(seat: SeatInfo) -> booking_pb2.BookedSeat:
         seat_id=seat.seat_id,
         row=seat.row,
         number=seat.number,
-        type=SEAT_TYPES.get(seat.type, cinema_pb2.SEAT_TYPE_UNSPECIFIED),
+        type=SEAT_TYPE.number(seat.type),
         price_cents=seat.price_cents,
     )
 
@@ -69,10 +35,49 @@ def booking_pb(booking: Booking) -> booking_pb2.Booking:
         session_id=booking.session_id,
         seats=[booked_seat_pb(seat) for seat in booking.seats],
         total_price_cents=booking.total_price_cents,
-        status=BOOKING_STATUSES[booking.status],
-        payment_status=PAYMENT_STATUSES[booking.payment_status],
+        status=BOOKING_STATUS.number(booking.status),
+        payment_status=PAYMENT_STATUS.number(booking.payment_status),
         created_at=to_timestamp(booking.created_at),
         expires_at=to_timestamp(booking.expires_at),
         updated_at=to_timestamp(booking.updated_at),
         reason=booking.reason,
+    )
+
+
+def seat_map_pb(seating: SessionSeating, state: SeatMapState) -> booking_pb2.SeatMap:
+    """The session's seats in hall order, each with its status, and the map's version."""
+    seats = [
+        booking_pb2.SeatState(
+            seat_id=seat.seat_id,
+            row=seat.row,
+            number=seat.number,
+            type=SEAT_TYPE.number(seat.type),
+            price_cents=seat.price_cents,
+            status=SEAT_STATUS.number(state.status_of(seat.seat_id)),
+        )
+        for seat in seating.ordered_seats()
+    ]
+    return booking_pb2.SeatMap(session_id=seating.session_id, seats=seats, version=state.version)
+
+
+def seating_from_pb(reply: cinema_pb2.SessionSeating) -> SessionSeating:
+    session = reply.session
+    seats = {
+        seat.seat_id: SeatInfo(
+            seat_id=seat.seat_id,
+            row=seat.row,
+            number=seat.number,
+            type=SEAT_TYPE.label(seat.type),
+            price_cents=seat.price_cents,
+        )
+        for seat in reply.seats
+    }
+    return SessionSeating(
+        session_id=session.id,
+        hall_id=session.hall_id,
+        hall_name=reply.hall_name,
+        starts_at=from_timestamp(session.start_time),
+        ends_at=from_timestamp(session.end_time),
+        status=SESSION_STATUS.label(session.status),
+        seats=seats,
     )

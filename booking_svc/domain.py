@@ -1,4 +1,5 @@
-"""Booking rules without I/O: statuses, allowed transitions, and what a hold must satisfy."""
+"""Booking rules without I/O: statuses, allowed transitions, how bookings end, what a hold must
+satisfy. The repository builds its SQL from these values; it spells no status or reason itself."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from svckit.errors import Conflict, InvalidArgument, NotFound
+from svckit.vocabulary import SeatStatus
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -38,7 +40,8 @@ class Action(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a booking left the live states; stored in `bookings.reason`."""
+    """Why a booking left the live states; stored in `bookings.reason` and spelled as the
+    vocabulary's CANCEL_REASON labels, which is how events carry it."""
 
     BY_USER = "cancelled_by_user"
     BY_ADMIN = "cancelled_by_admin"
@@ -64,6 +67,26 @@ PAYMENT_AFTER: Mapping[Action, Mapping[Payment, Payment]] = {
 
 LIVE = (Status.PENDING, Status.CONFIRMED)
 """Statuses in which a booking holds or owns its seats and can still change."""
+
+HOLDING = Status.PENDING
+"""The status whose seats show as held; the other bookings with seats show them as booked."""
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How live bookings end: the action they take and the reason they record."""
+
+    action: Action
+    reason: Reason
+
+
+EXPIRY = Ending(Action.EXPIRE, Reason.EXPIRED)
+"""A hold past its deadline, or still pending when its session is over."""
+SESSION_CANCELLATION = Ending(Action.CANCEL, Reason.SESSION_CANCELLED)
+OWNER_CANCELLATION = Ending(Action.CANCEL, Reason.BY_USER)
+"""A caller cancelling their own booking (an admin's own booking too)."""
+ADMIN_CANCELLATION = Ending(Action.CANCEL, Reason.BY_ADMIN)
+"""An admin cancelling somebody else's booking."""
 
 
 def next_status(status: Status, action: Action) -> Status | None:
@@ -122,6 +145,30 @@ class Booking:
     updated_at: datetime
     expires_at: datetime
     seats: tuple[SeatInfo, ...]
+
+
+@dataclass(frozen=True)
+class SeatMapState:
+    """A session's taken seats and the seat-map version they are at."""
+
+    version: int
+    held: frozenset[int]
+    booked: frozenset[int]
+
+    def status_of(self, seat_id: int) -> SeatStatus:
+        if seat_id in self.held:
+            return "held"
+        if seat_id in self.booked:
+            return "booked"
+        return "free"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One booking change to announce, with the session's seat-map version after it."""
+
+    booking: Booking
+    seat_map_version: int
 
 
 def validate_seat_selection(seat_ids: Sequence[int], max_seats: int) -> tuple[int, ...]:
@@ -210,11 +257,3 @@ def parse_booking_id(raw: str) -> uuid.UUID:
         return uuid.UUID(raw)
     except ValueError:
         raise booking_not_found(raw[:64]) from None
-
-
-def seat_status(seat_id: int, held: frozenset[int], booked: frozenset[int]) -> str:
-    if seat_id in held:
-        return "held"
-    if seat_id in booked:
-        return "booked"
-    return "free"

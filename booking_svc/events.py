@@ -4,42 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking_svc.convert import BOOKING_STATUSES, booked_seat_pb
-from booking_svc.domain import Booking, Reason
+from booking_svc.convert import booked_seat_pb
+from booking_svc.domain import Change
 from booking_svc.models import outbox
 from cinemapb.events.v1 import events_pb2
-from svckit.outbox import OutboxEvent, add_event, add_events
+from svckit.outbox import OutboxEvent, add_events
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import BOOKING_STATUS, CANCEL_REASON, EVENT_TYPE_OF_TOPIC, Topic
 
 
-class EventType(StrEnum):
-    """The contract's topic names, also used as the CloudEvents type."""
-
-    CREATED = "booking.created"
-    CONFIRMED = "booking.confirmed"
-    CANCELLED = "booking.cancelled"
-
-
-CANCEL_REASONS: dict[str, events_pb2.CancelReason.ValueType] = {
-    Reason.BY_USER: events_pb2.CANCEL_REASON_CANCELLED_BY_USER,
-    Reason.BY_ADMIN: events_pb2.CANCEL_REASON_CANCELLED_BY_ADMIN,
-    Reason.EXPIRED: events_pb2.CANCEL_REASON_EXPIRED,
-    Reason.SESSION_CANCELLED: events_pb2.CANCEL_REASON_SESSION_CANCELLED,
-}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One booking change to announce, with the session's seat-map version after it."""
-
-    booking: Booking
-    seat_map_version: int
+def _reason_number(reason: str) -> events_pb2.CancelReason.ValueType:
+    """A stored reason as its enum number; a live booking has none (unspecified)."""
+    return CANCEL_REASON.number(reason) if reason else events_pb2.CANCEL_REASON_UNSPECIFIED
 
 
 def booking_event(change: Change, event_id: uuid.UUID, time: datetime) -> events_pb2.BookingEvent:
@@ -50,8 +30,8 @@ def booking_event(change: Change, event_id: uuid.UUID, time: datetime) -> events
         user_id=booking.user_id,
         session_id=booking.session_id,
         seat_ids=[seat.seat_id for seat in booking.seats],
-        status=BOOKING_STATUSES[booking.status],
-        reason=CANCEL_REASONS.get(booking.reason, events_pb2.CANCEL_REASON_UNSPECIFIED),
+        status=BOOKING_STATUS.number(booking.status),
+        reason=_reason_number(booking.reason),
         total_price_cents=booking.total_price_cents,
         time=to_timestamp(time),
         seat_map_version=change.seat_map_version,
@@ -66,34 +46,17 @@ class BookingEvents:
     def __init__(self, topic: Callable[[str], str]) -> None:
         self.topic = topic
 
-    async def add(self, db: AsyncSession, event_type: EventType, change: Change) -> None:
-        event_id = uuid.uuid4()
-        message = booking_event(change, event_id, change.booking.updated_at)
-        await add_event(
-            db,
-            outbox,
-            topic=self.topic(event_type),
-            key=str(change.booking.session_id),
-            event_type=event_type,
-            payload=message.SerializeToString(),
-            event_id=event_id,
-        )
-
-    async def add_many(
-        self, db: AsyncSession, event_type: EventType, changes: Sequence[Change]
-    ) -> None:
-        """A batch in one INSERT (rows in the given order) and one wake-up of the relay."""
-        if not changes:
-            return
+    async def add(self, db: AsyncSession, topic: Topic, changes: Sequence[Change]) -> None:
+        """One event per change, in the given order, in one INSERT with one relay wake-up."""
         queued = []
         for change in changes:
             event_id = uuid.uuid4()
             message = booking_event(change, event_id, change.booking.updated_at)
             queued.append(
                 OutboxEvent(
-                    topic=self.topic(event_type),
+                    topic=self.topic(topic),
                     key=str(change.booking.session_id),
-                    event_type=str(event_type),
+                    event_type=str(EVENT_TYPE_OF_TOPIC[topic]),
                     payload=message.SerializeToString(),
                     event_id=event_id,
                 )

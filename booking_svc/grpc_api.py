@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 
-from booking_svc.convert import SEAT_STATUSES, SEAT_TYPES, booking_pb
-from booking_svc.domain import seat_status
+from booking_svc.convert import booking_pb, seat_map_pb
+from booking_svc.domain import Booking
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
-from cinemapb.cinema.v1 import cinema_pb2
+from cinemapb.booking.v1.booking_pb2 import (
+    CancelBookingRequest,
+    ConfirmBookingRequest,
+    CreateBookingRequest,
+    GetBookingRequest,
+    GetSeatMapRequest,
+    ListBookingsRequest,
+    ListBookingsResponse,
+    SeatMap,
+)
 from svckit.errors import InvalidArgument
-from svckit.identity import caller_from_context
+from svckit.identity import Caller, caller_from_context
 
 Context = grpc.aio.ServicerContext[Any, Any]
+UseCase = Callable[[Caller | None, str], Awaitable[Booking]]
+"""A use case on one booking named by id, on behalf of the caller."""
+BookingReply = booking_pb2.Booking
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def page_of(request: booking_pb2.ListBookingsRequest) -> tuple[int, int]:
+def page_of(request: ListBookingsRequest) -> tuple[int, int]:
     """Page and page size; zero means the default."""
     page = request.page or 1
     page_size = request.page_size or DEFAULT_PAGE_SIZE
@@ -31,13 +44,15 @@ def page_of(request: booking_pb2.ListBookingsRequest) -> tuple[int, int]:
     return page, page_size
 
 
+async def on_booking(use_case: UseCase, booking_id: str, context: Context) -> BookingReply:
+    return booking_pb(await use_case(caller_from_context(context), booking_id))
+
+
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     def __init__(self, bookings: BookingService) -> None:
         self.bookings = bookings
 
-    async def CreateBooking(
-        self, request: booking_pb2.CreateBookingRequest, context: Context
-    ) -> booking_pb2.Booking:
+    async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
         booking = await self.bookings.hold(
             caller_from_context(context),
             request.session_id,
@@ -46,14 +61,12 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
         )
         return booking_pb(booking)
 
-    async def GetBooking(
-        self, request: booking_pb2.GetBookingRequest, context: Context
-    ) -> booking_pb2.Booking:
-        return booking_pb(await self.bookings.get(caller_from_context(context), request.id))
+    async def GetBooking(self, request: GetBookingRequest, context: Context) -> BookingReply:
+        return await on_booking(self.bookings.get, request.id, context)
 
     async def ListBookings(
-        self, request: booking_pb2.ListBookingsRequest, context: Context
-    ) -> booking_pb2.ListBookingsResponse:
+        self, request: ListBookingsRequest, context: Context
+    ) -> ListBookingsResponse:
         page, page_size = page_of(request)
         items, total = await self.bookings.list(
             caller_from_context(context),
@@ -61,35 +74,15 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
             page_size=page_size,
             mine_only=request.mine_only,
         )
-        return booking_pb2.ListBookingsResponse(
-            items=[booking_pb(booking) for booking in items], total=total
-        )
+        return ListBookingsResponse(items=[booking_pb(booking) for booking in items], total=total)
 
     async def ConfirmBooking(
-        self, request: booking_pb2.ConfirmBookingRequest, context: Context
-    ) -> booking_pb2.Booking:
-        return booking_pb(await self.bookings.confirm(caller_from_context(context), request.id))
+        self, request: ConfirmBookingRequest, context: Context
+    ) -> BookingReply:
+        return await on_booking(self.bookings.confirm, request.id, context)
 
-    async def CancelBooking(
-        self, request: booking_pb2.CancelBookingRequest, context: Context
-    ) -> booking_pb2.Booking:
-        return booking_pb(await self.bookings.cancel(caller_from_context(context), request.id))
+    async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
+        return await on_booking(self.bookings.cancel, request.id, context)
 
-    async def GetSeatMap(
-        self, request: booking_pb2.GetSeatMapRequest, context: Context
-    ) -> booking_pb2.SeatMap:
-        seating, state = await self.bookings.seat_map(request.session_id)
-        seats = [
-            booking_pb2.SeatState(
-                seat_id=seat.seat_id,
-                row=seat.row,
-                number=seat.number,
-                type=SEAT_TYPES.get(seat.type, cinema_pb2.SEAT_TYPE_UNSPECIFIED),
-                price_cents=seat.price_cents,
-                status=SEAT_STATUSES[seat_status(seat.seat_id, state.held, state.booked)],
-            )
-            for seat in seating.ordered_seats()
-        ]
-        return booking_pb2.SeatMap(
-            session_id=request.session_id, seats=seats, version=state.version
-        )
+    async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
+        return seat_map_pb(*await self.bookings.seat_map(request.session_id))

@@ -16,11 +16,10 @@ from typing import Protocol
 
 import grpc
 
-from booking_svc.convert import seat_type_label, session_status_label
-from booking_svc.domain import SeatInfo, SessionSeating
+from booking_svc.convert import seating_from_pb
+from booking_svc.domain import SessionSeating
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from svckit.errors import ServiceError
-from svckit.protoconv import from_timestamp
 
 TTL_SECONDS = 60.0
 MISSING_TTL_SECONDS = 5.0
@@ -38,29 +37,6 @@ class Unavailable(ServiceError):
 class SeatingProvider(Protocol):
     async def load(self, session_id: int) -> SessionSeating | None:
         """The session's seating, or None when no such session exists."""
-
-
-def seating_from_pb(reply: cinema_pb2.SessionSeating) -> SessionSeating:
-    session = reply.session
-    seats = {
-        seat.seat_id: SeatInfo(
-            seat_id=seat.seat_id,
-            row=seat.row,
-            number=seat.number,
-            type=seat_type_label(seat.type),
-            price_cents=seat.price_cents,
-        )
-        for seat in reply.seats
-    }
-    return SessionSeating(
-        session_id=session.id,
-        hall_id=session.hall_id,
-        hall_name=reply.hall_name,
-        starts_at=from_timestamp(session.start_time),
-        ends_at=from_timestamp(session.end_time),
-        status=session_status_label(session.status),
-        seats=seats,
-    )
 
 
 class CinemaSeatingProvider:

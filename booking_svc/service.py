@@ -14,15 +14,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import prometheus_client as prom
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_svc.domain import (
-    Action,
     Booking,
+    Change,
     Reason,
+    SeatMapState,
     SessionSeating,
-    Status,
     booking_not_found,
     parse_booking_id,
     refuse_cancel,
@@ -34,23 +33,19 @@ from booking_svc.domain import (
     validate_idempotency_key,
     validate_seat_selection,
 )
-from booking_svc.events import BookingEvents, Change, EventType
-from booking_svc.repository import (
-    BookingRepository,
-    Chosen,
-    SeatMapState,
-    Share,
-    cancel_reason,
-)
+from booking_svc.events import BookingEvents
+from booking_svc.jobs import BATCH_SIZE
+from booking_svc.repository import BookingRepository, Share
 from booking_svc.seating import SeatingCache
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, Unauthenticated
 from svckit.identity import Caller
 from svckit.metrics import LAG_BUCKETS
+from svckit.vocabulary import Topic
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
 EXPIRY_SHARES = 2
+"""Concurrent expiry transactions when many holds fall due at once (a flash sale's end)."""
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 HOLDS_CREATED = prom.Counter("booking_holds_created_total", "Holds placed: new pending bookings.")
@@ -203,7 +198,9 @@ class BookingService:
                 raise Conflict("the session is cancelled", code="session_cancelled")
             ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
             booking = replace(held.booking, seats=tuple(ordered))
-            await self.events.add(db, EventType.CREATED, Change(booking, held.version.version))
+            await self.events.add(
+                db, Topic.BOOKING_CREATED, [Change(booking, held.version.version)]
+            )
         return booking
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
@@ -229,19 +226,16 @@ class BookingService:
         booking_id = parse_booking_id(raw_id)
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            booking = await repo.confirm(booking_id, user.user_id)
-            if booking is None:
+            confirmed = await repo.confirm(booking_id, user.user_id)
+            if confirmed is None:
                 state = await repo.state(booking_id)
                 if state is None or state[0] != user.user_id:
                     raise booking_not_found(raw_id)
                 raise refuse_confirm(state[1], state[2])
-            seats = (await repo.seats_of([booking_id])).get(booking_id, [])
-            booking = replace(booking, seats=tuple(seats))
-            version = (await repo.bump_versions({booking.session_id: 1}))[booking.session_id]
-            await self.events.add(db, EventType.CONFIRMED, Change(booking, version.version))
+            await self.events.add(db, Topic.BOOKING_CONFIRMED, [confirmed])
         CONFIRMATIONS.inc()
-        _log_change("confirmed", booking)
-        return booking
+        _log_change("confirmed", confirmed.booking)
+        return confirmed.booking
 
     async def cancel(self, caller: Caller | None, raw_id: str) -> Booking:
         """Cancels the caller's live booking (an admin: anyone's); its seats are free at once."""
@@ -249,9 +243,8 @@ class BookingService:
         booking_id = parse_booking_id(raw_id)
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            chosen = repo.own_live_booking(booking_id, user.user_id, admin=user.is_admin)
-            reason = cancel_reason(user.user_id)
-            ended = await self._end(db, repo, Action.CANCEL, chosen, reason)
+            changes = await repo.end_own(booking_id, user.user_id, admin=user.is_admin)
+            ended = await self._announce_ended(db, changes)
             if not ended:
                 state = await repo.state(booking_id)
                 if state is None or (state[0] != user.user_id and not user.is_admin):
@@ -262,18 +255,10 @@ class BookingService:
         _log_change("cancelled", booking)
         return booking
 
-    async def _end(
-        self,
-        db: AsyncSession,
-        repo: BookingRepository,
-        action: Action,
-        chosen: Chosen,
-        reason: Reason | ColumnElement[str],
-    ) -> list[Booking]:
-        """Ends the chosen live bookings, frees their seats and queues their booking.cancelled
-        events, all in the caller's transaction."""
-        changes = await repo.end(action, chosen, reason)
-        await self.events.add_many(db, EventType.CANCELLED, changes)
+    async def _announce_ended(self, db: AsyncSession, changes: Sequence[Change]) -> list[Booking]:
+        """Queues the booking.cancelled events of bookings the repository just ended (their
+        seats are free), in the caller's transaction; returns the bookings."""
+        await self.events.add(db, Topic.BOOKING_CANCELLED, changes)
         return [change.booking for change in changes]
 
     # -- time-driven ---------------------------------------------------------------------------
@@ -296,9 +281,8 @@ class BookingService:
 
     async def _expire_batch(self, share: Share, limit: int) -> int:
         async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            due = repo.due_holds(limit, share)
-            expired = await self._end(db, repo, Action.EXPIRE, due, Reason.EXPIRED)
+            changes = await BookingRepository(db).expire_due(limit, share)
+            expired = await self._announce_ended(db, changes)
         _count_ended(expired)
         for booking in expired:
             EXPIRY_LAG.observe((booking.updated_at - booking.expires_at).total_seconds())
@@ -307,11 +291,10 @@ class BookingService:
     async def finish_due(self, limit: int = BATCH_SIZE) -> int:
         """Bookings of sessions that are over: confirmed -> finished, pending -> expired."""
         async with self.sessions.begin() as db:
-            finished = await BookingRepository(db).finish(limit)
+            finished = await BookingRepository(db).finish_due(limit)
         async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            over = repo.over(Status.PENDING, limit)
-            expired = await self._end(db, repo, Action.EXPIRE, over, Reason.EXPIRED)
+            changes = await BookingRepository(db).expire_past_sessions(limit)
+            expired = await self._announce_ended(db, changes)
         _count_ended(expired)
         return finished + len(expired)
 
@@ -326,7 +309,7 @@ class BookingService:
     async def purge_idempotency_keys(self) -> int:
         """Forgets Idempotency-Keys older than their lifetime; returns how many."""
         async with self.sessions.begin() as db:
-            purged = await BookingRepository(db).purge_idempotency_keys(IDEMPOTENCY_KEY_LIFETIME)
+            purged = await BookingRepository(db).purge(IDEMPOTENCY_KEY_LIFETIME)
         if purged:
             log.info("forgot %d idempotency keys older than 24 h", purged)
         return purged
@@ -353,10 +336,8 @@ class BookingService:
         async with self.sessions.begin() as db:
             await BookingRepository(db).set_session_cancelled(session_id, True)
         async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            live = repo.live_of_session(session_id)
-            reason = Reason.SESSION_CANCELLED
-            cancelled = await self._end(db, repo, Action.CANCEL, live, reason)
+            changes = await BookingRepository(db).end_session(session_id)
+            cancelled = await self._announce_ended(db, changes)
         _count_ended(cancelled)
         return len(cancelled)
 

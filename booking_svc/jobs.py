@@ -1,0 +1,59 @@
+"""booking_svc's timers: holds that expire, sessions that end, idempotency keys to forget.
+
+How the expirer hears of new holds: a hold made in this process wakes it directly
+(`BookingService.on_hold`); one made by another replica reaches it through PostgreSQL NOTIFY
+on HOLDS_CHANNEL, which the hold statement sends at commit with the deadline as payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from svckit.deadlines import DeadlineLoop, every
+from svckit.outbox import libpq_dsn
+
+if TYPE_CHECKING:
+    from booking_svc.service import BookingService
+
+HOLDS_CHANNEL = "booking_holds"
+"""NOTIFY channel a hold signals at commit, so every replica's expirer can re-plan its sleep."""
+BATCH_SIZE = 1000
+"""Bookings a timer takes per transaction."""
+PURGE_INTERVAL_SECONDS = 600.0
+
+
+def timers(bookings: BookingService, dsn: str) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The background tasks that move bookings along with time, by name."""
+    expirer = DeadlineLoop(
+        "expirer",
+        bookings.expire_due,
+        bookings.seconds_until_next_hold_deadline,
+        batch_size=BATCH_SIZE,
+    )
+    bookings.on_hold = expirer.wake_for
+    finisher = DeadlineLoop(
+        "finisher",
+        bookings.finish_due,
+        bookings.seconds_until_next_session_end,
+        batch_size=BATCH_SIZE,
+    )
+    return {
+        "expirer": expirer.run,
+        "expirer-wakeups": lambda: wake_on_new_holds(dsn, expirer),
+        "finisher": finisher.run,
+        "idempotency-purge": lambda: every(PURGE_INTERVAL_SECONDS, bookings.purge_idempotency_keys),
+    }
+
+
+async def wake_on_new_holds(dsn: str, loop: DeadlineLoop) -> None:
+    """Wakes `loop` when any replica commits a hold due before the planned wake-up."""
+    async with await psycopg.AsyncConnection.connect(libpq_dsn(dsn), autocommit=True) as conn:
+        await conn.execute(f"LISTEN {HOLDS_CHANNEL}")
+        async for notice in conn.notifies():
+            try:
+                loop.wake_for(float(notice.payload))
+            except ValueError:
+                loop.wake()

@@ -1,0 +1,378 @@
+"""The SQL the booking engine runs, in SQLAlchemy Core, built from the domain's policy values.
+
+Lock order, which keeps every transaction free of deadlocks: booking rows first, then seat
+rows (inserted in ascending seat id), then seat-map version rows (ascending session id),
+then the outbox. Nobody waits for a booking while holding a version row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    Text,
+    Uuid,
+    bindparam,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.sql.dml import ReturningUpdate
+
+from booking_svc.domain import (
+    ADMIN_CANCELLATION,
+    HOLDING,
+    LIVE,
+    OWNER_CANCELLATION,
+    PAYMENT_AFTER,
+    Action,
+    Status,
+    sources,
+    target,
+)
+from booking_svc.models import booking_seats, bookings, seat_map_versions
+
+Chosen = Select[tuple[uuid.UUID]]
+"""Bookings picked for a change: a SELECT of their ids, which should lock them."""
+ReasonValue = str | ColumnElement[str]
+"""The reason an ending records: a value, or an expression of the booking's row."""
+
+B = bookings.c
+S = booking_seats.c
+V = seat_map_versions.c
+
+BOOKING_COLUMNS = (
+    B.id,
+    B.user_id,
+    B.session_id,
+    B.status,
+    B.payment_status,
+    B.reason,
+    B.total_price_cents,
+    B.created_at,
+    B.updated_at,
+    B.expires_at,
+)
+SEAT_COLUMNS = (S.seat_id, S.row, S.number, S.type, S.price_cents)
+
+_versions = pg_insert(seat_map_versions)
+HOLD = text(
+    """
+    WITH booking AS (
+        INSERT INTO bookings (id, user_id, session_id, total_price_cents, expires_at,
+                              session_starts_at, session_ends_at, idempotency_key, request_hash)
+        VALUES (:id, :user_id, :session_id, :total, now() + :hold,
+                :starts_at, :ends_at, :key, :hash)
+        ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING id, user_id, session_id, status, payment_status, reason, total_price_cents,
+                  created_at, updated_at, expires_at
+    ),
+    claimed AS (
+        INSERT INTO booking_seats (booking_id, session_id, seat_id, row, number, type,
+                                   price_cents)
+        SELECT booking.id, booking.session_id, seat.*
+        FROM booking, unnest(CAST(:seat_ids AS bigint[]), CAST(:rows AS integer[]),
+                             CAST(:numbers AS integer[]), CAST(:types AS text[]),
+                             CAST(:prices AS bigint[]))
+                      AS seat (seat_id, row, number, type, price_cents)
+        ORDER BY seat.seat_id
+        ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
+        RETURNING seat_id
+    ),
+    bumped AS (
+        INSERT INTO seat_map_versions (session_id, version)
+        SELECT :session_id, 1 WHERE (SELECT count(*) FROM claimed) = :seat_count
+        ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
+        RETURNING version, session_cancelled
+    )
+    SELECT booking.*, ARRAY(SELECT seat_id FROM claimed), bumped.version,
+           bumped.session_cancelled,
+           pg_notify(:channel, extract(epoch FROM booking.expires_at)::text)
+    FROM booking LEFT JOIN bumped ON true
+    """
+)
+"""A hold in one round trip. Seats are claimed in seat id order and only then is the
+version row locked (the lock order above); a seat someone holds is skipped, not waited
+out, unless its holder has not committed yet. The NOTIFY (on jobs.HOLDS_CHANNEL, for the
+expirers) is sent only if the hold commits."""
+BUMP_VERSIONS = _versions.on_conflict_do_update(
+    index_elements=[V.session_id], set_={"version": V.version + _versions.excluded.version}
+).returning(V.session_id, V.version, V.session_cancelled)
+
+
+def _status_is(status: Status) -> ColumnElement[bool]:
+    """A status test written out as a literal, so a partial index on it stays usable even when
+    the statement runs as a server-side prepared statement with a generic plan."""
+    return B.status == literal(status.value, Text, literal_execute=True)
+
+
+def _source_of(action: Action) -> ColumnElement[bool]:
+    """The status test of an action that only one status allows, as a literal."""
+    (only,) = sources(action)
+    return _status_is(only)
+
+
+def _status_in(statuses: Iterable[Status]) -> ColumnElement[bool]:
+    values = [status.value for status in statuses]
+    return B.status.in_(bindparam("statuses", values, expanding=True, literal_execute=True))
+
+
+def _payment_after(action: Action) -> ColumnElement[str]:
+    """The payment status an action leaves, as SQL, from the domain's table."""
+    mapping = {str(old): str(new) for old, new in PAYMENT_AFTER[action].items()}
+    return case(mapping, value=B.payment_status, else_=B.payment_status)
+
+
+def _listed_in(ids: ColumnElement[uuid.UUID]) -> ColumnElement[Any]:
+    """`= ANY(ARRAY(ids))`: the rows are fetched by index, where joining with `ids` would
+    let the planner hash the whole table once it has some thousands of rows."""
+    return func.any(cast(select(func.array_agg(ids)).scalar_subquery(), ARRAY(Uuid)))
+
+
+def _any_of(ids: Sequence[uuid.UUID]) -> ColumnElement[Any]:
+    """`= ANY(array)`: one bound array however many ids, not one placeholder per id."""
+    return func.any(bindparam("ids", list(ids), type_=ARRAY(Uuid)))
+
+
+# -- which bookings a change takes -----------------------------------------------------------
+
+
+def own_booking(booking_id: uuid.UUID, caller_id: int, *, admin: bool) -> Chosen:
+    """The caller's booking (any booking for an admin), locked."""
+    chosen = select(B.id).where(B.id == booking_id).with_for_update()
+    return chosen if admin else chosen.where(B.user_id == caller_id)
+
+
+def cancelled_by(caller_id: int) -> ColumnElement[str]:
+    """The reason of a caller's cancellation: by the booking's owner, or else by an admin."""
+    return case(
+        (B.user_id == caller_id, OWNER_CANCELLATION.reason.value),
+        else_=ADMIN_CANCELLATION.reason.value,
+    )
+
+
+def due_holds(limit: int, *, share: int, of: int) -> Chosen:
+    """Holds past their deadline in the sessions whose id modulo `of` is `share`, oldest
+    first, skipping ones another transaction holds."""
+    return (
+        select(B.id)
+        .where(_status_is(HOLDING), B.expires_at <= func.now(), B.session_id % of == share)
+        .order_by(B.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def over(action: Action, limit: int) -> Chosen:
+    """Bookings `action` applies to whose session has ended."""
+    return (
+        select(B.id)
+        .where(_source_of(action), _status_in(LIVE), B.session_ends_at <= func.now())
+        .order_by(B.session_ends_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def live_of_session(session_id: int) -> Chosen:
+    """Every live booking of a session, locked in id order (waiting for busy ones)."""
+    return (
+        select(B.id)
+        .where(B.session_id == session_id, B.status.in_(LIVE))
+        .order_by(B.id)
+        .with_for_update()
+    )
+
+
+# -- changes -----------------------------------------------------------------------------------
+
+
+def confirm(booking_id: uuid.UUID, user_id: int) -> ReturningUpdate[Any]:
+    """Pays the user's pending hold if its deadline has not passed by the database clock."""
+    return (
+        update(bookings)
+        .where(
+            B.id == booking_id,
+            B.user_id == user_id,
+            B.status.in_(sources(Action.CONFIRM)),
+            B.expires_at > func.now(),
+        )
+        .values(status=target(Action.CONFIRM), payment_status=_payment_after(Action.CONFIRM))
+        .returning(*BOOKING_COLUMNS)
+    )
+
+
+def end(chosen: Chosen, action: Action, reason: ReasonValue) -> Select[Any]:
+    """Ends the live bookings `chosen` selects (it should lock them) in one statement.
+
+    Applies `action`, frees their seats, and adds to each session's seat-map version the
+    number of its bookings that ended; every booking gets its own version, handed out in
+    deadline order. Rows: the booking's columns, its version, then its seats' columns as
+    arrays, in that order.
+    """
+    due = chosen.cte("chosen")
+    ended = (
+        update(bookings)
+        .where(B.id == _listed_in(due.c.id), B.status.in_(sources(action)))
+        .values(status=target(action), payment_status=_payment_after(action), reason=reason)
+        .returning(*BOOKING_COLUMNS)
+        .cte("ended")
+    )
+    freed = (
+        update(booking_seats)
+        .where(S.booking_id == _listed_in(ended.c.id), S.active)
+        .values(active=False)
+        .returning(S.booking_id, *SEAT_COLUMNS)
+        .cte("freed")
+    )
+    # the seat rows are locked before the version rows (the file's lock order): a
+    # statement's WITH parts run in no set order unless one needs another's rows
+    seats_first = select(func.count()).select_from(freed).scalar_subquery() >= 0
+    per_session = (
+        select(ended.c.session_id, func.count())
+        .where(seats_first)
+        .group_by(ended.c.session_id)
+        .order_by(ended.c.session_id)
+    )
+    bumped = (
+        _versions.from_select([V.session_id, V.version], per_session)
+        .on_conflict_do_update(
+            index_elements=[V.session_id],
+            set_={"version": V.version + _versions.excluded.version},
+        )
+        .returning(V.session_id, V.version)
+        .cte("bumped")
+    )
+    seats = (
+        select(freed.c.booking_id, *(func.array_agg(freed.c[c.name]) for c in SEAT_COLUMNS))
+        .group_by(freed.c.booking_id)
+        .subquery("seats")
+    )
+    session = ended.c.session_id
+    in_order = (ended.c.expires_at, ended.c.id)
+    version = (
+        bumped.c.version
+        - func.count().over(partition_by=session)
+        + func.row_number().over(partition_by=session, order_by=in_order)
+    )
+    return (
+        select(ended, version, *list(seats.c)[1:])
+        .join(bumped, bumped.c.session_id == ended.c.session_id)
+        .outerjoin(seats, seats.c.booking_id == ended.c.id)
+        .order_by(*in_order)
+    )
+
+
+def finish(limit: int) -> ReturningUpdate[Any]:
+    """Confirmed bookings of sessions that are over finish (their seats stay sold)."""
+    due = over(Action.FINISH, limit).cte("due")
+    return (
+        update(bookings)
+        .where(B.id == _listed_in(due.c.id))
+        .values(status=target(Action.FINISH))
+        .returning(B.id)
+    )
+
+
+def set_session_cancelled(session_id: int, cancelled: bool) -> Executable:
+    """Records the session's cancellation (or its undoing) on its version row."""
+    if cancelled:
+        stmt = pg_insert(seat_map_versions).values(session_id=session_id, session_cancelled=True)
+        return stmt.on_conflict_do_update(
+            index_elements=[V.session_id], set_={"session_cancelled": True}
+        )
+    return (
+        update(seat_map_versions)
+        .where(V.session_id == session_id, V.session_cancelled)
+        .values(session_cancelled=False)
+    )
+
+
+def move_session(session_id: int, starts_at: datetime, ends_at: datetime) -> Executable:
+    """Copies new session times onto the session's live bookings that differ."""
+    return (
+        update(bookings)
+        .where(
+            B.session_id == session_id,
+            B.status.in_(LIVE),
+            (B.session_starts_at != starts_at) | (B.session_ends_at != ends_at),
+        )
+        .values(session_starts_at=starts_at, session_ends_at=ends_at)
+    )
+
+
+def purge_idempotency_keys(older_than: timedelta) -> ReturningUpdate[Any]:
+    return (
+        update(bookings)
+        .where(B.idempotency_key.is_not(None), B.created_at < func.now() - older_than)
+        .values(idempotency_key=None, request_hash=None)
+        .returning(B.id)
+    )
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+def by_idempotency_key(user_id: int, key: str) -> Select[Any]:
+    return select(B.id, B.request_hash).where(B.user_id == user_id, B.idempotency_key == key)
+
+
+def state(booking_id: uuid.UUID) -> Select[Any]:
+    """Owner, status, and whether the hold deadline has passed (database clock)."""
+    return select(B.user_id, B.status, B.expires_at <= func.now()).where(B.id == booking_id)
+
+
+def booking(booking_id: uuid.UUID) -> Select[Any]:
+    return select(*BOOKING_COLUMNS).where(B.id == booking_id)
+
+
+def seats_of(booking_ids: Sequence[uuid.UUID]) -> Select[Any]:
+    return select(S.booking_id, *SEAT_COLUMNS).where(S.booking_id == _any_of(booking_ids))
+
+
+def page(user_id: int | None, *, offset: int, limit: int) -> tuple[Select[Any], Select[Any]]:
+    """Bookings newest first, every user's when `user_id` is None, and how many there are."""
+    query = select(*BOOKING_COLUMNS)
+    count = select(func.count()).select_from(bookings)
+    if user_id is not None:
+        query = query.where(B.user_id == user_id)
+        count = count.where(B.user_id == user_id)
+    query = query.order_by(B.created_at.desc(), B.id.desc()).offset(offset).limit(limit)
+    return query, count
+
+
+def seat_map_state(session_id: int) -> Select[Any]:
+    """Taken seats (held, then booked) and the version, in one consistent snapshot."""
+    version = select(V.version).where(V.session_id == session_id).scalar_subquery()
+    holding = B.status == HOLDING
+    return (
+        select(
+            version,
+            func.array_agg(S.seat_id).filter(holding),
+            func.array_agg(S.seat_id).filter(~holding),
+        )
+        .select_from(booking_seats.join(bookings, B.id == S.booking_id))
+        .where(S.session_id == session_id, S.active)
+    )
+
+
+def _seconds_until(earliest: Select[tuple[datetime]]) -> Select[Any]:
+    moment = earliest.scalar_subquery()
+    return select(extract("epoch", moment - func.clock_timestamp()))
+
+
+NEXT_HOLD_DEADLINE = _seconds_until(select(func.min(B.expires_at)).where(_status_is(HOLDING)))
+NEXT_SESSION_END = _seconds_until(select(func.min(B.session_ends_at)).where(_status_in(LIVE)))
