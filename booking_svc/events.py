@@ -17,11 +17,6 @@ from svckit.protoconv import to_timestamp
 from svckit.vocabulary import BOOKING_STATUS, CANCEL_REASON, EVENT_TYPE_OF_TOPIC, Topic
 
 
-def _reason_number(reason: str) -> events_pb2.CancelReason.ValueType:
-    """A stored reason as its enum number; a live booking has none (unspecified)."""
-    return CANCEL_REASON.number(reason) if reason else events_pb2.CANCEL_REASON_UNSPECIFIED
-
-
 def booking_event(change: Change, event_id: uuid.UUID, time: datetime) -> events_pb2.BookingEvent:
     booking = change.booking
     return events_pb2.BookingEvent(
@@ -31,7 +26,7 @@ def booking_event(change: Change, event_id: uuid.UUID, time: datetime) -> events
         session_id=booking.session_id,
         seat_ids=[seat.seat_id for seat in booking.seats],
         status=BOOKING_STATUS.number(booking.status),
-        reason=_reason_number(booking.reason),
+        reason=CANCEL_REASON.number(booking.reason),
         total_price_cents=booking.total_price_cents,
         time=to_timestamp(time),
         seat_map_version=change.seat_map_version,

@@ -7,11 +7,8 @@ one load, so a flash sale on a cold cache makes one call, not thousands.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 import grpc
@@ -20,11 +17,12 @@ from booking_svc.convert import seating_from_pb
 from booking_svc.domain import SessionSeating
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from svckit.errors import ServiceError
+from svckit.ttl_cache import TtlCache
 
 TTL_SECONDS = 60.0
 MISSING_TTL_SECONDS = 5.0
 LOAD_TIMEOUT_SECONDS = 5.0
-PRUNE_AT = 4096
+MAX_ENTRIES = 4096
 
 
 class Unavailable(ServiceError):
@@ -56,12 +54,6 @@ class CinemaSeatingProvider:
         return seating_from_pb(reply)
 
 
-@dataclass
-class _Entry:
-    seating: SessionSeating | None
-    expires: float
-
-
 class SeatingCache:
     """session id -> seating, loaded on a miss, expiring after `ttl`, dropped by invalidate()."""
 
@@ -73,38 +65,16 @@ class SeatingCache:
         missing_ttl: float = MISSING_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.provider = provider
-        self.ttl = ttl
-        self.missing_ttl = missing_ttl
-        self.clock = clock
-        self._entries: dict[int, _Entry] = {}
-        self._loading: dict[int, asyncio.Future[SessionSeating | None]] = {}
+        self._cache: TtlCache[int, SessionSeating | None] = TtlCache(
+            provider.load,
+            ttl=lambda seating: ttl if seating is not None else missing_ttl,
+            max_entries=MAX_ENTRIES,
+            clock=clock,
+        )
 
     async def get(self, session_id: int) -> SessionSeating | None:
-        entry = self._entries.get(session_id)
-        if entry is not None and entry.expires > self.clock():
-            return entry.seating
-        pending = self._loading.get(session_id)
-        if pending is None:
-            pending = asyncio.ensure_future(self.provider.load(session_id))
-            self._loading[session_id] = pending
-            pending.add_done_callback(functools.partial(self._loaded, session_id))
-        return await asyncio.shield(pending)
-
-    def _loaded(self, session_id: int, load: asyncio.Future[SessionSeating | None]) -> None:
-        if self._loading.get(session_id) is not load:
-            return
-        del self._loading[session_id]
-        if load.cancelled() or load.exception() is not None:
-            return
-        seating = load.result()
-        now = self.clock()
-        if len(self._entries) >= PRUNE_AT:
-            self._entries = {k: e for k, e in self._entries.items() if e.expires > now}
-        ttl = self.ttl if seating is not None else self.missing_ttl
-        self._entries[session_id] = _Entry(seating, now + ttl)
+        return await self._cache.get(session_id)
 
     def invalidate(self, session_id: int) -> None:
         """Forgets the session; a load already under way is not stored."""
-        self._entries.pop(session_id, None)
-        self._loading.pop(session_id, None)
+        self._cache.invalidate(session_id)

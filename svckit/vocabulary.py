@@ -84,10 +84,12 @@ class Labels(Generic[V]):
         raise ValueError(f"unknown {self._prefix.lower()}value {number}")
 
     def number(self, label: str) -> V:
-        """The number of a label; raises ValueError for an unknown one."""
+        """The number of a label (0 for the unspecified one); ValueError for an unknown one."""
         try:
             return self._by_label[label]
         except KeyError:
+            if label == self.unspecified:
+                return self._enum.Value(self._prefix + "UNSPECIFIED")
             raise ValueError(f"unknown {self._prefix.lower()}value {label!r}") from None
 
     def __contains__(self, label: object) -> bool:

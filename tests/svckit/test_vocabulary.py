@@ -115,3 +115,9 @@ def test_the_scan_finds_a_hand_kept_map_when_there_is_one() -> None:
     assert HAND_KEPT_MAP.search('movie_pb2.MovieStatus.Value(f"MOVIE_STATUS_{label.upper()}")')
     assert TOPIC_LITERAL.search('topic = "booking.created"')
     assert not HAND_KEPT_MAP.search("status=booking_pb2.SEAT_STATUS_FREE,")
+
+
+def test_the_unspecified_label_maps_back_to_zero_where_one_is_declared() -> None:
+    assert CANCEL_REASON.number("") == events_pb2.CANCEL_REASON_UNSPECIFIED
+    with pytest.raises(ValueError, match="unknown"):
+        BOOKING_STATUS.number("")
