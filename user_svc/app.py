@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import grpc
 
@@ -16,12 +15,12 @@ from svckit.service import migrated_database, run_service
 from svckit.tasks import background
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.notifications.settings import NotificationSettings
 from user_svc.notifications.setup import notification_tasks
 from user_svc.notifications.vapid import ensure_vapid_keys
 from user_svc.passwords import PasswordHasher
 from user_svc.settings import Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
 
 
@@ -40,11 +39,12 @@ async def ensure_configured_admin(accounts: Accounts, settings: Settings) -> Non
 
 def main() -> None:
     settings = Settings()
+    notification_settings = NotificationSettings()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs push endpoints: secrets
 
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
-        async with migrated_database(MIGRATIONS, settings.user_database_url) as engine:
+        async with migrated_database("user_svc", settings.user_database_url) as engine:
             sessions = make_sessionmaker(engine)
             vapid_keys = await ensure_vapid_keys(sessions)
             accounts = Accounts(
@@ -52,14 +52,14 @@ def main() -> None:
                 PasswordHasher(settings.bcrypt_rounds),
                 settings,
                 vapid_public_key=vapid_keys.public_key,
-                allow_insecure_push_endpoints=settings.push_allow_insecure_endpoints,
+                allow_insecure_push_endpoints=notification_settings.push_allow_insecure_endpoints,
             )
             await ensure_configured_admin(accounts, settings)
             user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
             async with (
-                notification_tasks(settings, sessions, vapid_keys) as tasks,
+                notification_tasks(notification_settings, sessions, vapid_keys) as tasks,
                 background(tasks),
             ):
                 yield [SERVICE_NAME]
 
-    run_service("user_svc", settings.user_svc_addr, setup, log_level=settings.log_level)
+    run_service("user_svc", settings, setup)

@@ -26,16 +26,16 @@ from user_svc.notifications.reminders import (
     PURGE_INTERVAL_SECONDS,
     Reminders,
 )
+from user_svc.notifications.settings import NotificationSettings
 from user_svc.notifications.shows import ShowDirectory
 from user_svc.notifications.vapid import VapidKeyPair
 from user_svc.notifications.webpush import PushSender
-from user_svc.settings import Settings
 
 PUSH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 Tasks = dict[str, Callable[[], Awaitable[None]]]
 
 
-def mailer_from(settings: Settings) -> Mailer:
+def mailer_from(settings: NotificationSettings) -> Mailer:
     if not settings.smtp_host:
         return LogMailer()
     return SmtpMailer(
@@ -49,7 +49,7 @@ def mailer_from(settings: Settings) -> Mailer:
     )
 
 
-def style_from(settings: Settings) -> Style:
+def style_from(settings: NotificationSettings) -> Style:
     name, _ = parseaddr(settings.smtp_from)
     return Style(
         timezone=ZoneInfo(settings.cinema_timezone),
@@ -60,7 +60,7 @@ def style_from(settings: Settings) -> Style:
 
 @asynccontextmanager
 async def notification_tasks(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], keys: VapidKeyPair
+    settings: NotificationSettings, sessions: async_sessionmaker[AsyncSession], keys: VapidKeyPair
 ) -> AsyncIterator[Tasks]:
     """The booking-event consumer and the reminder loop, ready for svckit.tasks.background."""
     cinema = insecure_channel(settings.cinema_svc_addr)
