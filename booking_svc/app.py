@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import grpc
 
@@ -22,12 +21,9 @@ from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import insecure_channel
 from svckit.db import make_sessionmaker
 from svckit.outbox import OutboxRelay
-from svckit.service import migrated_database, run_service
+from svckit.service import migrated_database, run_service, service_names
 from svckit.tasks import background
 from svckit.vocabulary import Topic
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAME = booking_pb2.DESCRIPTOR.services_by_name["BookingService"].full_name
 
 
 def main() -> None:
@@ -35,7 +31,7 @@ def main() -> None:
 
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
-        async with migrated_database(MIGRATIONS, settings.booking_database_url) as engine:
+        async with migrated_database("booking_svc", settings.booking_database_url) as engine:
             cinema = insecure_channel(settings.cinema_svc_addr)
             bookings = BookingService(
                 make_sessionmaker(engine),
@@ -68,9 +64,9 @@ def main() -> None:
             }
             try:
                 async with background(tasks):
-                    yield [SERVICE_NAME]
+                    yield service_names(booking_pb2)
             finally:
                 await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)
 
-    run_service("booking_svc", settings.booking_svc_addr, setup, log_level=settings.log_level)
+    run_service("booking_svc", settings, setup)

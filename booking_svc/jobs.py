@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from svckit.db import libpq_dsn
 from svckit.deadlines import DeadlineLoop, every
-from svckit.outbox import libpq_dsn
 
 if TYPE_CHECKING:
     from booking_svc.service import BookingService

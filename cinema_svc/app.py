@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import grpc
 
@@ -17,11 +16,8 @@ from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from svckit.clients import insecure_channel
 from svckit.outbox import OutboxRelay
-from svckit.service import migrated_database, run_service
+from svckit.service import migrated_database, run_service, service_names
 from svckit.tasks import background
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAME = cinema_pb2.DESCRIPTOR.services_by_name["CinemaService"].full_name
 
 
 def main() -> None:
@@ -29,7 +25,7 @@ def main() -> None:
 
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
-        async with migrated_database(MIGRATIONS, settings.cinema_database_url) as engine:
+        async with migrated_database("cinema_svc", settings.cinema_database_url) as engine:
             relay = OutboxRelay(
                 engine,
                 settings.cinema_database_url,
@@ -44,9 +40,9 @@ def main() -> None:
             )
             try:
                 async with background({"outbox-relay": relay.run}):
-                    yield [SERVICE_NAME]
+                    yield service_names(cinema_pb2)
             finally:
                 await movie_channel.close(grace=None)
                 await asyncio.to_thread(relay.close)
 
-    run_service("cinema_svc", settings.cinema_svc_addr, setup, log_level=settings.log_level)
+    run_service("cinema_svc", settings, setup)

@@ -22,20 +22,19 @@ from google.protobuf.message import Message as ProtoMessage
 from cinemapb.events.v1 import events_pb2
 from deploy import kafka_broker
 from svckit.kafka import headers_dict, make_consumer
+from svckit.vocabulary import BOOKING_TOPICS, Topic
 
-
-def _message_type(topic: str) -> type[ProtoMessage] | None:
-    if topic.startswith("booking."):
-        return events_pb2.BookingEvent
-    if topic == "cinema.session-changed":
-        return events_pb2.SessionChanged
-    return None
+MESSAGE_TYPES: dict[str, type[ProtoMessage]] = {
+    **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
+    Topic.SESSION_CHANGED: events_pb2.SessionChanged,
+}
+"""The protobuf message each contract topic carries."""
 
 
 def _decode_value(topic: str, value: bytes | None) -> object:
     if value is None:
         return None
-    message_type = _message_type(topic)
+    message_type = MESSAGE_TYPES.get(topic)
     if message_type is None:
         return value.decode(errors="replace")
     try:

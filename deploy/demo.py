@@ -18,7 +18,7 @@ from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from svckit.clients import insecure_channel
 from svckit.identity import Caller, caller_metadata
 from svckit.protoconv import to_timestamp
-from svckit.settings import CommonSettings
+from svckit.settings import CinemaSvcPeer, MovieSvcPeer
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +301,11 @@ def week_of_sessions(
     return requests
 
 
-async def load_demo_catalogue(settings: CommonSettings) -> bool:
+class DemoSettings(MovieSvcPeer, CinemaSvcPeer):
+    """Where the demo loader finds the services it fills."""
+
+
+async def load_demo_catalogue(settings: DemoSettings) -> bool:
     """Loads the demo when there are no halls and no movies; False if it had nothing to do."""
     movie_channel = insecure_channel(settings.movie_svc_addr)
     cinema_channel = insecure_channel(settings.cinema_svc_addr)
@@ -333,7 +337,7 @@ async def load_demo_catalogue(settings: CommonSettings) -> bool:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    loaded = asyncio.run(load_demo_catalogue(CommonSettings()))
+    loaded = asyncio.run(load_demo_catalogue(DemoSettings()))
     print("demo catalogue loaded" if loaded else "catalogue not empty; nothing loaded")
 
 

@@ -21,14 +21,11 @@ from psycopg import sql
 
 from deploy import kafka_broker, postgres, redis_server
 from deploy._proc import STATE_DIR, listener_pid
+from svckit.vocabulary import TOPIC_PARTITIONS
 
 SERVICE_DATABASES = {"user": "users", "movie": "movies", "cinema": "cinema", "booking": "booking"}
-TOPICS = {
-    "booking.created": 6,
-    "booking.confirmed": 6,
-    "booking.cancelled": 6,
-    "cinema.session-changed": 6,
-}
+TOPICS: dict[str, int] = {str(topic): partitions for topic, partitions in TOPIC_PARTITIONS.items()}
+"""Topic -> partitions: the contract's topics, created by the launcher, compose and k8s."""
 DATABASE_URL_VARS = tuple(f"{service.upper()}_DATABASE_URL" for service in SERVICE_DATABASES)
 OVERRIDE_VARS = ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", *DATABASE_URL_VARS)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 
 from deploy import infra, kafka_broker, postgres, redis_server
-from deploy.demo import load_demo_catalogue
+from deploy.demo import DemoSettings, load_demo_catalogue
 from deploy.stack import Stack
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.settings import GatewaySettings
@@ -44,7 +44,7 @@ def say(message: str) -> None:
 
 async def load_demo(settings: GatewaySettings) -> bool:
     """Loads the demo through the services, then drops catalogue reads cached before it."""
-    loaded = await load_demo_catalogue(settings)
+    loaded = await load_demo_catalogue(DemoSettings())
     if loaded:
         redis = Redis.from_url(settings.redis_url)
         await CatalogueCache(redis).invalidate(CATALOGUE_NAMESPACES)

@@ -9,31 +9,17 @@ uvicorn reports, which honours X-Forwarded-For only from its trusted proxies
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 
 from fastapi import Request
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from gateway.errors import ApiError
+from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
-
-
-class RateLimitSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
-
-    auth_rate_limit_per_minute: int = Field(default=30, ge=1)
-    """Register or login requests one client IP may make per minute, per route."""
-
-
-@lru_cache(maxsize=1)
-def rate_limit_settings() -> RateLimitSettings:
-    return RateLimitSettings()
 
 
 async def count_request(redis: Redis, key: str, *, limit: int, window_seconds: int) -> int:
@@ -53,7 +39,8 @@ class RateLimit:
         self.route = route
 
     async def __call__(self, request: Request) -> None:
-        limit = rate_limit_settings().auth_rate_limit_per_minute
+        settings: GatewaySettings = request.app.state.settings
+        limit = settings.auth_rate_limit_per_minute
         client = request.client.host if request.client else "unknown"
         redis: Redis = request.app.state.cache.redis
         try:

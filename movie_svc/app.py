@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import grpc
 
 from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from movie_svc.grpc_api import MovieServiceServicer
 from movie_svc.settings import Settings
-from svckit.service import migrated_database, run_service
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICE_NAME = movie_pb2.DESCRIPTOR.services_by_name["MovieService"].full_name
+from svckit.service import migrated_database, run_service, service_names
 
 
 def main() -> None:
@@ -22,8 +18,8 @@ def main() -> None:
 
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
-        async with migrated_database(MIGRATIONS, settings.movie_database_url) as engine:
+        async with migrated_database("movie_svc", settings.movie_database_url) as engine:
             movie_pb2_grpc.add_MovieServiceServicer_to_server(MovieServiceServicer(engine), server)
-            yield [SERVICE_NAME]
+            yield service_names(movie_pb2)
 
-    run_service("movie_svc", settings.movie_svc_addr, setup, log_level=settings.log_level)
+    run_service("movie_svc", settings, setup)

@@ -1,7 +1,7 @@
 """movie_svc settings."""
 
-from svckit.settings import CommonSettings, local_database_url
+from svckit.settings import MovieSvcServing, local_database_url
 
 
-class Settings(CommonSettings):
+class Settings(MovieSvcServing):
     movie_database_url: str = local_database_url("movies")

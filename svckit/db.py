@@ -62,3 +62,8 @@ async def driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[An
     if not isinstance(driver, psycopg.AsyncConnection):
         raise TypeError(f"not a psycopg async connection: {driver!r}")
     return driver
+
+
+def libpq_dsn(dsn: str) -> str:
+    """The DSN without SQLAlchemy's driver suffix, for a raw psycopg connection."""
+    return dsn.replace("postgresql+psycopg://", "postgresql://", 1)

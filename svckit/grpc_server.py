@@ -22,7 +22,7 @@ from svckit.heap import freeze_startup_objects
 from svckit.identity import REQUEST_ID_KEY, metadata_value
 from svckit.logging import request_id_var
 from svckit.metrics import listen_host, metrics_server, observe_rpc
-from svckit.settings import CommonSettings
+from svckit.settings import GrpcServing
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +94,14 @@ class ErrorInterceptor(ServerInterceptor):
         )
 
 
-async def serve(name: str, addr: str, setup: Setup) -> None:
+async def serve(name: str, serving: GrpcServing, setup: Setup) -> None:
     """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly.
 
-    Prometheus metrics are served over HTTP on the host of `addr`, at the service's
-    `<NAME>_METRICS_PORT` setting (0: no metrics endpoint).
+    Prometheus metrics are served over HTTP on the host of its gRPC address, at its
+    metrics port (0: no metrics endpoint).
     """
-    with metrics_server(listen_host(addr), CommonSettings().metrics_port(name)):
-        await _serve(name, addr, setup)
+    with metrics_server(listen_host(serving.grpc_addr), serving.metrics_port):
+        await _serve(name, serving.grpc_addr, setup)
 
 
 async def _serve(name: str, addr: str, setup: Setup) -> None:

@@ -1,4 +1,4 @@
-"""Prometheus metrics every service shares: gRPC calls, the outbox relay, Kafka consumer lag.
+"""Prometheus metrics every service shares: gRPC calls and Kafka consumer lag.
 
 Each gRPC service serves them over HTTP on its own port (`<SVC>_METRICS_PORT`); the gateway
 serves the same default registry at `GET /metrics`. Only counters, histograms and gauges set
@@ -42,20 +42,6 @@ RPC_SECONDS = Histogram(
     "grpc_server_handling_seconds",
     "Time the server took to answer a gRPC call.",
     ["grpc_service", "grpc_method"],
-)
-OUTBOX_BACKLOG = Gauge(
-    "outbox_backlog",
-    "Outbox events not yet published to Kafka, as the leading relay last saw them.",
-    ["source"],
-)
-OUTBOX_PUBLISHED = Counter(
-    "outbox_published_total", "Outbox events published to Kafka.", ["source"]
-)
-OUTBOX_RELAY_LAG = Histogram(
-    "outbox_relay_lag_seconds",
-    "Time from an outbox event's creation to its publication to Kafka.",
-    ["source"],
-    buckets=LAG_BUCKETS,
 )
 CONSUMER_LAG = Gauge(
     "kafka_consumer_lag",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from pathlib import Path
 
 from alembic import command, context
@@ -14,6 +15,14 @@ from svckit.db import sqlalchemy_url
 
 MIGRATION_LOCK_KEY = 7_264_001
 """Advisory lock that keeps several replicas from migrating the same database at once."""
+
+
+def migrations_dir(package: str) -> Path:
+    """Where a service keeps its alembic scripts: the `migrations` folder of its package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"no package {package!r}")
+    return Path(next(iter(spec.submodule_search_locations))) / "migrations"
 
 
 def alembic_config(migrations_dir: Path, dsn: str) -> Config:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
+from types import ModuleType
 
 import uvloop
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,21 +12,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from svckit.db import make_engine
 from svckit.grpc_server import Setup, serve
 from svckit.logging import configure_logging
-from svckit.migrations import migrate
+from svckit.migrations import migrate, migrations_dir
+from svckit.settings import GrpcServing
 
 
-def run_service(name: str, addr: str, setup: Setup, *, log_level: str = "INFO") -> None:
+def run_service(name: str, settings: GrpcServing, setup: Setup) -> None:
     """Configures JSON logs and serves until SIGTERM/SIGINT."""
-    configure_logging(name, log_level)
-    uvloop.run(serve(name, addr, setup))
+    configure_logging(name, settings.log_level)
+    uvloop.run(serve(name, settings, setup))
+
+
+def service_names(generated: ModuleType) -> list[str]:
+    """The full names of the gRPC services a generated `*_pb2` module declares."""
+    return [service.full_name for service in generated.DESCRIPTOR.services_by_name.values()]
 
 
 @asynccontextmanager
 async def migrated_database(
-    migrations_dir: Path, dsn: str, *, pool_size: int = 20
+    package: str, dsn: str, *, pool_size: int = 20
 ) -> AsyncIterator[AsyncEngine]:
     """Migrates the service's database to head, then yields an engine disposed on exit."""
-    await migrate(migrations_dir, dsn)
+    await migrate(migrations_dir(package), dsn)
     engine = make_engine(dsn, pool_size=pool_size)
     try:
         yield engine

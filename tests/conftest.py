@@ -13,6 +13,7 @@ import redis
 
 from deploy import infra
 from deploy.stack import Stack, delete_topics, isolated_env
+from tests.infrastructure import running_infrastructure
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -43,8 +44,10 @@ class RunningStack:
 
 
 @pytest.fixture(scope="session")
-def endpoints() -> infra.Endpoints:
-    return infra.ensure_up()
+def endpoints() -> Iterator[infra.Endpoints]:
+    """PostgreSQL, Kafka and Redis: in containers or from the local launcher."""
+    with running_infrastructure() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from svckit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
 from svckit.identity import Caller
-from svckit.settings import CommonSettings
+from svckit.settings import JwtSettings
 from svckit.tokens import issue_access_token
 from user_svc.domain import (
     Account,
@@ -50,7 +50,7 @@ class Accounts:
         self,
         sessions: async_sessionmaker[AsyncSession],
         hasher: PasswordHasher,
-        settings: CommonSettings,
+        settings: JwtSettings,
         *,
         vapid_public_key: str = "",
         allow_insecure_push_endpoints: bool = False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import grpc
 
@@ -16,12 +15,11 @@ from svckit.service import migrated_database, run_service
 from svckit.tasks import background
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
-from user_svc.notifications import ensure_vapid_keys, notification_tasks
+from user_svc.notifications import NotificationSettings, ensure_vapid_keys, notification_tasks
 from user_svc.passwords import PasswordHasher
 from user_svc.recipients import AccountRecipients
 from user_svc.settings import Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
 
 
@@ -40,11 +38,12 @@ async def ensure_configured_admin(accounts: Accounts, settings: Settings) -> Non
 
 def main() -> None:
     settings = Settings()
+    notification_settings = NotificationSettings()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs push endpoints: secrets
 
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
-        async with migrated_database(MIGRATIONS, settings.user_database_url) as engine:
+        async with migrated_database("user_svc", settings.user_database_url) as engine:
             sessions = make_sessionmaker(engine)
             vapid_keys = await ensure_vapid_keys(sessions)
             accounts = Accounts(
@@ -58,10 +57,10 @@ def main() -> None:
             user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
             async with (
                 notification_tasks(
-                    settings, sessions, vapid_keys, AccountRecipients(sessions)
+                    notification_settings, sessions, vapid_keys, AccountRecipients(sessions)
                 ) as tasks,
                 background(tasks),
             ):
                 yield [SERVICE_NAME]
 
-    run_service("user_svc", settings.user_svc_addr, setup, log_level=settings.log_level)
+    run_service("user_svc", settings, setup)

@@ -21,7 +21,7 @@ from gateway.live.hub import LiveHub
 from gateway.live.protocol import EVENT_NAMES, Change, change
 from svckit.kafka import consumer_config
 from svckit.metrics import ConsumerLag
-from svckit.settings import CommonSettings
+from svckit.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ BATCH_SIZE = 100
 METADATA_TIMEOUT_SECONDS = 10.0
 
 
-def live_consumer_config(settings: CommonSettings) -> dict[str, Any]:
+def live_consumer_config(settings: KafkaSettings) -> dict[str, Any]:
     """A group of its own per process, tuned to hand over each record at once."""
     group = settings.consumer_group(f"gateway-live-{uuid.uuid4().hex}")
     return consumer_config(settings.kafka_bootstrap_servers, group) | {
@@ -69,7 +69,7 @@ def _next_records(consumer: Consumer) -> list[Message]:
 class BookingEventFeed:
     """Consumes the booking topics into `hub` for as long as `run` runs."""
 
-    def __init__(self, hub: LiveHub, settings: CommonSettings) -> None:
+    def __init__(self, hub: LiveHub, settings: KafkaSettings) -> None:
         self.hub = hub
         self.settings = settings
         self.event_names = {settings.topic(name): name for name in EVENT_NAMES}

@@ -14,7 +14,7 @@ from gateway.clients import ServiceClients
 from gateway.live.consumer import BookingEventFeed
 from gateway.live.hub import LiveHub, SessionNotFound, SnapshotLoader, Snapshots
 from gateway.live.protocol import Snapshot, snapshot
-from svckit.settings import CommonSettings
+from svckit.settings import KafkaSettings
 from svckit.tasks import background
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def snapshot_loader(clients: ServiceClients) -> SnapshotLoader:
 
 
 @asynccontextmanager
-async def live_feed(settings: CommonSettings, clients: ServiceClients) -> AsyncIterator[LiveHub]:
+async def live_feed(settings: KafkaSettings, clients: ServiceClients) -> AsyncIterator[LiveHub]:
     """The hub, fed by the booking topics for the block; waits (a while) until it is positioned."""
     hub = LiveHub(Snapshots(snapshot_loader(clients)))
     consumer = BookingEventFeed(hub, settings)

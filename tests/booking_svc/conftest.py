@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking_svc.app import MIGRATIONS
 from booking_svc.domain import SeatInfo, SessionSeating
 from booking_svc.events import BookingEvents
 from booking_svc.seating import SeatingCache
@@ -17,7 +16,7 @@ from booking_svc.service import BookingService
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
-from svckit.migrations import upgrade_to_head
+from svckit.migrations import migrations_dir, upgrade_to_head
 from tests.conftest import SLOT
 
 PREFIX = "unit."
@@ -75,7 +74,7 @@ class FakeCinema:
 @pytest.fixture(scope="session")
 async def engine(endpoints: infra.Endpoints) -> AsyncIterator[AsyncEngine]:
     dsn = infra.create_database(f"test{SLOT or ''}_booking_engine", drop_first=True)
-    upgrade_to_head(MIGRATIONS, dsn)
+    upgrade_to_head(migrations_dir("booking_svc"), dsn)
     db_engine = make_engine(dsn, pool_size=30)
     yield db_engine
     await db_engine.dispose()

@@ -15,8 +15,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
-from gateway.settings import GatewaySettings
-from svckit.settings import CommonSettings
+from deploy.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "cinema-hall:latest"
@@ -36,7 +35,7 @@ CONTRACT_SETTINGS = frozenset(
         "BOOKING_DATABASE_URL",
     }
 )
-"""The settings table of CONTRACT.md."""
+"""The settings table of the README."""
 LOCAL_ONLY = ("127.0.0.1", "localhost")
 SECRET_WORDS = ("secret", "password", "key")
 
@@ -56,12 +55,12 @@ def addr_setting(service: str) -> str:
 
 
 def default_port(process: str) -> int:
-    """The port the code listens on by default: from the *_SVC_ADDR or GATEWAY_PORT default."""
+    """The port the code listens on by default: from its own *_SVC_ADDR or GATEWAY_PORT default."""
     if process == "gateway":
-        port = GatewaySettings.model_fields["gateway_port"].default
+        port = settings_defaults("gateway")["GATEWAY_PORT"]
         assert isinstance(port, int)
         return port
-    addr = CommonSettings.model_fields[addr_setting(process).lower()].default
+    addr = settings_defaults(process)[addr_setting(process)]
     assert isinstance(addr, str)
     return int(addr.rsplit(":", 1)[1])
 
@@ -70,9 +69,14 @@ def metrics_port(process: str) -> int:
     """Where the code serves Prometheus metrics by default: the gateway on its own port."""
     if process == "gateway":
         return default_port("gateway")
-    port = CommonSettings.model_fields[f"{process}_metrics_port"].default
+    port = settings_defaults(process)[f"{process.upper()}_METRICS_PORT"]
     assert isinstance(port, int)
     return port
+
+
+def peers(process: str) -> frozenset[str]:
+    """The services a process calls: those whose *_SVC_ADDR it reads, but for itself."""
+    return frozenset(s for s in SERVICES if s != process and addr_setting(s) in reads(process))
 
 
 def settings_classes(package: str) -> list[type[BaseSettings]]:

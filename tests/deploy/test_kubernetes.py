@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from deploy.infra import TOPICS
 from deploy.stack import PROCESSES, SERVICES
-from svckit.settings import CommonSettings
+from svckit.settings import JwtSettings
 from tests.deploy.code_facts import (
     IMAGE,
     IMAGE_UID,
@@ -28,6 +28,7 @@ from tests.deploy.code_facts import (
     host_name,
     metrics_port,
     needs_in_container,
+    peers,
     reads,
     topics_created_by,
 )
@@ -264,12 +265,14 @@ def test_the_config_map_holds_only_settings_some_process_reads() -> None:
 
 
 @pytest.mark.parametrize("process", PROCESSES)
-def test_services_listen_on_all_interfaces_and_are_called_by_service_name(process: str) -> None:
+def test_services_listen_on_all_interfaces_and_call_their_peers_by_service_name(
+    process: str,
+) -> None:
     env = container_env(deployment_of(process))
-    for service in SERVICES:
-        port = default_port(service)
-        expected = f"0.0.0.0:{port}" if service == process else f"{host_name(service)}:{port}"
-        assert env[addr_setting(service)] == expected
+    if process in SERVICES:
+        assert env[addr_setting(process)] == f"0.0.0.0:{default_port(process)}"
+    for peer in peers(process):
+        assert env[addr_setting(peer)] == f"{host_name(peer)}:{default_port(peer)}"
     if process == "gateway":
         assert env["GATEWAY_HOST"] == "0.0.0.0"
         assert int(env["GATEWAY_PORT"]) == default_port("gateway")
@@ -277,7 +280,7 @@ def test_services_listen_on_all_interfaces_and_are_called_by_service_name(proces
 
 def test_secret_placeholders_cannot_be_deployed_as_they_are() -> None:
     with pytest.raises(ValidationError):
-        CommonSettings(jwt_secret=secret_data()["JWT_SECRET"])
+        JwtSettings(jwt_secret=secret_data()["JWT_SECRET"])
     database_urls = {k: v for k, v in secret_data().items() if k.endswith("_DATABASE_URL")}
     assert len(database_urls) == len(SERVICES)
     assert all("replace-me" in url for url in database_urls.values())

@@ -20,10 +20,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from deploy import infra
-from deploy.demo import load_demo_catalogue
+from deploy.demo import DemoSettings, load_demo_catalogue
 from deploy.stack import Stack, delete_topics, isolated_env
 from svckit.clients import insecure_channel
-from svckit.settings import CommonSettings
 from tests.conftest import ARTIFACTS, SLOT
 
 DEMO_SERVICES = ("movie_svc", "cinema_svc")
@@ -49,7 +48,7 @@ def wait_serving(stack: Stack, addresses: list[str], timeout: float = 90.0) -> N
 
 
 @pytest.fixture(scope="module")
-def demo_settings(endpoints: infra.Endpoints) -> Iterator[CommonSettings]:
+def demo_settings(endpoints: infra.Endpoints) -> Iterator[DemoSettings]:
     env = isolated_env(
         endpoints,
         name=f"demotest{SLOT or ''}",
@@ -61,7 +60,7 @@ def demo_settings(endpoints: infra.Endpoints) -> Iterator[CommonSettings]:
         for name in DEMO_SERVICES:
             stack.start(name)
         wait_serving(stack, [env["MOVIE_SVC_ADDR"], env["CINEMA_SVC_ADDR"]])
-        yield CommonSettings(
+        yield DemoSettings(
             movie_svc_addr=env["MOVIE_SVC_ADDR"], cinema_svc_addr=env["CINEMA_SVC_ADDR"]
         )
     finally:
@@ -77,7 +76,7 @@ class Catalogue:
     sessions: list[cinema_pb2.Session]
 
 
-async def read_catalogue(settings: CommonSettings) -> Catalogue:
+async def read_catalogue(settings: DemoSettings) -> Catalogue:
     async with (
         insecure_channel(settings.movie_svc_addr) as movie_channel,
         insecure_channel(settings.cinema_svc_addr) as cinema_channel,
@@ -109,7 +108,7 @@ def seat_types(hall: cinema_pb2.Hall) -> Counter[int]:
     return Counter(seat.type for seat in hall.seats)
 
 
-async def test_the_demo_loads_a_realistic_catalogue_once(demo_settings: CommonSettings) -> None:
+async def test_the_demo_loads_a_realistic_catalogue_once(demo_settings: DemoSettings) -> None:
     assert await load_demo_catalogue(demo_settings) is True
     catalogue = await read_catalogue(demo_settings)
 

@@ -16,7 +16,7 @@ from cinemapb.events.v1 import events_pb2
 from gateway.live.consumer import BookingEventFeed
 from gateway.live.hub import LiveHub, SessionNotFound, Snapshots, Watcher
 from gateway.live.protocol import Change, Snapshot, change
-from svckit.settings import CommonSettings
+from svckit.settings import KafkaSettings
 
 SESSION = 7
 WAIT = 2.0
@@ -266,7 +266,7 @@ def record(event_name: str, version: int, session_id: int = SESSION) -> FakeReco
 
 
 def consume(hub: LiveHub, records: list[FakeRecord]) -> list[tuple[int, int]]:
-    feed = BookingEventFeed(hub, CommonSettings(kafka_topic_prefix="run1."))
+    feed = BookingEventFeed(hub, KafkaSettings(kafka_topic_prefix="run1."))
     changes = feed.changes(cast(list[Message], records))
     return [(c.session_id, c.version) for c in changes]
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import upgrade_to_head
-from svckit.settings import CommonSettings
+from svckit.settings import JwtSettings
 from user_svc.accounts import Accounts
 from user_svc.passwords import PasswordHasher
 
@@ -34,10 +34,10 @@ async def engine(user_dsn: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
-def token_settings() -> CommonSettings:
-    return CommonSettings(jwt_secret=JWT_SECRET, jwt_ttl_seconds=600)
+def token_settings() -> JwtSettings:
+    return JwtSettings(jwt_secret=JWT_SECRET, jwt_ttl_seconds=600)
 
 
 @pytest.fixture(scope="session")
-def accounts(engine: AsyncEngine, token_settings: CommonSettings) -> Accounts:
+def accounts(engine: AsyncEngine, token_settings: JwtSettings) -> Accounts:
     return Accounts(make_sessionmaker(engine), PasswordHasher(rounds=4), token_settings)

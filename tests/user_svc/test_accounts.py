@@ -18,7 +18,7 @@ from svckit.errors import (
     Unauthenticated,
 )
 from svckit.identity import Caller
-from svckit.settings import CommonSettings
+from svckit.settings import JwtSettings
 from svckit.tokens import verify_access_token
 from user_svc.accounts import Accounts
 from user_svc.domain import Account, AccountChanges
@@ -98,7 +98,7 @@ async def test_register_refuses_a_blank_name_and_a_weak_password(accounts: Accou
 
 
 async def test_login_issues_a_token_naming_the_user_and_role_for_any_email_case(
-    accounts: Accounts, token_settings: CommonSettings
+    accounts: Accounts, token_settings: JwtSettings
 ) -> None:
     account = await new_account(accounts)
     signed_in = await accounts.login(email=account.email.upper(), password=PASSWORD)

@@ -8,18 +8,19 @@ package reaches user accounts only through the `Recipients` port that user_svc p
 
 from user_svc.notifications.models import Base
 from user_svc.notifications.recipients import Recipient, Recipients, Subscription
+from user_svc.notifications.settings import NotificationSettings
 from user_svc.notifications.vapid import VapidKeyPair, ensure_vapid_keys
-from user_svc.notifications.wiring import WiringSettings, notification_tasks
+from user_svc.notifications.wiring import notification_tasks
 
 metadata = Base.metadata
 """The notification tables, for the alembic history of user_svc's database."""
 
 __all__ = [
+    "NotificationSettings",
     "Recipient",
     "Recipients",
     "Subscription",
     "VapidKeyPair",
-    "WiringSettings",
     "ensure_vapid_keys",
     "metadata",
     "notification_tasks",

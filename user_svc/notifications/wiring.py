@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.utils import parseaddr
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemapb.cinema.v1 import cinema_pb2_grpc
@@ -30,6 +28,7 @@ from user_svc.notifications.reminders import (
     PURGE_INTERVAL_SECONDS,
     Reminders,
 )
+from user_svc.notifications.settings import NotificationSettings
 from user_svc.notifications.shows import ShowDirectory
 from user_svc.notifications.vapid import VapidKeyPair
 from user_svc.notifications.webpush import PushSender
@@ -38,40 +37,7 @@ PUSH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 Tasks = dict[str, Callable[[], Awaitable[None]]]
 
 
-class WiringSettings(Protocol):
-    """What the wiring reads from the settings of the process it runs in."""
-
-    @property
-    def smtp_host(self) -> str: ...
-    @property
-    def smtp_port(self) -> int: ...
-    @property
-    def smtp_user(self) -> str: ...
-    @property
-    def smtp_password(self) -> SecretStr: ...
-    @property
-    def smtp_from(self) -> str: ...
-    @property
-    def smtp_starttls(self) -> bool | None: ...
-    @property
-    def smtp_timeout_seconds(self) -> float: ...
-    @property
-    def hold_reminder_seconds(self) -> int: ...
-    @property
-    def public_base_url(self) -> str: ...
-    @property
-    def cinema_timezone(self) -> str: ...
-    @property
-    def cinema_svc_addr(self) -> str: ...
-    @property
-    def movie_svc_addr(self) -> str: ...
-    @property
-    def kafka_bootstrap_servers(self) -> str: ...
-    def topic(self, name: str) -> str: ...
-    def consumer_group(self, name: str) -> str: ...
-
-
-def mailer_from(settings: WiringSettings) -> Mailer:
+def mailer_from(settings: NotificationSettings) -> Mailer:
     if not settings.smtp_host:
         return LogMailer()
     return SmtpMailer(
@@ -85,7 +51,7 @@ def mailer_from(settings: WiringSettings) -> Mailer:
     )
 
 
-def style_from(settings: WiringSettings) -> Style:
+def style_from(settings: NotificationSettings) -> Style:
     name, _ = parseaddr(settings.smtp_from)
     return Style(
         timezone=ZoneInfo(settings.cinema_timezone),
@@ -96,7 +62,7 @@ def style_from(settings: WiringSettings) -> Style:
 
 @asynccontextmanager
 async def notification_tasks(
-    settings: WiringSettings,
+    settings: NotificationSettings,
     sessions: async_sessionmaker[AsyncSession],
     keys: VapidKeyPair,
     recipients: Recipients,

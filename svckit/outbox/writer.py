@@ -1,0 +1,75 @@
+"""Queues events in the caller's transaction, through the psycopg connection under its session."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from psycopg import sql
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from svckit.db import driver_connection
+from svckit.outbox.table import NOTIFY_CHANNEL
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """One event to queue: where it goes and its encoded value."""
+
+    topic: str
+    key: str
+    event_type: str
+    payload: bytes
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+async def add_events(session: AsyncSession, table: Table, events: Sequence[OutboxEvent]) -> None:
+    """Queues events, in order, inside the caller's transaction and wakes the relay at commit.
+
+    One statement whatever the count: the rows travel as arrays in binary form, and the
+    NOTIFY rides along.
+    """
+    if not events:
+        return
+    statement = sql.SQL(
+        """
+        WITH queued AS (
+            INSERT INTO {table} (event_id, topic, key, event_type, payload)
+            SELECT * FROM unnest(
+                %(event_ids)b::uuid[], %(topics)b::text[], %(keys)b::text[],
+                %(event_types)b::text[], %(payloads)b::bytea[]
+            )
+        )
+        SELECT pg_notify(%(channel)s, '')
+        """
+    ).format(table=sql.Identifier(table.name))
+    conn = await driver_connection(session)
+    await conn.execute(
+        statement,
+        {
+            "event_ids": [event.event_id for event in events],
+            "topics": [event.topic for event in events],
+            "keys": [event.key for event in events],
+            "event_types": [event.event_type for event in events],
+            "payloads": [event.payload for event in events],
+            "channel": NOTIFY_CHANNEL,
+        },
+    )
+
+
+async def add_event(
+    session: AsyncSession,
+    table: Table,
+    *,
+    topic: str,
+    key: str,
+    event_type: str,
+    payload: bytes,
+    event_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Queues one event inside the caller's transaction; returns its id."""
+    event = OutboxEvent(topic, key, event_type, payload, event_id or uuid.uuid4())
+    await add_events(session, table, [event])
+    return event.event_id
