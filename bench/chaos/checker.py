@@ -169,34 +169,43 @@ def one_event_per_change(history: History, evidence: Evidence) -> Verdict:
 
 
 def version_order_per_session(history: History, evidence: Evidence) -> Verdict:
-    """Per session, first deliveries carry strictly growing seat-map versions on one partition."""
-    by_session: dict[int, list[BookingRecord]] = defaultdict(list)
+    """Per session and topic, first deliveries carry growing seat-map versions on one partition;
+    a session's events carry each version from 1 to its seat map's final version once."""
+    by_topic: dict[tuple[int, Topic], list[BookingRecord]] = defaultdict(list)
     for record in evidence.kafka:
-        by_session[record.session_id].append(record)
+        by_topic[(record.session_id, record.topic)].append(record)
     problems = []
-    for session, records in sorted(by_session.items()):
+    versions: dict[int, dict[str, int]] = defaultdict(dict)
+    for (session, topic), records in sorted(by_topic.items()):
         partitions = {r.partition for r in records}
         if len(partitions) > 1:
-            problems.append(f"session {session} spread over partitions {sorted(partitions)}")
-        seen: set[str] = set()
+            problems.append(
+                f"session {session} {topic} spread over partitions {sorted(partitions)}"
+            )
         last: BookingRecord | None = None
         for record in sorted(records, key=lambda r: (r.partition, r.offset)):
-            if record.event_id in seen:
+            if record.event_id in versions[session]:
                 continue
-            seen.add(record.event_id)
+            versions[session][record.event_id] = record.version
             if last is not None and record.version <= last.version:
                 problems.append(
-                    f"session {session}: version {record.version} ({record.topic} "
-                    f"{record.event_id}) after version {last.version}"
+                    f"session {session} {topic}: version {record.version} ({record.event_id}) "
+                    f"after version {last.version}"
                 )
             last = record
-    queued_versions = Counter((r.session_id, r.version) for r in evidence.outbox)
-    problems += [
-        f"session {session}: {count} committed changes share version {version}"
-        for (session, version), count in sorted(queued_versions.items())
-        if count > 1
-    ]
-    figures = f"{len(by_session)} sessions, {len(problems)} out of order"
+    for session, by_event in sorted(versions.items()):
+        counted = Counter(by_event.values())
+        problems += [
+            f"session {session}: {count} events carry version {version}"
+            for version, count in sorted(counted.items())
+            if count > 1
+        ]
+        rest = evidence.rest_maps.get(session)
+        final = rest.version if rest is not None else max(counted)
+        gaps = sorted(set(range(1, final + 1)) - set(counted))
+        if gaps:
+            problems.append(f"session {session}: no event carries versions {gaps[:10]}")
+    figures = f"{len(versions)} sessions, {len(problems)} out of order, repeated or missing"
     return _verdict("per-session seat_map_version order", figures, problems)
 
 

@@ -117,8 +117,14 @@ def test_a_committed_change_missing_from_kafka_is_a_violation() -> None:
     history, evidence = _clean()
     evidence = replace(evidence, kafka=evidence.kafka[:-1])
     failed = _failed(check_history(history, evidence))
-    assert list(failed) == ["one event id on Kafka per committed change"]
+    assert list(failed) == [
+        "one event id on Kafka per committed change",
+        "per-session seat_map_version order",
+    ]
     assert "never reached Kafka" in failed["one event id on Kafka per committed change"][0]
+    assert failed["per-session seat_map_version order"] == (
+        f"session {SESSION}: no event carries versions [4]",
+    )
 
 
 def test_a_change_without_its_event_is_a_violation() -> None:
