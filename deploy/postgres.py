@@ -194,27 +194,21 @@ def _clear_stale() -> None:
 
 def _start(bindir: Path) -> None:
     _clear_stale()
+    _pg_ctl_starting(bindir, "start")
+
+
+def _pg_ctl_starting(bindir: Path, action: str, *options: str) -> None:
+    """Run a `pg_ctl` action that (re)starts the postmaster; waits until it accepts connections."""
+    argv = [str(bindir / "pg_ctl"), action, "-D", str(_data()), *options, "-l", str(_log())]
     result = subprocess.run(
-        _as_owner(
-            [
-                str(bindir / "pg_ctl"),
-                "start",
-                "-D",
-                str(_data()),
-                "-l",
-                str(_log()),
-                "-w",
-                "-t",
-                str(int(START_TIMEOUT)),
-            ]
-        ),
+        _as_owner([*argv, "-w", "-t", str(int(START_TIMEOUT))]),
         capture_output=True,
         text=True,
         check=False,
         start_new_session=True,
     )
     if result.returncode != 0:
-        raise InfraError(f"pg_ctl start failed: {result.stdout}{result.stderr}\n{tail(_log())}")
+        raise InfraError(f"pg_ctl {action} failed: {result.stdout}{result.stderr}\n{tail(_log())}")
 
 
 def create_databases(names: Iterable[str]) -> None:
@@ -244,29 +238,7 @@ def ensure() -> str:
 
 def restart_fast() -> None:
     """`pg_ctl restart -m fast`: every connection is cut, then the cluster starts again."""
-    result = subprocess.run(
-        _as_owner(
-            [
-                str(_bindir() / "pg_ctl"),
-                "restart",
-                "-D",
-                str(_data()),
-                "-m",
-                "fast",
-                "-l",
-                str(_log()),
-                "-w",
-                "-t",
-                str(int(START_TIMEOUT)),
-            ]
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-        start_new_session=True,
-    )
-    if result.returncode != 0:
-        raise InfraError(f"pg_ctl restart failed: {result.stdout}{result.stderr}\n{tail(_log())}")
+    _pg_ctl_starting(_bindir(), "restart", "-m", "fast")
 
 
 def stop() -> None:

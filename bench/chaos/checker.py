@@ -226,16 +226,14 @@ def server_errors_only_503_in_fault_windows(history: History, evidence: Evidence
     problems = []
     in_windows = answered_503 = dropped = 0
     for e in history.exchanges:
-        failed = e.status is None or e.status >= 500
+        was_dropped = e.status is None and e.excerpt.startswith(DROPPED_CONNECTION)
         if e.window != OUTSIDE:
             in_windows += 1
             answered_503 += e.status == ALLOWED_IN_WINDOW
-            dropped += e.status is None and e.excerpt.startswith(DROPPED_CONNECTION)
-            if e.status == ALLOWED_IN_WINDOW or (
-                e.status is None and e.excerpt.startswith(DROPPED_CONNECTION)
-            ):
+            dropped += was_dropped
+            if e.status == ALLOWED_IN_WINDOW or was_dropped:
                 continue
-        if failed:
+        if e.status is None or e.status >= 500:
             where = f"in window {e.window}" if e.window != OUTSIDE else "outside fault windows"
             problems.append(
                 f"{e.method} {e.path} at {e.started:.1f}s {where}: "
