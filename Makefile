@@ -8,7 +8,7 @@ UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 PROTO_SOURCES := $(shell find protos -name '*.proto')
 
-.PHONY: all run test lint proto bench loadtest infra-up infra-down consume clean
+.PHONY: all run test lint proto bench chaos loadtest infra-up infra-down consume clean
 
 all: proto
 
@@ -39,6 +39,11 @@ lint: proto
 
 bench: proto
 	$(PY) -m bench
+
+# Faults under a mixed load on a stack and infrastructure of its own, then a check of the
+# recorded history (bench/chaos); CHAOS_ARGS=--short for a quick version. Not part of `make test`.
+chaos: proto
+	$(PY) -m bench.chaos $(CHAOS_ARGS)
 
 # The Locust journey (bench/locustfile.py) against a running `make run`; LOCUST_ARGS adds options.
 LOADTEST_HOST ?= http://127.0.0.1:8000

@@ -15,6 +15,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".state"
+STATE_DIR_VAR = "CINEMA_STATE_DIR"
+"""Names another state folder than `.state`, for a second private infrastructure (read per call)."""
+PORT_OFFSET_VAR = "CINEMA_INFRA_PORT_OFFSET"
+"""Added to every infrastructure port (may be negative), for a second private infrastructure."""
 
 _apt_updated = False
 _apt_lock = threading.Lock()
@@ -24,11 +28,23 @@ class InfraError(RuntimeError):
     """A piece of local infrastructure could not be installed or started."""
 
 
+def state_root() -> Path:
+    """The state folder: `.state` of this checkout unless CINEMA_STATE_DIR names another."""
+    override = os.environ.get(STATE_DIR_VAR)
+    return Path(override) if override else STATE_DIR
+
+
+def port_offset() -> int:
+    """What CINEMA_INFRA_PORT_OFFSET adds to the infrastructure's ports (0 when unset)."""
+    return int(os.environ.get(PORT_OFFSET_VAR) or "0")
+
+
 def state_dir(name: str) -> Path:
-    """Return `.state/<name>`, creating it (and `.state`, traversable by other users)."""
-    STATE_DIR.mkdir(exist_ok=True)
-    STATE_DIR.chmod(0o755)
-    path = STATE_DIR / name
+    """Return `<state root>/<name>`, creating it (and the root, traversable by other users)."""
+    root = state_root()
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o755)
+    path = root / name
     path.mkdir(exist_ok=True)
     return path
 

@@ -1,4 +1,7 @@
-"""A real Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1:59092."""
+"""A real Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1:59092.
+
+CINEMA_STATE_DIR and CINEMA_INFRA_PORT_OFFSET (deploy/_proc.py) move it elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ from confluent_kafka.cimpl import NewTopic
 
 from deploy._proc import (
     ROOT,
+    STATE_DIR,
     InfraError,
     cmdline,
     is_running,
+    port_offset,
     port_open,
     read_pid,
     require_command,
@@ -33,9 +38,23 @@ HOST = "127.0.0.1"
 PORT = 59092
 CONTROLLER_PORT = 59093
 BOOTSTRAP = f"{HOST}:{PORT}"
+"""The default bootstrap; `bootstrap()` is the one of this process's broker."""
+LIBS_GLOB = "kafka_2.13-*.jar"
 START_TIMEOUT = 60.0
 POM = ROOT / "deploy" / "kafka" / "pom.xml"
 LOG4J_CONFIG = ROOT / "deploy" / "kafka" / "log4j2.xml"
+
+
+def port() -> int:
+    return PORT + port_offset()
+
+
+def controller_port() -> int:
+    return CONTROLLER_PORT + port_offset()
+
+
+def bootstrap() -> str:
+    return f"{HOST}:{port()}"
 
 
 def _home() -> Path:
@@ -46,12 +65,12 @@ def _server_properties(data: Path) -> str:
     props = {
         "process.roles": "broker,controller",
         "node.id": "1",
-        "listeners": f"PLAINTEXT://{HOST}:{PORT},CONTROLLER://{HOST}:{CONTROLLER_PORT}",
-        "advertised.listeners": f"PLAINTEXT://{HOST}:{PORT}",
+        "listeners": f"PLAINTEXT://{HOST}:{port()},CONTROLLER://{HOST}:{controller_port()}",
+        "advertised.listeners": f"PLAINTEXT://{HOST}:{port()}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        "controller.quorum.bootstrap.servers": f"{HOST}:{CONTROLLER_PORT}",
+        "controller.quorum.bootstrap.servers": f"{HOST}:{controller_port()}",
         "log.dirs": str(data),
         "num.partitions": "1",
         "auto.create.topics.enable": "false",
@@ -74,9 +93,19 @@ def _server_properties(data: Path) -> str:
 
 
 def _ensure_libs() -> Path:
-    """Resolve the broker's jars from Maven Central into `.state/kafka/libs` once."""
+    """Resolve the broker's jars from Maven Central into `.state/kafka/libs` once.
+
+    Another state folder links to the jars of `.state` when those are there.
+    """
     libs = _home() / "libs"
-    if any(libs.glob("kafka_2.13-*.jar")):
+    if any(libs.glob(LIBS_GLOB)):
+        return libs
+    shared = STATE_DIR / "kafka" / "libs"
+    if libs.is_symlink():
+        libs.unlink()
+    if shared.resolve() != libs.resolve() and any(shared.glob(LIBS_GLOB)):
+        shutil.rmtree(libs, ignore_errors=True)
+        libs.symlink_to(shared.resolve(), target_is_directory=True)
         return libs
     require_command("java", "default-jre-headless")
     mvn = require_command("mvn", "maven")
@@ -126,9 +155,9 @@ def _format(libs: Path, properties: Path, data: Path) -> None:
         raise InfraError(f"Kafka storage format failed:\n{result.stdout}\n{result.stderr}")
 
 
-def answers(bootstrap: str = BOOTSTRAP, timeout: float = 2.0) -> bool:
-    """Whether a Kafka broker at `bootstrap` answers a metadata request."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+def answers(address: str | None = None, timeout: float = 2.0) -> bool:
+    """Whether a Kafka broker at `address` (by default ours) answers a metadata request."""
+    admin = AdminClient({"bootstrap.servers": address or bootstrap(), "log_level": 0})
     try:
         admin.list_topics(timeout=timeout)
     except KafkaException:
@@ -145,16 +174,16 @@ def broker_pid() -> int | None:
 
 
 def ensure() -> str:
-    """Start the broker unless ours (or any on port 59092) answers; return the bootstrap."""
+    """Start the broker unless ours (or any on its port) answers; return the bootstrap."""
     pid = broker_pid()
     if pid is not None:
         if wait_for(lambda: answers(timeout=1), START_TIMEOUT, interval=0.5):
-            return BOOTSTRAP
+            return bootstrap()
         stop_process(pid, grace=10)
-    elif port_open(PORT) and answers():
-        return BOOTSTRAP
+    elif port_open(port()) and answers():
+        return bootstrap()
     _start()
-    return BOOTSTRAP
+    return bootstrap()
 
 
 def _start() -> None:

@@ -1,4 +1,7 @@
-"""A private PostgreSQL cluster in `.state/postgres` on 127.0.0.1:55432 (superuser `cinema`)."""
+"""A private PostgreSQL cluster in `.state/postgres` on 127.0.0.1:55432 (superuser `cinema`).
+
+CINEMA_STATE_DIR and CINEMA_INFRA_PORT_OFFSET (deploy/_proc.py) move it elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from deploy._proc import (
     is_root,
     is_running,
     kill_process,
+    port_offset,
     read_pid,
     state_dir,
     tail,
@@ -25,8 +29,10 @@ from deploy._proc import (
 
 HOST = "127.0.0.1"
 PORT = 55432
+"""The default port; `port()` is where this process's cluster listens."""
 SUPERUSER = "cinema"
 DSN_BASE = f"postgresql://{SUPERUSER}@{HOST}:{PORT}"
+"""The default DSN base; `dsn_base()` is the one of this process's cluster."""
 OS_USER = "postgres"
 START_TIMEOUT = 60.0
 
@@ -41,6 +47,15 @@ SETTINGS = {
 }
 
 HBA = "local all all trust\nhost all all 127.0.0.1/32 trust\n"
+
+
+def port() -> int:
+    return PORT + port_offset()
+
+
+def dsn_base() -> str:
+    """The cluster's DSN without a database (append `/<dbname>`)."""
+    return f"postgresql://{SUPERUSER}@{HOST}:{port()}"
 
 
 def _home() -> Path:
@@ -127,7 +142,7 @@ def _initdb(bindir: Path) -> None:
 
 
 def _write_config() -> None:
-    settings = {**SETTINGS, "unix_socket_directories": f"'{_home()}'"}
+    settings = {**SETTINGS, "port": str(port()), "unix_socket_directories": f"'{_home()}'"}
     text = "".join(f"{key} = {value}\n" for key, value in settings.items())
     conf = _data() / "cinema.conf"
     if not conf.exists() or conf.read_text() != text:
@@ -158,7 +173,7 @@ def postmaster_pid() -> int | None:
 def ready() -> bool:
     """Whether the cluster accepts connections and answers a query."""
     try:
-        with psycopg.connect(f"{DSN_BASE}/postgres", connect_timeout=2) as conn:
+        with psycopg.connect(f"{dsn_base()}/postgres", connect_timeout=2) as conn:
             conn.execute("SELECT 1")
     except psycopg.OperationalError:
         return False
@@ -174,37 +189,31 @@ def _clear_stale() -> None:
         for pid in _cluster_pids():
             kill_process(pid)
     (_data() / "postmaster.pid").unlink(missing_ok=True)
-    (_home() / f".s.PGSQL.{PORT}.lock").unlink(missing_ok=True)
+    (_home() / f".s.PGSQL.{port()}.lock").unlink(missing_ok=True)
 
 
 def _start(bindir: Path) -> None:
     _clear_stale()
+    _pg_ctl_starting(bindir, "start")
+
+
+def _pg_ctl_starting(bindir: Path, action: str, *options: str) -> None:
+    """Run a `pg_ctl` action that (re)starts the postmaster; waits until it accepts connections."""
+    argv = [str(bindir / "pg_ctl"), action, "-D", str(_data()), *options, "-l", str(_log())]
     result = subprocess.run(
-        _as_owner(
-            [
-                str(bindir / "pg_ctl"),
-                "start",
-                "-D",
-                str(_data()),
-                "-l",
-                str(_log()),
-                "-w",
-                "-t",
-                str(int(START_TIMEOUT)),
-            ]
-        ),
+        _as_owner([*argv, "-w", "-t", str(int(START_TIMEOUT))]),
         capture_output=True,
         text=True,
         check=False,
         start_new_session=True,
     )
     if result.returncode != 0:
-        raise InfraError(f"pg_ctl start failed: {result.stdout}{result.stderr}\n{tail(_log())}")
+        raise InfraError(f"pg_ctl {action} failed: {result.stdout}{result.stderr}\n{tail(_log())}")
 
 
 def create_databases(names: Iterable[str]) -> None:
     """Create each named database that does not exist yet."""
-    with psycopg.connect(f"{DSN_BASE}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{dsn_base()}/postgres", autocommit=True) as conn:
         existing = {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
         for name in names:
             if name not in existing:
@@ -219,12 +228,17 @@ def ensure() -> str:
         _initdb(bindir)
     _write_config()
     if ready():
-        return DSN_BASE
+        return dsn_base()
     if postmaster_pid() is None:
         _start(bindir)
     if not wait_for(ready, START_TIMEOUT):
         raise InfraError(f"PostgreSQL did not accept connections:\n{tail(_log())}")
-    return DSN_BASE
+    return dsn_base()
+
+
+def restart_fast() -> None:
+    """`pg_ctl restart -m fast`: every connection is cut, then the cluster starts again."""
+    _pg_ctl_starting(_bindir(), "restart", "-m", "fast")
 
 
 def stop() -> None:

@@ -1,4 +1,7 @@
-"""A throwaway Redis (no persistence) on 127.0.0.1:56379."""
+"""A throwaway Redis (no persistence) on 127.0.0.1:56379.
+
+CINEMA_STATE_DIR and CINEMA_INFRA_PORT_OFFSET (deploy/_proc.py) move it elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from deploy._proc import (
     InfraError,
     cmdline,
     is_running,
+    port_offset,
     read_pid,
     require_command,
     state_dir,
@@ -22,7 +26,16 @@ from deploy._proc import (
 HOST = "127.0.0.1"
 PORT = 56379
 URL = f"redis://{HOST}:{PORT}/0"
+"""The default URL; `url()` is the one of this process's server."""
 START_TIMEOUT = 20.0
+
+
+def port() -> int:
+    return PORT + port_offset()
+
+
+def url() -> str:
+    return f"redis://{HOST}:{port()}/0"
 
 
 def _home() -> Path:
@@ -33,10 +46,12 @@ def _pid_file() -> Path:
     return _home() / "redis.pid"
 
 
-def answers(url: str = URL) -> bool:
-    """Whether a Redis at `url` answers PING."""
+def answers(address: str | None = None) -> bool:
+    """Whether a Redis at `address` (by default ours) answers PING."""
     try:
-        with redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1) as client:
+        with redis.Redis.from_url(
+            address or url(), socket_timeout=1, socket_connect_timeout=1
+        ) as client:
             return bool(client.ping())
     except redis.RedisError:
         return False
@@ -51,9 +66,9 @@ def server_pid() -> int | None:
 
 
 def ensure() -> str:
-    """Start redis-server unless one answers on port 56379; return its URL."""
+    """Start redis-server unless one answers on its port; return its URL."""
     if answers():
-        return URL
+        return url()
     stale = server_pid()
     if stale is not None:
         stop_process(stale, grace=5)
@@ -67,7 +82,7 @@ def ensure() -> str:
             "--bind",
             HOST,
             "--port",
-            str(PORT),
+            str(port()),
             "--save",
             "",
             "--appendonly",
@@ -86,7 +101,7 @@ def ensure() -> str:
     )
     if not wait_for(answers, START_TIMEOUT):
         raise InfraError(f"redis-server did not answer PING:\n{tail(log)}")
-    return URL
+    return url()
 
 
 def stop() -> None:
