@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.consume", description=__doc__)
     parser.add_argument("topic")
     topic = parser.parse_args(argv).topic
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or kafka_broker.BOOTSTRAP
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or kafka_broker.bootstrap()
     stopping = False
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

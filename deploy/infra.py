@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from deploy import kafka_broker, postgres, redis_server
-from deploy._proc import STATE_DIR, listener_pid
+from deploy._proc import listener_pid, state_root
 from svckit.vocabulary import TOPIC_PARTITIONS
 
 SERVICE_DATABASES = {"user": "users", "movie": "movies", "cinema": "cinema", "booking": "booking"}
@@ -42,8 +42,8 @@ class Endpoints:
 @contextmanager
 def _lock() -> Iterator[None]:
     """Serialise launcher runs across processes (parallel test sessions, two terminals)."""
-    STATE_DIR.mkdir(exist_ok=True)
-    with (STATE_DIR / "infra.lock").open("w") as handle:
+    state_root().mkdir(exist_ok=True)
+    with (state_root() / "infra.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -97,7 +97,7 @@ def down() -> None:
 
 def create_database(name: str, *, drop_first: bool = False) -> str:
     """Create database `name` if missing (dropping it first if asked); return its DSN."""
-    base = _external_postgres_base() or postgres.DSN_BASE
+    base = _external_postgres_base() or postgres.dsn_base()
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         if drop_first:
             conn.execute(
@@ -121,23 +121,23 @@ def status() -> list[str]:
         line(
             "postgres",
             postgres.ready(),
-            postgres.PORT,
+            postgres.port(),
             postgres.postmaster_pid(),
-            postgres.DSN_BASE,
+            postgres.dsn_base(),
         ),
         line(
             "kafka",
             kafka_broker.answers(),
-            kafka_broker.PORT,
+            kafka_broker.port(),
             kafka_broker.broker_pid(),
-            kafka_broker.BOOTSTRAP,
+            kafka_broker.bootstrap(),
         ),
         line(
             "redis",
             redis_server.answers(),
-            redis_server.PORT,
+            redis_server.port(),
             redis_server.server_pid(),
-            redis_server.URL,
+            redis_server.url(),
         ),
     ]
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postgres  {endpoints.postgres_dsn_base}  databases: {databases}")
         print(f"kafka     {endpoints.kafka_bootstrap}  topics: {sorted(TOPICS)}")
         print(f"redis     {endpoints.redis_url}")
-        print(f"up in {time.monotonic() - started:.1f}s; state and logs in {STATE_DIR}")
+        print(f"up in {time.monotonic() - started:.1f}s; state and logs in {state_root()}")
     elif command == "down":
         down()
         print(f"down in {time.monotonic() - started:.1f}s")
