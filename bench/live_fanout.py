@@ -30,6 +30,7 @@ from bench.harness import (
     percentiles,
     register_users,
 )
+from svckit.vocabulary import Topic
 
 HALL_NUMBER = 904
 ROWS, SEATS_PER_ROW = 10, 20
@@ -68,7 +69,7 @@ async def _watch(ws: ClientConnection, index: int, deliveries: Deliveries) -> No
     async for raw in ws:
         at = time.perf_counter()
         message = json.loads(raw)
-        if message["type"] == "change" and message["event"] == "booking.created":
+        if message["type"] == "change" and message["event"] == Topic.BOOKING_CREATED:
             deliveries.record(index, tuple(message["seat_ids"]), at)
 
 

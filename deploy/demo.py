@@ -1,7 +1,8 @@
 """Loads a demo catalogue (genres, movies, halls, a week of sessions) into an empty system.
 
-`python -m deploy.demo`; `make run` calls `load_demo_catalogue` once the services answer.
-Everything goes through the services' gRPC APIs as an admin, so every rule applies.
+`python -m deploy.demo`; `make run` calls `load_demo_catalogue` before it starts the gateway
+(which drops its cached catalogue reads when it starts). Everything goes through the services'
+gRPC APIs as an admin, so every rule applies.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ T = TypeVar("T")
 
 ADMIN = caller_metadata(Caller(user_id=0, role="admin"), "demo-catalogue")
 CALL_TIMEOUT_SECONDS = 30.0
+READY_TIMEOUT_SECONDS = 180.0
+"""How long the first calls wait for services that are still starting."""
 PARALLEL_CALLS = 8
 DAYS = 7
 BREAK_MINUTES = 15
@@ -182,12 +185,12 @@ async def is_empty(
         cinema.ListHalls(
             cinema_pb2.ListHallsRequest(page_size=1),
             wait_for_ready=True,
-            timeout=CALL_TIMEOUT_SECONDS,
+            timeout=READY_TIMEOUT_SECONDS,
         ),
         movies.ListMovies(
             movie_pb2.ListMoviesRequest(page_size=1),
             wait_for_ready=True,
-            timeout=CALL_TIMEOUT_SECONDS,
+            timeout=READY_TIMEOUT_SECONDS,
         ),
     )
     return halls.total == 0 and films.total == 0
@@ -247,11 +250,8 @@ async def create_hall(
     special: dict[tuple[int, int], cinema_pb2.SeatType.ValueType] = dict.fromkeys(
         hall.wheelchair, cinema_pb2.SEAT_TYPE_WHEELCHAIR
     )
-    special |= {
-        (row, number): cinema_pb2.SEAT_TYPE_VIP
-        for row in hall.vip_rows
-        for number in range(1, hall.seats_per_row + 1)
-    }
+    vip_places = ((row, n) for row in hall.vip_rows for n in range(1, hall.seats_per_row + 1))
+    special |= dict.fromkeys(vip_places, cinema_pb2.SEAT_TYPE_VIP)
     await gather_limited(
         cinema.UpdateSeat(
             cinema_pb2.UpdateSeatRequest(

@@ -1,7 +1,9 @@
 """`make run`: local infrastructure, the four services and the gateway, demo data, one Ctrl-C.
 
-Everything runs in the foreground with log lines prefixed by process name. A process
-that dies is restarted. Ctrl-C (or SIGTERM) stops the application processes and the
+The demo catalogue is loaded through the services' gRPC APIs before the gateway starts; a
+starting gateway drops the catalogue reads it cached earlier, so none predates the demo.
+Everything runs in the foreground with log lines prefixed by process name. A process that
+dies is restarted. Ctrl-C (or SIGTERM) stops the application processes and the
 parts of the infrastructure this run started; infrastructure that was already running
 (for example from `make infra-up`) is left alone.
 """
@@ -15,13 +17,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from redis.asyncio import Redis
-
 from deploy import infra, kafka_broker, postgres, redis_server
 from deploy.demo import DemoSettings, load_demo_catalogue
-from deploy.stack import Stack
-from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
-from gateway.settings import GatewaySettings
+from deploy.stack import SERVICES, Stack
 
 RESTART_DELAY_SECONDS = 2.0
 
@@ -42,14 +40,11 @@ def say(message: str) -> None:
     print(f"{'run':<12}| {message}", flush=True)
 
 
-async def load_demo(settings: GatewaySettings) -> bool:
-    """Loads the demo through the services, then drops catalogue reads cached before it."""
-    loaded = await load_demo_catalogue(DemoSettings())
-    if loaded:
-        redis = Redis.from_url(settings.redis_url)
-        await CatalogueCache(redis).invalidate(CATALOGUE_NAMESPACES)
-        await redis.aclose()
-    return loaded
+def gateway_url() -> str:
+    """Where the gateway this run starts listens (its GATEWAY_HOST and GATEWAY_PORT)."""
+    host = os.environ.get("GATEWAY_HOST", "127.0.0.1")
+    port = os.environ.get("GATEWAY_PORT", "8000")
+    return f"http://{host}:{port}"
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -58,7 +53,6 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def main() -> int:
     started = time.monotonic()
-    settings = GatewaySettings()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _interrupt)  # also when started with SIGINT ignored (`cmd &`)
     owned = _components_to_stop()
@@ -66,11 +60,13 @@ def main() -> int:
     try:
         say("starting PostgreSQL, Kafka and Redis (the first run downloads Kafka)")
         infra.ensure_up()
-        stack.start_all()
-        url = f"http://{settings.gateway_host}:{settings.gateway_port}"
-        stack.wait_healthy(url, timeout=180)
-        if asyncio.run(load_demo(settings)):
+        for name in SERVICES:
+            stack.start(name)
+        if asyncio.run(load_demo_catalogue(DemoSettings())):
             say("loaded the demo catalogue into the empty databases")
+        stack.start("gateway")
+        url = gateway_url()
+        stack.wait_healthy(url, timeout=180)
         say(f"ready in {time.monotonic() - started:.0f}s: {url}  (API docs: {url}/docs)")
         say("press Ctrl-C to stop")
         while True:

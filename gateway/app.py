@@ -2,34 +2,49 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from gateway import routes
-from gateway.cache import CatalogueCache
+from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
 from gateway.metrics import ObservedRequests, metrics
-from gateway.schemas import ErrorBody
+from gateway.openapi import error_responses
+from gateway.routes import (
+    auth,
+    bookings,
+    genres,
+    halls,
+    health,
+    live,
+    movies,
+    page,
+    push,
+    seatmap,
+    sessions,
+    users,
+)
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
 
-
-def discover_routers() -> list[APIRouter]:
-    """Every module in gateway.routes that defines `router`, in name order."""
-    found = []
-    for module_info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{routes.__name__}.{module_info.name}")
-        router = getattr(module, "router", None)
-        if isinstance(router, APIRouter):
-            found.append(router)
-    return found
+ROUTERS = (
+    auth.router,
+    bookings.router,
+    genres.router,
+    halls.router,
+    health.router,
+    live.router,
+    movies.router,
+    page.router,
+    push.router,
+    seatmap.router,
+    sessions.router,
+    users.router,
+)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -41,6 +56,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.clients = ServiceClients.connect(settings)
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0)
         app.state.cache = CatalogueCache(redis)
+        # The catalogue may have been written while no gateway ran (make run loads the demo
+        # before it starts the gateway): reads cached before then are not to be trusted.
+        await app.state.cache.invalidate(CATALOGUE_NAMESPACES)
         try:
             async with live_feed(settings, app.state.clients) as hub:
                 app.state.live = hub
@@ -55,15 +73,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         summary="Browse movies and showtimes, hold seats, pay, and watch the seat map live.",
         version="1.0.0",
         lifespan=lifespan,
-        responses={
-            422: {"model": ErrorBody, "description": "Invalid input"},
-            503: {"model": ErrorBody, "description": "A service is down"},
-        },
+        responses=error_responses("validation_error", "service_unavailable"),
     )
     install_error_handlers(app)
 
     app.add_middleware(ObservedRequests)
     app.add_route("/metrics", metrics, include_in_schema=False)
-    for router in discover_routers():
+    for router in ROUTERS:
         app.include_router(router)
     return app

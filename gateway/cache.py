@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 TTL_SECONDS = 300
 CATALOGUE_NAMESPACES = ("movies", "halls", "sessions", "aggregate")
+STALE_AFTER_MOVIE_WRITE = ("movies", "aggregate")
+"""What a genre or movie write makes stale: movies embed genres, session aggregates movies."""
+STALE_AFTER_SCHEDULE_WRITE = ("sessions", "aggregate", "halls")
+"""What a hall, seat or session write makes stale."""
 
 
 class CatalogueCache:

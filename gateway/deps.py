@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
 from gateway.cache import CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.errors import ApiError
+from gateway.schemas import PageParams
 from gateway.settings import GatewaySettings
 from svckit.identity import Caller, caller_metadata
 from svckit.tokens import InvalidToken, verify_access_token
@@ -80,19 +80,33 @@ CurrentUser = Annotated[Caller, Depends(current_caller)]
 AdminUser = Annotated[Caller, Depends(admin_caller)]
 
 
-def request_id(request: Request) -> str:
-    value: str = request.state.request_id
-    return value
+Metadata = tuple[tuple[str, str], ...]
 
 
-def grpc_metadata(caller: Caller | None, request: Request) -> tuple[tuple[str, str], ...]:
+def grpc_metadata(caller: Caller | None, request: Request) -> Metadata:
     """Metadata for a service call made on behalf of this caller and request."""
-    return caller_metadata(caller, request_id(request))
+    request_id: str = request.state.request_id
+    return caller_metadata(caller, request_id)
 
 
-class PageParams(BaseModel):
-    page: int
-    page_size: int
+async def anyone_metadata(request: Request) -> Metadata:
+    return grpc_metadata(None, request)
+
+
+async def user_metadata(caller: CurrentUser, request: Request) -> Metadata:
+    return grpc_metadata(caller, request)
+
+
+async def admin_metadata(caller: AdminUser, request: Request) -> Metadata:
+    return grpc_metadata(caller, request)
+
+
+AsAnyone = Annotated[Metadata, Depends(anyone_metadata)]
+"""Metadata for a service call on behalf of whoever asks (no token needed)."""
+AsUser = Annotated[Metadata, Depends(user_metadata)]
+"""Metadata for a service call on behalf of the signed-in caller (401 without a token)."""
+AsAdmin = Annotated[Metadata, Depends(admin_metadata)]
+"""Metadata for a service call on behalf of an admin (401 without a token, 403 for a user)."""
 
 
 async def page_params(

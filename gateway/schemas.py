@@ -1,12 +1,39 @@
-"""Response shapes shared by several routes."""
+"""Types shared by several routes: ids in paths and bodies, pages, and the answers' shapes."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel
+from fastapi import Path, Query
+from pydantic import BaseModel, Field
+
+from svckit.vocabulary import (
+    BookingStatus,
+    MovieStatus,
+    PaymentStatus,
+    Role,
+    SeatStatus,
+    SeatType,
+    SessionStatus,
+)
 
 T = TypeVar("T")
+
+MAX_ID = 2**63 - 1
+"""The largest id a service stores (a signed 64-bit integer)."""
+
+GenreId = Annotated[int, Path(ge=1, le=MAX_ID, description="the genre's id")]
+MovieId = Annotated[int, Path(ge=1, le=MAX_ID, description="the movie's id")]
+HallId = Annotated[int, Path(ge=1, le=MAX_ID, description="the hall's id")]
+SeatId = Annotated[int, Path(ge=1, le=MAX_ID, description="the seat's id")]
+SessionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the session's id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="the user's id")]
+BookingId = Annotated[str, Path(description="the booking's id (a UUID)")]
+IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+"""An optional id to filter a list by."""
+IdItem = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id inside a request body."""
 
 
 class ErrorBody(BaseModel):
@@ -16,8 +43,107 @@ class ErrorBody(BaseModel):
     code: str
 
 
+class PageParams(BaseModel):
+    page: int
+    page_size: int
+
+
 class Paginated(BaseModel, Generic[T]):
     items: list[T]
     total: int
     page: int
     page_size: int
+
+
+class GenreOut(BaseModel):
+    id: int
+    name: str
+
+
+class MovieOut(BaseModel):
+    id: int
+    title: str
+    description: str
+    year: int
+    duration: int = Field(description="running time in minutes")
+    age_rating: str
+    movie_status: MovieStatus
+    genres: list[GenreOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class SeatOut(BaseModel):
+    id: int
+    row: int
+    number: int
+    type: SeatType
+
+
+class HallSeatOut(SeatOut):
+    hall_id: int
+
+
+class HallOut(BaseModel):
+    id: int
+    number: int
+    name: str
+    seats: list[SeatOut]
+
+
+class SessionOut(BaseModel):
+    id: int
+    movie_id: int
+    hall_id: int
+    start_time: datetime
+    end_time: datetime
+    base_price: float = Field(description="price of a standard seat; vip x1.5, wheelchair x0.8")
+    status: SessionStatus
+
+
+class SeatStateOut(BaseModel):
+    seat_id: int
+    row: int
+    number: int
+    type: SeatType
+    price: float
+    status: SeatStatus
+
+
+class BookedSeatOut(BaseModel):
+    seat_id: int
+    row: int
+    number: int
+    type: SeatType
+    price: float = Field(description="what this seat costs in this booking")
+
+
+class BookingOut(BaseModel):
+    id: str
+    user_id: int
+    session_id: int
+    status: BookingStatus
+    payment_status: PaymentStatus
+    seats: list[BookedSeatOut]
+    total_price: float
+    reason: str | None = Field(description="why it was cancelled or expired; null otherwise")
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime = Field(description="when an unpaid hold releases its seats")
+
+
+class UserOut(BaseModel):
+    """An account as clients see it; the password hash never leaves user_svc."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+    updated_at: datetime
+
+
+class PushSubscriptionOut(BaseModel):
+    id: int
+    endpoint: str
+    created_at: datetime

@@ -8,8 +8,7 @@ from typing import Any, cast
 
 import grpc
 
-from svckit.vocabulary import ROLE
-from svckit.vocabulary import Role as Role
+from svckit.vocabulary import ROLE, Role
 
 USER_ID_KEY = "x-user-id"
 USER_ROLE_KEY = "x-user-role"

@@ -18,10 +18,11 @@ from google.protobuf.message import DecodeError
 
 from cinemapb.events.v1 import events_pb2
 from gateway.live.hub import LiveHub
-from gateway.live.protocol import EVENT_NAMES, Change, change
+from gateway.live.protocol import Change, change
 from svckit.kafka import consumer_config
 from svckit.metrics import ConsumerLag
 from svckit.settings import KafkaSettings
+from svckit.vocabulary import BOOKING_TOPICS
 
 log = logging.getLogger(__name__)
 
@@ -72,19 +73,19 @@ class BookingEventFeed:
     def __init__(self, hub: LiveHub, settings: KafkaSettings) -> None:
         self.hub = hub
         self.settings = settings
-        self.event_names = {settings.topic(name): name for name in EVENT_NAMES}
+        self.topics = {settings.topic(topic): topic for topic in BOOKING_TOPICS}
         self.lag = ConsumerLag("gateway.live")
         self._runs = 0
 
     async def run(self) -> None:
         consumer = Consumer(live_consumer_config(self.settings))
         try:
-            await asyncio.to_thread(_assign_at_end, consumer, list(self.event_names))
+            await asyncio.to_thread(_assign_at_end, consumer, list(self.topics))
             if self._runs:
                 self.hub.resync_all()
             self._runs += 1
             self.hub.live.set()
-            log.info("live feed consuming %s", ", ".join(self.event_names))
+            log.info("live feed consuming %s", ", ".join(self.topics))
             while True:
                 records = await _in_thread(consumer)
                 self.lag.refresh(consumer)
@@ -113,10 +114,10 @@ class BookingEventFeed:
         except DecodeError:
             log.warning("live feed: undecodable record at offset %s", record.offset())
             return None
-        name = self.event_names.get(record.topic() or "")
-        if name is None or event.session_id <= 0 or event.seat_map_version <= 0:
+        topic = self.topics.get(record.topic() or "")
+        if topic is None or event.session_id <= 0 or event.seat_map_version <= 0:
             return None
-        return change(name, event)
+        return change(topic, event)
 
 
 async def _in_thread(consumer: Consumer) -> list[Message]:

@@ -14,21 +14,8 @@ from typing import Any
 
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.events.v1 import events_pb2
-from gateway.routes.bookings import SEAT_TYPES, money
-from gateway.routes.seatmap import SEAT_STATUSES, SeatStatus
-
-EVENT_NAMES = ("booking.created", "booking.confirmed", "booking.cancelled")
-SEAT_STATUS_AFTER: dict[str, SeatStatus] = {
-    "booking.created": "held",
-    "booking.confirmed": "booked",
-    "booking.cancelled": "free",
-}
-REASONS = {
-    events_pb2.CANCEL_REASON_CANCELLED_BY_USER: "cancelled_by_user",
-    events_pb2.CANCEL_REASON_CANCELLED_BY_ADMIN: "cancelled_by_admin",
-    events_pb2.CANCEL_REASON_EXPIRED: "expired",
-    events_pb2.CANCEL_REASON_SESSION_CANCELLED: "session_cancelled",
-}
+from gateway.convert import seat_state
+from svckit.vocabulary import CANCEL_REASON, SEAT_STATUS_AFTER, Topic
 
 
 class CloseCode(IntEnum):
@@ -62,18 +49,6 @@ def _encode(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"))
 
 
-def seat_state(seat: booking_pb2.SeatState) -> dict[str, Any]:
-    """A seat exactly as GET /api/sessions/{id}/seats shows it."""
-    return {
-        "seat_id": seat.seat_id,
-        "row": seat.row,
-        "number": seat.number,
-        "type": SEAT_TYPES.get(seat.type, "standard"),
-        "price": money(seat.price_cents),
-        "status": SEAT_STATUSES.get(seat.status, "free"),
-    }
-
-
 def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
     message = {
         "type": "snapshot",
@@ -84,15 +59,15 @@ def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
     return Snapshot(seat_map.session_id, seat_map.version, _encode(message))
 
 
-def change(event_name: str, event: events_pb2.BookingEvent) -> Change:
+def change(topic: Topic, event: events_pb2.BookingEvent) -> Change:
     """The public face of a booking event: which seats became what (no user, no booking)."""
     message = {
         "type": "change",
         "session_id": event.session_id,
         "version": event.seat_map_version,
-        "event": event_name,
-        "status": SEAT_STATUS_AFTER[event_name],
+        "event": str(topic),
+        "status": SEAT_STATUS_AFTER[topic],
         "seat_ids": list(event.seat_ids),
-        "reason": REASONS.get(event.reason, ""),
+        "reason": CANCEL_REASON.label(event.reason),
     }
     return Change(event.session_id, event.seat_map_version, _encode(message))

@@ -4,34 +4,30 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from cinemapb.user.v1 import user_pb2
-from gateway.deps import Clients, grpc_metadata
+from gateway.convert import user_out
+from gateway.deps import AsAnyone, Clients
+from gateway.openapi import error_responses
 from gateway.ratelimit import RateLimit
-from gateway.routes.users import UserOut, user_out
-from gateway.schemas import ErrorBody
+from gateway.schemas import UserOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
-
-TOO_MANY: dict[int | str, dict[str, object]] = {
-    429: {"model": ErrorBody, "description": "Too many attempts from this client; see Retry-After"}
-}
-
-
-class Registration(BaseModel):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
-    password: str = Field(
-        max_length=128,
-        description="8+ characters (at most 72 bytes), with letters and digits, not a common one",
-    )
-    name: str = Field(min_length=1, max_length=100, examples=["Ada Lovelace"])
 
 
 class Credentials(BaseModel):
     email: str = Field(max_length=254, examples=["ada@example.com"])
     password: str = Field(max_length=128)
+
+
+class Registration(Credentials):
+    password: str = Field(
+        max_length=128,
+        description="8+ characters (at most 72 bytes), with letters and digits, not a common one",
+    )
+    name: str = Field(min_length=1, max_length=100, examples=["Ada Lovelace"])
 
 
 class AccessToken(BaseModel):
@@ -46,17 +42,11 @@ class AccessToken(BaseModel):
     response_model=UserOut,
     summary="Create an account",
     dependencies=[Depends(RateLimit("register"))],
-    responses={
-        409: {"model": ErrorBody, "description": "Email already registered (email_taken)"},
-        **TOO_MANY,
-    },
+    responses=error_responses("email_taken", "too_many_requests"),
 )
-async def register(body: Registration, clients: Clients, request: Request) -> UserOut:
-    user = await clients.users.Register(
-        user_pb2.RegisterRequest(email=body.email, password=body.password, name=body.name),
-        metadata=grpc_metadata(None, request),
-    )
-    return user_out(user)
+async def register(body: Registration, clients: Clients, metadata: AsAnyone) -> UserOut:
+    request = user_pb2.RegisterRequest(**body.model_dump())
+    return user_out(await clients.users.Register(request, metadata=metadata))
 
 
 @router.post(
@@ -64,14 +54,8 @@ async def register(body: Registration, clients: Clients, request: Request) -> Us
     response_model=AccessToken,
     summary="Exchange email and password for a bearer access token",
     dependencies=[Depends(RateLimit("login"))],
-    responses={
-        401: {"model": ErrorBody, "description": "Wrong email or password"},
-        **TOO_MANY,
-    },
+    responses=error_responses("invalid_credentials", "too_many_requests"),
 )
-async def login(body: Credentials, clients: Clients, request: Request) -> AccessToken:
-    reply = await clients.users.Login(
-        user_pb2.LoginRequest(email=body.email, password=body.password),
-        metadata=grpc_metadata(None, request),
-    )
+async def login(body: Credentials, clients: Clients, metadata: AsAnyone) -> AccessToken:
+    reply = await clients.users.Login(user_pb2.LoginRequest(**body.model_dump()), metadata=metadata)
     return AccessToken(access_token=reply.access_token, expires_in=reply.expires_in)

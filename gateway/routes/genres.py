@@ -2,38 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cinemapb.movie.v1 import movie_pb2
-from gateway.deps import AdminUser, Cache, Clients, Page, grpc_metadata
-from gateway.schemas import ErrorBody, Paginated
+from gateway.cache import STALE_AFTER_MOVIE_WRITE
+from gateway.convert import genre_out, paginated
+from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
+from gateway.openapi import ADMIN_ONLY, error_responses
+from gateway.schemas import GenreId, GenreOut, Paginated
 
 router = APIRouter(prefix="/api", tags=["genres"])
-
-MAX_ID = 2**63 - 1
-GenreId = Annotated[int, Path(ge=1, le=MAX_ID, description="the genre's id")]
-
-CATALOGUE_CACHES = ("movies", "aggregate")
-"""What a catalogue write makes stale: movie pages embed genres, session aggregates embed movies."""
-
-ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No valid access token"},
-    403: {"model": ErrorBody, "description": "Not an admin"},
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such genre (genre_not_found)"}
-}
-NAME_TAKEN: dict[int | str, dict[str, Any]] = {
-    409: {"model": ErrorBody, "description": "Name taken, ignoring case (genre_exists)"}
-}
-
-
-class GenreOut(BaseModel):
-    id: int
-    name: str
 
 
 class GenreIn(BaseModel):
@@ -47,25 +28,17 @@ class GenreIn(BaseModel):
     )
 
 
-def genre_out(genre: movie_pb2.Genre) -> GenreOut:
-    return GenreOut(id=genre.id, name=genre.name)
-
-
 @router.get("/genres", response_model=Paginated[GenreOut], summary="Every genre, by name")
 async def list_genres(
-    page: Page, clients: Clients, cache: Cache, request: Request
+    page: Page, clients: Clients, cache: Cache, metadata: AsAnyone
 ) -> dict[str, Any]:
     async def load() -> dict[str, Any]:
         reply = await clients.movies.ListGenres(
             movie_pb2.ListGenresRequest(page=page.page, page_size=page.page_size),
-            metadata=grpc_metadata(None, request),
+            metadata=metadata,
         )
-        return Paginated[GenreOut](
-            items=[genre_out(genre) for genre in reply.items],
-            total=reply.total,
-            page=page.page,
-            page_size=page.page_size,
-        ).model_dump(mode="json")
+        items = [genre_out(genre) for genre in reply.items]
+        return paginated(items, reply.total, page).model_dump(mode="json")
 
     key = f"genres:{page.page}:{page.page_size}"
     cached: dict[str, Any] = await cache.get_or_load("movies", key, load)
@@ -77,15 +50,15 @@ async def list_genres(
     status_code=201,
     response_model=GenreOut,
     summary="Create a genre (admin)",
-    responses={**ADMIN_ERRORS, **NAME_TAKEN},
+    responses=error_responses(*ADMIN_ONLY, "genre_exists"),
 )
 async def create_genre(
-    body: GenreIn, caller: AdminUser, clients: Clients, cache: Cache, request: Request
+    body: GenreIn, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> GenreOut:
     genre = await clients.movies.CreateGenre(
-        movie_pb2.CreateGenreRequest(name=body.name), metadata=grpc_metadata(caller, request)
+        movie_pb2.CreateGenreRequest(name=body.name), metadata=metadata
     )
-    await cache.invalidate(CATALOGUE_CACHES)
+    await cache.invalidate(STALE_AFTER_MOVIE_WRITE)
     return genre_out(genre)
 
 
@@ -93,21 +66,15 @@ async def create_genre(
     "/genres/{genre_id}",
     response_model=GenreOut,
     summary="Rename a genre (admin); its movies show the new name",
-    responses={**ADMIN_ERRORS, **NOT_FOUND, **NAME_TAKEN},
+    responses=error_responses(*ADMIN_ONLY, "genre_not_found", "genre_exists"),
 )
 async def rename_genre(
-    genre_id: GenreId,
-    body: GenreIn,
-    caller: AdminUser,
-    clients: Clients,
-    cache: Cache,
-    request: Request,
+    genre_id: GenreId, body: GenreIn, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> GenreOut:
     genre = await clients.movies.UpdateGenre(
-        movie_pb2.UpdateGenreRequest(id=genre_id, name=body.name),
-        metadata=grpc_metadata(caller, request),
+        movie_pb2.UpdateGenreRequest(id=genre_id, name=body.name), metadata=metadata
     )
-    await cache.invalidate(CATALOGUE_CACHES)
+    await cache.invalidate(STALE_AFTER_MOVIE_WRITE)
     return genre_out(genre)
 
 
@@ -116,13 +83,11 @@ async def rename_genre(
     status_code=204,
     response_class=Response,
     summary="Delete a genre (admin); movies simply lose it",
-    responses={**ADMIN_ERRORS, **NOT_FOUND},
+    responses=error_responses(*ADMIN_ONLY, "genre_not_found"),
 )
 async def delete_genre(
-    genre_id: GenreId, caller: AdminUser, clients: Clients, cache: Cache, request: Request
+    genre_id: GenreId, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> Response:
-    await clients.movies.DeleteGenre(
-        movie_pb2.DeleteGenreRequest(id=genre_id), metadata=grpc_metadata(caller, request)
-    )
-    await cache.invalidate(CATALOGUE_CACHES)
+    await clients.movies.DeleteGenre(movie_pb2.DeleteGenreRequest(id=genre_id), metadata=metadata)
+    await cache.invalidate(STALE_AFTER_MOVIE_WRITE)
     return Response(status_code=204)

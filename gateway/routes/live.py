@@ -18,7 +18,7 @@ from starlette.websockets import WebSocketState
 
 from gateway.live.hub import LiveHub, SessionNotFound, Watcher
 from gateway.live.protocol import CloseCode
-from gateway.routes.bookings import MAX_ID
+from gateway.schemas import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["seat map"])
 log = logging.getLogger(__name__)

@@ -3,53 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from cinemapb.movie.v1 import movie_pb2
-from gateway.deps import AdminUser, Cache, Clients, Page, grpc_metadata
-from gateway.routes.genres import ADMIN_ERRORS, CATALOGUE_CACHES, MAX_ID, GenreOut, genre_out
-from gateway.schemas import ErrorBody, Paginated
-from svckit.protoconv import from_timestamp
+from gateway.cache import STALE_AFTER_MOVIE_WRITE
+from gateway.convert import movie_out, paginated
+from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
+from gateway.openapi import ADMIN_ONLY, error_responses
+from gateway.schemas import IdFilter, IdItem, MovieId, MovieOut, Paginated
+from svckit.vocabulary import MOVIE_STATUS, MovieStatus
 
 router = APIRouter(prefix="/api", tags=["movies"])
 
-MovieStatus = Literal["coming_soon", "now_showing", "ended"]
-STATUS_NUMBERS = {
-    label: movie_pb2.MovieStatus.Value(f"MOVIE_STATUS_{label.upper()}")
-    for label in get_args(MovieStatus)
-}
-STATUS_LABELS: dict[int, MovieStatus] = {number: label for label, number in STATUS_NUMBERS.items()}
-
 FIRST_FILM_YEAR, LAST_YEAR = 1888, 2100
-MovieId = Annotated[int, Path(ge=1, le=MAX_ID, description="the movie's id")]
-GenreIdItem = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such movie (movie_not_found)"}
-}
-UNKNOWN_GENRE: dict[int | str, dict[str, Any]] = {
-    422: {
-        "model": ErrorBody,
-        "description": "Invalid field, or genres that do not exist (unknown_genre, genre_ids)",
-    }
-}
-
-
-class MovieOut(BaseModel):
-    id: int
-    title: str
-    description: str
-    year: int
-    duration: int = Field(description="running time in minutes")
-    age_rating: str
-    movie_status: MovieStatus
-    genres: list[GenreOut]
-    created_at: datetime
-    updated_at: datetime
 
 
 class MovieIn(BaseModel):
@@ -68,35 +37,17 @@ class MovieIn(BaseModel):
         examples=["PG-13"],
     )
     movie_status: MovieStatus
-    genres_id: list[GenreIdItem] = Field(
+    genres_id: list[IdItem] = Field(
         default_factory=list, max_length=50, description="ids of existing genres"
     )
 
     def to_pb(self) -> movie_pb2.MovieInput:
+        fields = self.model_dump(exclude={"movie_status", "genres_id"})
         return movie_pb2.MovieInput(
-            title=self.title,
-            description=self.description,
-            year=self.year,
-            duration=self.duration,
-            age_rating=self.age_rating,
-            movie_status=STATUS_NUMBERS[self.movie_status],
+            **fields,
+            movie_status=MOVIE_STATUS.number(self.movie_status),
             genre_ids=self.genres_id,
         )
-
-
-def movie_out(movie: movie_pb2.Movie) -> MovieOut:
-    return MovieOut(
-        id=movie.id,
-        title=movie.title,
-        description=movie.description,
-        year=movie.year,
-        duration=movie.duration,
-        age_rating=movie.age_rating,
-        movie_status=STATUS_LABELS[movie.movie_status],
-        genres=[genre_out(genre) for genre in movie.genres],
-        created_at=from_timestamp(movie.created_at),
-        updated_at=from_timestamp(movie.updated_at),
-    )
 
 
 @router.get(
@@ -108,8 +59,8 @@ async def list_movies(
     page: Page,
     clients: Clients,
     cache: Cache,
-    request: Request,
-    genre_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    metadata: AsAnyone,
+    genre_id: IdFilter = None,
     year: Annotated[int | None, Query(ge=FIRST_FILM_YEAR, le=LAST_YEAR)] = None,
     status: Annotated[MovieStatus | None, Query(description="the movie_status")] = None,
     q: Annotated[
@@ -122,16 +73,12 @@ async def list_movies(
     if year is not None:
         message.year = year
     if status is not None:
-        message.status = STATUS_NUMBERS[status]
+        message.status = MOVIE_STATUS.number(status)
 
     async def load() -> dict[str, Any]:
-        reply = await clients.movies.ListMovies(message, metadata=grpc_metadata(None, request))
-        return Paginated[MovieOut](
-            items=[movie_out(movie) for movie in reply.items],
-            total=reply.total,
-            page=page.page,
-            page_size=page.page_size,
-        ).model_dump(mode="json")
+        reply = await clients.movies.ListMovies(message, metadata=metadata)
+        items = [movie_out(movie) for movie in reply.items]
+        return paginated(items, reply.total, page).model_dump(mode="json")
 
     params = {"genre_id": genre_id, "year": year, "status": status, "q": q}
     key = "list:" + json.dumps(params | page.model_dump(), sort_keys=True)
@@ -139,13 +86,18 @@ async def list_movies(
     return cached
 
 
-@router.get("/movies/{movie_id}", response_model=MovieOut, summary="One movie", responses=NOT_FOUND)
+@router.get(
+    "/movies/{movie_id}",
+    response_model=MovieOut,
+    summary="One movie",
+    responses=error_responses("movie_not_found"),
+)
 async def get_movie(
-    movie_id: MovieId, clients: Clients, cache: Cache, request: Request
+    movie_id: MovieId, clients: Clients, cache: Cache, metadata: AsAnyone
 ) -> dict[str, Any]:
     async def load() -> dict[str, Any]:
         movie = await clients.movies.GetMovie(
-            movie_pb2.GetMovieRequest(id=movie_id), metadata=grpc_metadata(None, request)
+            movie_pb2.GetMovieRequest(id=movie_id), metadata=metadata
         )
         return movie_out(movie).model_dump(mode="json")
 
@@ -158,15 +110,15 @@ async def get_movie(
     status_code=201,
     response_model=MovieOut,
     summary="Create a movie (admin)",
-    responses={**ADMIN_ERRORS, **UNKNOWN_GENRE},
+    responses=error_responses(*ADMIN_ONLY, "validation_error", "unknown_genre"),
 )
 async def create_movie(
-    body: MovieIn, caller: AdminUser, clients: Clients, cache: Cache, request: Request
+    body: MovieIn, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> MovieOut:
     movie = await clients.movies.CreateMovie(
-        movie_pb2.CreateMovieRequest(movie=body.to_pb()), metadata=grpc_metadata(caller, request)
+        movie_pb2.CreateMovieRequest(movie=body.to_pb()), metadata=metadata
     )
-    await cache.invalidate(CATALOGUE_CACHES)
+    await cache.invalidate(STALE_AFTER_MOVIE_WRITE)
     return movie_out(movie)
 
 
@@ -174,21 +126,15 @@ async def create_movie(
     "/movies/{movie_id}",
     response_model=MovieOut,
     summary="Replace a movie (admin): every field, genres included",
-    responses={**ADMIN_ERRORS, **NOT_FOUND, **UNKNOWN_GENRE},
+    responses=error_responses(*ADMIN_ONLY, "movie_not_found", "validation_error", "unknown_genre"),
 )
 async def replace_movie(
-    movie_id: MovieId,
-    body: MovieIn,
-    caller: AdminUser,
-    clients: Clients,
-    cache: Cache,
-    request: Request,
+    movie_id: MovieId, body: MovieIn, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> MovieOut:
     movie = await clients.movies.UpdateMovie(
-        movie_pb2.UpdateMovieRequest(id=movie_id, movie=body.to_pb()),
-        metadata=grpc_metadata(caller, request),
+        movie_pb2.UpdateMovieRequest(id=movie_id, movie=body.to_pb()), metadata=metadata
     )
-    await cache.invalidate(CATALOGUE_CACHES)
+    await cache.invalidate(STALE_AFTER_MOVIE_WRITE)
     return movie_out(movie)
 
 
@@ -197,13 +143,11 @@ async def replace_movie(
     status_code=204,
     response_class=Response,
     summary="Delete a movie (admin)",
-    responses={**ADMIN_ERRORS, **NOT_FOUND},
+    responses=error_responses(*ADMIN_ONLY, "movie_not_found"),
 )
 async def delete_movie(
-    movie_id: MovieId, caller: AdminUser, clients: Clients, cache: Cache, request: Request
+    movie_id: MovieId, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> Response:
-    await clients.movies.DeleteMovie(
-        movie_pb2.DeleteMovieRequest(id=movie_id), metadata=grpc_metadata(caller, request)
-    )
-    await cache.invalidate(CATALOGUE_CACHES)
+    await clients.movies.DeleteMovie(movie_pb2.DeleteMovieRequest(id=movie_id), metadata=metadata)
+    await cache.invalidate(STALE_AFTER_MOVIE_WRITE)
     return Response(status_code=204)

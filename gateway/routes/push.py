@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from google.protobuf import empty_pb2
 from pydantic import BaseModel, Field, field_validator
 
 from cinemapb.user.v1 import user_pb2
-from gateway.deps import Clients, CurrentUser, grpc_metadata
-from gateway.schemas import ErrorBody
-from svckit.protoconv import from_timestamp
+from gateway.convert import push_subscription_out
+from gateway.deps import AsAnyone, AsUser, Clients
+from gateway.openapi import error_responses
+from gateway.schemas import PushSubscriptionOut
 
 router = APIRouter(prefix="/api", tags=["push"])
 
@@ -22,10 +22,6 @@ MAX_ENDPOINT_LENGTH = 2048
 P256DH_BYTES = 65
 AUTH_BYTES = 16
 B64URL = r"^[A-Za-z0-9_-]+={0,2}$"
-
-UNAUTHENTICATED: dict[int | str, dict[str, object]] = {
-    401: {"model": ErrorBody, "description": "No valid access token"}
-}
 
 
 def b64url_bytes(text: str) -> bytes:
@@ -67,12 +63,6 @@ class PushSubscriptionIn(BaseModel):
     keys: PushKeys
 
 
-class PushSubscriptionOut(BaseModel):
-    id: int
-    endpoint: str
-    created_at: datetime
-
-
 class VapidPublicKeyOut(BaseModel):
     public_key: str = Field(
         description="the applicationServerKey for pushManager.subscribe(): base64url of the "
@@ -85,10 +75,8 @@ class VapidPublicKeyOut(BaseModel):
     response_model=VapidPublicKeyOut,
     summary="The VAPID key browsers subscribe to push notifications with",
 )
-async def vapid_public_key(clients: Clients, request: Request) -> VapidPublicKeyOut:
-    reply = await clients.users.GetVapidPublicKey(
-        empty_pb2.Empty(), metadata=grpc_metadata(None, request)
-    )
+async def vapid_public_key(clients: Clients, metadata: AsAnyone) -> VapidPublicKeyOut:
+    reply = await clients.users.GetVapidPublicKey(empty_pb2.Empty(), metadata=metadata)
     return VapidPublicKeyOut(public_key=reply.public_key)
 
 
@@ -97,26 +85,16 @@ async def vapid_public_key(clients: Clients, request: Request) -> VapidPublicKey
     status_code=201,
     response_model=PushSubscriptionOut,
     summary="Get booking notifications in this browser (its push subscription)",
-    responses={
-        **UNAUTHENTICATED,
-        422: {
-            "model": ErrorBody,
-            "description": "Not an https endpoint (invalid_push_endpoint) or malformed keys",
-        },
-    },
+    responses=error_responses("unauthenticated", "invalid_push_endpoint", "validation_error"),
 )
 async def add_push_subscription(
-    body: PushSubscriptionIn, caller: CurrentUser, clients: Clients, request: Request
+    body: PushSubscriptionIn, metadata: AsUser, clients: Clients
 ) -> PushSubscriptionOut:
-    reply = await clients.users.AddPushSubscription(
-        user_pb2.AddPushSubscriptionRequest(
-            endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
-        ),
-        metadata=grpc_metadata(caller, request),
+    request = user_pb2.AddPushSubscriptionRequest(
+        endpoint=body.endpoint, p256dh=body.keys.p256dh, auth=body.keys.auth
     )
-    return PushSubscriptionOut(
-        id=reply.id, endpoint=reply.endpoint, created_at=from_timestamp(reply.created_at)
-    )
+    reply = await clients.users.AddPushSubscription(request, metadata=metadata)
+    return push_subscription_out(reply)
 
 
 @router.delete(
@@ -124,21 +102,16 @@ async def add_push_subscription(
     status_code=204,
     response_class=Response,
     summary="Stop push notifications to this browser",
-    responses={
-        **UNAUTHENTICATED,
-        404: {"model": ErrorBody, "description": "You have no subscription with this endpoint"},
-    },
+    responses=error_responses("unauthenticated", "push_subscription_not_found"),
 )
 async def delete_push_subscription(
     endpoint: Annotated[
         str, Query(min_length=1, max_length=MAX_ENDPOINT_LENGTH, description="its endpoint URL")
     ],
-    caller: CurrentUser,
+    metadata: AsUser,
     clients: Clients,
-    request: Request,
 ) -> Response:
     await clients.users.DeletePushSubscription(
-        user_pb2.DeletePushSubscriptionRequest(endpoint=endpoint),
-        metadata=grpc_metadata(caller, request),
+        user_pb2.DeletePushSubscriptionRequest(endpoint=endpoint), metadata=metadata
     )
     return Response(status_code=204)

@@ -1,6 +1,6 @@
 """Sessions (showtimes): anyone browses them, admins schedule, change and cancel them.
 
-The seat map of a session and its live feed are in seatmap.py.
+The seat map of a session is in seatmap.py, its live feed in live.py.
 """
 
 from __future__ import annotations
@@ -9,64 +9,40 @@ import asyncio
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import grpc
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field, StrictInt, field_validator
 
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
+from gateway.cache import STALE_AFTER_SCHEDULE_WRITE
+from gateway.catalogue import load_hall
 from gateway.clients import ServiceClients
-from gateway.deps import AdminUser, Cache, Clients, Page, grpc_metadata
-from gateway.routes.genres import ADMIN_ERRORS, MAX_ID
-from gateway.routes.halls import SCHEDULE_CACHES, HallOut, load_hall
-from gateway.routes.movies import MovieOut, movie_out
-from gateway.schemas import ErrorBody, Paginated
-from svckit.protoconv import from_timestamp, to_timestamp
+from gateway.convert import movie_out, paginated, session_out
+from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Metadata, Page
+from gateway.openapi import ADMIN_ONLY, error_responses
+from gateway.schemas import MAX_ID, HallOut, IdFilter, MovieOut, Paginated, SessionId, SessionOut
+from svckit.protoconv import to_timestamp
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
-SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
-STATUS_LABELS: dict[int, SessionStatus] = {
-    cinema_pb2.SESSION_STATUS_SCHEDULED: "scheduled",
-    cinema_pb2.SESSION_STATUS_ONGOING: "ongoing",
-    cinema_pb2.SESSION_STATUS_FINISHED: "finished",
-    cinema_pb2.SESSION_STATUS_CANCELLED: "cancelled",
-}
 DEFAULT_BASE_PRICE = Decimal("10.00")
 
-SessionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the session's id")]
 EntityId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Price = Annotated[Decimal, Field(gt=0, le=10000, decimal_places=2, examples=[12.5])]
 
-SESSION_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorBody, "description": "No such session (session_not_found)"}
-}
-SESSION_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    **ADMIN_ERRORS,
-    404: {"model": ErrorBody, "description": "Unknown movie or hall (movie/hall_not_found)"},
-    409: {
-        "model": ErrorBody,
-        "description": "Overlaps another session in the hall (session_overlap); "
-        "the session has started or is cancelled (session_started, session_cancelled)",
-    },
-    422: {
-        "model": ErrorBody,
-        "description": "Invalid field; start in the past or end not after start "
-        "(invalid_time_range)",
-    },
-}
-
-
-class SessionOut(BaseModel):
-    id: int
-    movie_id: int
-    hall_id: int
-    start_time: datetime
-    end_time: datetime
-    base_price: float = Field(description="price of a standard seat; vip x1.5, wheelchair x0.8")
-    status: SessionStatus
+SESSION_WRITE_ERRORS = (
+    *ADMIN_ONLY,
+    "movie_not_found",
+    "hall_not_found",
+    "session_overlap",
+    "session_started",
+    "session_cancelled",
+    "validation_error",
+    "invalid_time_range",
+)
 
 
 class SessionIn(BaseModel):
@@ -101,9 +77,16 @@ class SessionIn(BaseModel):
             raise ValueError("must be a number")
         return value
 
-    def price_cents(self, default: Decimal | None) -> int:
-        price = self.base_price if self.base_price is not None else default
-        return 0 if price is None else int(price * 100)
+    def schedule(self, default_price: Decimal | None) -> dict[str, Any]:
+        """The fields of the cinema service's session requests; no price is 0 (keep it)."""
+        price = self.base_price if self.base_price is not None else default_price
+        return {
+            "movie_id": self.movie_id,
+            "hall_id": self.hall_id,
+            "start_time": to_timestamp(self.start_time),
+            "end_time": to_timestamp(self.end_time),
+            "base_price_cents": 0 if price is None else int(price * 100),
+        }
 
 
 class AggregateOut(BaseModel):
@@ -112,18 +95,6 @@ class AggregateOut(BaseModel):
     session: SessionOut
     movie: MovieOut | None
     hall: HallOut
-
-
-def session_out(session: cinema_pb2.Session) -> SessionOut:
-    return SessionOut(
-        id=session.id,
-        movie_id=session.movie_id,
-        hall_id=session.hall_id,
-        start_time=from_timestamp(session.start_time),
-        end_time=from_timestamp(session.end_time),
-        base_price=session.base_price_cents / 100,
-        status=STATUS_LABELS[session.status],
-    )
 
 
 def current_status(session: dict[str, Any]) -> dict[str, Any]:
@@ -141,11 +112,11 @@ def current_status(session: dict[str, Any]) -> dict[str, Any]:
 
 
 async def load_session(
-    session_id: int, clients: ServiceClients, cache: Cache, request: Request
+    session_id: int, clients: ServiceClients, cache: Cache, metadata: Metadata
 ) -> dict[str, Any]:
     async def load() -> dict[str, Any]:
         session = await clients.cinema.GetSession(
-            cinema_pb2.GetSessionRequest(id=session_id), metadata=grpc_metadata(None, request)
+            cinema_pb2.GetSessionRequest(id=session_id), metadata=metadata
         )
         return session_out(session).model_dump(mode="json")
 
@@ -154,11 +125,11 @@ async def load_session(
 
 
 async def load_movie(
-    movie_id: int, clients: ServiceClients, request: Request
+    movie_id: int, clients: ServiceClients, metadata: Metadata
 ) -> dict[str, Any] | None:
     try:
         movie = await clients.movies.GetMovie(
-            movie_pb2.GetMovieRequest(id=movie_id), metadata=grpc_metadata(None, request)
+            movie_pb2.GetMovieRequest(id=movie_id), metadata=metadata
         )
     except grpc.aio.AioRpcError as error:
         if error.code() == grpc.StatusCode.NOT_FOUND:
@@ -176,9 +147,9 @@ async def list_sessions(
     page: Page,
     clients: Clients,
     cache: Cache,
-    request: Request,
-    movie_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    hall_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    metadata: AsAnyone,
+    movie_id: IdFilter = None,
+    hall_id: IdFilter = None,
     day: Annotated[
         date | None, Query(alias="date", description="a UTC calendar day, YYYY-MM-DD")
     ] = None,
@@ -192,13 +163,9 @@ async def list_sessions(
         message.hall_id = hall_id
 
     async def load() -> dict[str, Any]:
-        reply = await clients.cinema.ListSessions(message, metadata=grpc_metadata(None, request))
-        return Paginated[SessionOut](
-            items=[session_out(session) for session in reply.items],
-            total=reply.total,
-            page=page.page,
-            page_size=page.page_size,
-        ).model_dump(mode="json")
+        reply = await clients.cinema.ListSessions(message, metadata=metadata)
+        items = [session_out(session) for session in reply.items]
+        return paginated(items, reply.total, page).model_dump(mode="json")
 
     params = {"movie_id": movie_id, "hall_id": hall_id, "date": message.date}
     key = "list:" + json.dumps(params | page.model_dump(), sort_keys=True)
@@ -210,28 +177,28 @@ async def list_sessions(
     "/sessions/{session_id}",
     response_model=SessionOut,
     summary="One session",
-    responses=SESSION_NOT_FOUND,
+    responses=error_responses("session_not_found"),
 )
 async def get_session(
-    session_id: SessionId, clients: Clients, cache: Cache, request: Request
+    session_id: SessionId, clients: Clients, cache: Cache, metadata: AsAnyone
 ) -> dict[str, Any]:
-    return await load_session(session_id, clients, cache, request)
+    return await load_session(session_id, clients, cache, metadata)
 
 
 @router.get(
     "/sessions/{session_id}/aggregate",
     response_model=AggregateOut,
     summary="A session with its movie and its hall (with seats) in one answer",
-    responses=SESSION_NOT_FOUND,
+    responses=error_responses("session_not_found"),
 )
 async def get_session_aggregate(
-    session_id: SessionId, clients: Clients, cache: Cache, request: Request
+    session_id: SessionId, clients: Clients, cache: Cache, metadata: AsAnyone
 ) -> dict[str, Any]:
     async def load() -> dict[str, Any]:
-        session = await load_session(session_id, clients, cache, request)
+        session = await load_session(session_id, clients, cache, metadata)
         movie, hall = await asyncio.gather(
-            load_movie(session["movie_id"], clients, request),
-            load_hall(session["hall_id"], clients, cache, request),
+            load_movie(session["movie_id"], clients, metadata),
+            load_hall(session["hall_id"], clients, cache, metadata),
         )
         return {"session": session, "movie": movie, "hall": hall}
 
@@ -244,22 +211,14 @@ async def get_session_aggregate(
     status_code=201,
     response_model=SessionOut,
     summary="Schedule a session (admin); base_price defaults to 10.00",
-    responses=SESSION_WRITE_ERRORS,
+    responses=error_responses(*SESSION_WRITE_ERRORS),
 )
 async def create_session(
-    body: SessionIn, caller: AdminUser, clients: Clients, cache: Cache, request: Request
+    body: SessionIn, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> SessionOut:
-    session = await clients.cinema.CreateSession(
-        cinema_pb2.CreateSessionRequest(
-            movie_id=body.movie_id,
-            hall_id=body.hall_id,
-            start_time=to_timestamp(body.start_time),
-            end_time=to_timestamp(body.end_time),
-            base_price_cents=body.price_cents(DEFAULT_BASE_PRICE),
-        ),
-        metadata=grpc_metadata(caller, request),
-    )
-    await cache.invalidate(SCHEDULE_CACHES)
+    request = cinema_pb2.CreateSessionRequest(**body.schedule(DEFAULT_BASE_PRICE))
+    session = await clients.cinema.CreateSession(request, metadata=metadata)
+    await cache.invalidate(STALE_AFTER_SCHEDULE_WRITE)
     return session_out(session)
 
 
@@ -267,28 +226,14 @@ async def create_session(
     "/sessions/{session_id}",
     response_model=SessionOut,
     summary="Change a session that has not started (admin); no base_price keeps the price",
-    responses={**SESSION_WRITE_ERRORS, **SESSION_NOT_FOUND},
+    responses=error_responses(*SESSION_WRITE_ERRORS, "session_not_found"),
 )
 async def change_session(
-    session_id: SessionId,
-    body: SessionIn,
-    caller: AdminUser,
-    clients: Clients,
-    cache: Cache,
-    request: Request,
+    session_id: SessionId, body: SessionIn, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> SessionOut:
-    session = await clients.cinema.UpdateSession(
-        cinema_pb2.UpdateSessionRequest(
-            id=session_id,
-            movie_id=body.movie_id,
-            hall_id=body.hall_id,
-            start_time=to_timestamp(body.start_time),
-            end_time=to_timestamp(body.end_time),
-            base_price_cents=body.price_cents(None),
-        ),
-        metadata=grpc_metadata(caller, request),
-    )
-    await cache.invalidate(SCHEDULE_CACHES)
+    request = cinema_pb2.UpdateSessionRequest(id=session_id, **body.schedule(None))
+    session = await clients.cinema.UpdateSession(request, metadata=metadata)
+    await cache.invalidate(STALE_AFTER_SCHEDULE_WRITE)
     return session_out(session)
 
 
@@ -297,17 +242,13 @@ async def change_session(
     status_code=204,
     response_class=Response,
     summary="Cancel a session (admin): it stays listed as cancelled and its bookings end",
-    responses={
-        **ADMIN_ERRORS,
-        **SESSION_NOT_FOUND,
-        409: {"model": ErrorBody, "description": "The session is over (session_finished)"},
-    },
+    responses=error_responses(*ADMIN_ONLY, "session_not_found", "session_finished"),
 )
 async def cancel_session(
-    session_id: SessionId, caller: AdminUser, clients: Clients, cache: Cache, request: Request
+    session_id: SessionId, metadata: AsAdmin, clients: Clients, cache: Cache
 ) -> Response:
     await clients.cinema.DeleteSession(
-        cinema_pb2.DeleteSessionRequest(id=session_id), metadata=grpc_metadata(caller, request)
+        cinema_pb2.DeleteSessionRequest(id=session_id), metadata=metadata
     )
-    await cache.invalidate(SCHEDULE_CACHES)
+    await cache.invalidate(STALE_AFTER_SCHEDULE_WRITE)
     return Response(status_code=204)

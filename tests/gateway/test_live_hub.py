@@ -17,6 +17,7 @@ from gateway.live.consumer import BookingEventFeed
 from gateway.live.hub import LiveHub, SessionNotFound, Snapshots, Watcher
 from gateway.live.protocol import Change, Snapshot, change
 from svckit.settings import KafkaSettings
+from svckit.vocabulary import Topic
 
 SESSION = 7
 WAIT = 2.0
@@ -214,7 +215,7 @@ def test_a_change_message_tells_seats_status_and_reason_but_no_user_or_booking()
         reason=events_pb2.CANCEL_REASON_EXPIRED,
         seat_map_version=12,
     )
-    message = change("booking.cancelled", event)
+    message = change(Topic.BOOKING_CANCELLED, event)
     assert (message.session_id, message.version) == (SESSION, 12)
     assert json.loads(message.text) == {
         "type": "change",

@@ -1,0 +1,61 @@
+"""The error answers each route documents, built from the error codes it may answer with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.schemas import ErrorBody
+
+ERRORS: dict[str, tuple[int, str]] = {
+    "validation_error": (422, "Invalid input"),
+    "service_unavailable": (503, "A service is down"),
+    "unauthenticated": (401, "No valid access token"),
+    "invalid_credentials": (401, "Wrong email or password"),
+    "forbidden": (403, "Your role does not allow it (an admin's, or your own account's)"),
+    "too_many_requests": (429, "Too many attempts from this client; see Retry-After"),
+    "email_taken": (409, "Email already registered"),
+    "user_not_found": (404, "No such user"),
+    "genre_not_found": (404, "No such genre"),
+    "genre_exists": (409, "Name taken, ignoring case"),
+    "movie_not_found": (404, "No such movie"),
+    "unknown_genre": (422, "Genres that do not exist, listed in `genre_ids`"),
+    "hall_not_found": (404, "No such hall"),
+    "hall_exists": (409, "Another hall has this number"),
+    "hall_in_use": (409, "The hall has sessions"),
+    "seat_not_found": (404, "No such seat"),
+    "seat_exists": (409, "Another seat is there"),
+    "session_not_found": (404, "No such session"),
+    "session_overlap": (409, "Overlaps another session in the hall"),
+    "session_started": (409, "The session has started"),
+    "session_cancelled": (409, "The session is cancelled"),
+    "session_finished": (409, "The session is over"),
+    "invalid_time_range": (422, "Start in the past or end not after start"),
+    "booking_not_found": (404, "No such booking, or not yours"),
+    "seats_taken": (409, "Seats taken, listed in `seat_ids`"),
+    "hold_expired": (409, "Past its payment deadline"),
+    "booking_not_pending": (409, "Not pending"),
+    "booking_not_cancellable": (409, "Not pending or confirmed"),
+    "no_seats": (422, "No seats"),
+    "duplicate_seats": (422, "A seat listed twice"),
+    "too_many_seats": (422, "More seats than BOOKING_MAX_SEATS"),
+    "seat_not_in_hall": (422, "Seats not in the session's hall, listed in `seat_ids`"),
+    "idempotency_key_reused": (422, "The Idempotency-Key came before with another body"),
+    "invalid_push_endpoint": (422, "Not an https push endpoint"),
+    "push_subscription_not_found": (404, "You have no subscription with this endpoint"),
+}
+"""Every error code a route documents: its HTTP status and what it means."""
+
+ADMIN_ONLY = ("unauthenticated", "forbidden")
+"""What a route for admins answers to a caller without a token, or without the role."""
+
+
+def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that may answer with these error codes, one entry a status."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        status, meaning = ERRORS[code]
+        by_status.setdefault(status, []).append(f"{meaning} ({code})")
+    return {
+        status: {"model": ErrorBody, "description": "; ".join(meanings)}
+        for status, meanings in sorted(by_status.items())
+    }

@@ -1,0 +1,67 @@
+"""The gateway app in this process with fake services: no lifespan, no Redis, no Kafka."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from svckit.identity import Caller
+from svckit.tokens import issue_access_token
+from tests.gateway.fakes import FakeCache, FakeClients
+
+JWT_SECRET = "in-process-tests-secret-0123456789abcdef"
+USER_ID, ADMIN_ID = 7, 1
+
+
+@pytest.fixture
+def settings() -> GatewaySettings:
+    return GatewaySettings(jwt_secret=JWT_SECRET)
+
+
+@pytest.fixture
+def services() -> FakeClients:
+    return FakeClients()
+
+
+@pytest.fixture
+def cache() -> FakeCache:
+    return FakeCache()
+
+
+@pytest.fixture
+def app(settings: GatewaySettings, services: FakeClients, cache: FakeCache) -> FastAPI:
+    """The app with what its lifespan would set up, faked (the lifespan itself never runs)."""
+    app = create_app(settings)
+    app.state.settings = settings
+    app.state.clients = services
+    app.state.cache = cache
+    return app
+
+
+@pytest.fixture
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app in this process; the app's lifespan does not run."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        yield client
+
+
+def token_for(settings: GatewaySettings, caller: Caller) -> str:
+    return issue_access_token(
+        caller, secret=settings.jwt_secret, algorithm=settings.jwt_algorithm, ttl_seconds=600
+    )
+
+
+@pytest.fixture
+def user(settings: GatewaySettings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(settings, Caller(USER_ID, 'user'))}"}
+
+
+@pytest.fixture
+def admin(settings: GatewaySettings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(settings, Caller(ADMIN_ID, 'admin'))}"}
