@@ -31,7 +31,7 @@ class CommonSettings(BaseSettings):
     booking_svc_metrics_port: int = Field(default=9104, ge=0, le=65535)
     jwt_secret: str = Field(default="dev-only-change-me-0123456789abcdef", min_length=32)
     jwt_algorithm: str = "HS256"
-    jwt_ttl_seconds: int = 3600
+    jwt_ttl_seconds: int = 900
     booking_hold_seconds: int = Field(default=900, gt=0)
     booking_max_seats: int = Field(default=4, gt=0)
 

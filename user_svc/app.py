@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import grpc
@@ -12,14 +14,17 @@ import grpc
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
 from svckit.db import make_sessionmaker
 from svckit.errors import ServiceError
+from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service
 from svckit.tasks import background
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.models import outbox
 from user_svc.notifications import ensure_vapid_keys, notification_tasks
 from user_svc.passwords import PasswordHasher
 from user_svc.recipients import AccountRecipients
 from user_svc.settings import Settings
+from user_svc.sign_ins import SignIns
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
@@ -46,6 +51,13 @@ def main() -> None:
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database(MIGRATIONS, settings.user_database_url) as engine:
             sessions = make_sessionmaker(engine)
+            relay = OutboxRelay(
+                engine,
+                settings.user_database_url,
+                outbox,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                source="user_svc",
+            )
             vapid_keys = await ensure_vapid_keys(sessions)
             accounts = Accounts(
                 sessions,
@@ -54,14 +66,25 @@ def main() -> None:
                 vapid_public_key=vapid_keys.public_key,
                 allow_insecure_push_endpoints=settings.push_allow_insecure_endpoints,
             )
+            sign_ins = SignIns(
+                sessions,
+                accounts.hasher,
+                settings,
+                refresh_ttl=timedelta(seconds=settings.jwt_refresh_ttl_seconds),
+            )
             await ensure_configured_admin(accounts, settings)
-            user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
-            async with (
-                notification_tasks(
-                    settings, sessions, vapid_keys, AccountRecipients(sessions)
-                ) as tasks,
-                background(tasks),
-            ):
-                yield [SERVICE_NAME]
+            user_pb2_grpc.add_UserServiceServicer_to_server(
+                UserServiceServicer(accounts, sign_ins), server
+            )
+            try:
+                async with (
+                    notification_tasks(
+                        settings, sessions, vapid_keys, AccountRecipients(sessions)
+                    ) as tasks,
+                    background({**tasks, "outbox-relay": relay.run}),
+                ):
+                    yield [SERVICE_NAME]
+            finally:
+                await asyncio.to_thread(relay.close)
 
     run_service("user_svc", settings.user_svc_addr, setup, log_level=settings.log_level)

@@ -17,6 +17,8 @@ class Settings(CommonSettings):
     admin_password: SecretStr = SecretStr("")
     admin_name: str = DEFAULT_ADMIN_NAME
     """When ADMIN_EMAIL and ADMIN_PASSWORD are both set, start-up ensures this admin account."""
+    jwt_refresh_ttl_seconds: int = Field(default=14 * 24 * 3600, gt=0)
+    """How long a refresh token stays valid; each refresh issues a new one for as long."""
 
     smtp_host: str = ""
     """Without it, emails are written to the log instead of being sent."""

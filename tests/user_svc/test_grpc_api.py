@@ -15,14 +15,17 @@ from svckit.grpc_server import ErrorInterceptor
 from svckit.identity import Caller, caller_metadata
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.sign_ins import SignIns
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
 
 @pytest.fixture(scope="module")
-async def stub(accounts: Accounts) -> AsyncIterator[user_pb2_grpc.UserServiceAsyncStub]:
+async def stub(
+    accounts: Accounts, sign_ins: SignIns
+) -> AsyncIterator[user_pb2_grpc.UserServiceAsyncStub]:
     server = grpc.aio.server(interceptors=[ErrorInterceptor()])
-    user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
+    user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts, sign_ins), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
