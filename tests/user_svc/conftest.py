@@ -1,7 +1,8 @@
-"""A fresh, migrated user_svc database and the use cases on top of it."""
+"""A fresh, migrated user_svc database, the use cases on top of it, and accounts to try them."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,15 +11,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
+from svckit.identity import Caller
 from svckit.migrations import upgrade_to_head
 from svckit.settings import CommonSettings
 from user_svc.accounts import Accounts
+from user_svc.domain import Account
 from user_svc.passwords import PasswordHasher
 from user_svc.sign_ins import SignIns
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "user_svc" / "migrations"
 JWT_SECRET = "user-svc-tests-secret-0123456789abcdef"
 TOPIC_PREFIX = "unit."
+PASSWORD = "Corr3ct-Horse-Battery"
+ADMIN = Caller(user_id=1_000_000_000, role="admin")
+
+
+def new_email(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}@Example.com"
+
+
+async def new_account(accounts: Accounts) -> Account:
+    return await accounts.register(email=new_email(), password=PASSWORD, name="Test Person")
 
 
 @pytest.fixture(scope="session")

@@ -18,25 +18,15 @@ from svckit.errors import (
     Unauthenticated,
 )
 from svckit.identity import Caller
+from tests.user_svc.conftest import ADMIN, PASSWORD, new_account, new_email
 from user_svc.accounts import Accounts
 from user_svc.domain import Account, AccountChanges
 from user_svc.models import User
 from user_svc.sign_ins import SignIns
 
-PASSWORD = "Corr3ct-Horse-Battery"
-ADMIN = Caller(user_id=1_000_000_000, role="admin")
-
-
-def new_email(tag: str = "user") -> str:
-    return f"{tag}-{uuid.uuid4().hex[:12]}@Example.com"
-
 
 def as_caller(account: Account) -> Caller:
     return Caller(user_id=account.id, role=account.role)
-
-
-async def new_account(accounts: Accounts) -> Account:
-    return await accounts.register(email=new_email(), password=PASSWORD, name="Test Person")
 
 
 async def stored_hash(engine: AsyncEngine, user_id: int) -> str:

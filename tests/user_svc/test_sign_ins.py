@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import pytest
@@ -15,22 +14,12 @@ from svckit.errors import Unauthenticated
 from svckit.identity import Caller
 from svckit.settings import CommonSettings
 from svckit.tokens import AccessToken, verify_access_claims, verify_access_token
+from tests.user_svc.conftest import ADMIN, PASSWORD, new_account, new_email
 from user_svc.accounts import Accounts
-from user_svc.domain import Account, AccountChanges
+from user_svc.domain import AccountChanges
 from user_svc.models import RefreshToken
 from user_svc.refresh_tokens import token_hash
 from user_svc.sign_ins import SignedIn, SignIns
-
-PASSWORD = "Corr3ct-Horse-Battery"
-ADMIN = Caller(user_id=1_000_000_000, role="admin")
-
-
-def new_email(tag: str = "user") -> str:
-    return f"{tag}-{uuid.uuid4().hex[:12]}@Example.com"
-
-
-async def new_account(accounts: Accounts) -> Account:
-    return await accounts.register(email=new_email(), password=PASSWORD, name="Test Person")
 
 
 async def signed_in(accounts: Accounts, sign_ins: SignIns) -> SignedIn:
