@@ -133,14 +133,25 @@ class Accounts:
         log.info("user %d deleted by admin %d", user_id, caller.user_id)
 
     async def ensure_admin(self, *, email: str, password: str, name: str) -> Account:
-        """Creates this admin account, or gives an existing one the admin role and this password."""
+        """Creates this admin account, or gives an existing one the admin role and this password.
+
+        Promoting an account or giving it another password revokes its tokens; ensuring the
+        same admin with the same password (every start) does not.
+        """
         email, name, password_hash = await self._new_account(email, password, name)
+        async with self.sessions() as session:
+            found = await UserRepository(session).credentials(email)
+        revokes = found is not None and (
+            found[0].account.role != "admin" or not await self.hasher.verify(password, found[1])
+        )
         async with self.sessions.begin() as session:
-            account = await UserRepository(session).upsert_admin(
-                email=email, name=name, password_hash=password_hash
+            holder = await UserRepository(session).upsert_admin(
+                email=email, name=name, password_hash=password_hash, bump_token_version=revokes
             )
-        log.info("admin account %d ensured", account.id)
-        return account
+            if revokes:
+                await self.revocation(session, holder)
+        log.info("admin account %d ensured", holder.account.id)
+        return holder.account
 
     async def add_push_subscription(
         self, caller: Caller | None, *, endpoint: str, p256dh: str, auth: str

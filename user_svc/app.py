@@ -81,7 +81,13 @@ def main() -> None:
                     notification_tasks(
                         settings, sessions, vapid_keys, AccountRecipients(sessions)
                     ) as tasks,
-                    background({**tasks, "outbox-relay": relay.run}),
+                    background(
+                        {
+                            **tasks,
+                            "outbox-relay": relay.run,
+                            "refresh-token-purge": sign_ins.keep_purging,
+                        }
+                    ),
                 ):
                     yield [SERVICE_NAME]
             finally:

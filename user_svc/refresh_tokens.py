@@ -11,7 +11,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.models import RefreshToken
@@ -84,6 +84,15 @@ class RefreshTokenRepository:
 
     async def revoke_all(self, user_id: int) -> None:
         await self._revoke(RefreshToken.user_id == user_id)
+
+    async def purge_expired(self) -> int:
+        """Deletes expired tokens (refused anyway); returns how many."""
+        deleted = await self.session.execute(
+            delete(RefreshToken)
+            .where(RefreshToken.expires_at <= func.now())
+            .returning(RefreshToken.id)
+        )
+        return len(deleted.all())
 
     async def _revoke(self, which: ColumnElement[bool]) -> None:
         await self.session.execute(

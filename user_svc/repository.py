@@ -116,24 +116,29 @@ class UserRepository:
         ).one_or_none()
         return None if row is None else _holder(row)
 
-    async def upsert_admin(self, *, email: str, name: str, password_hash: str) -> Account:
+    async def upsert_admin(
+        self, *, email: str, name: str, password_hash: str, bump_token_version: bool = False
+    ) -> TokenHolder:
         """Creates the admin account, or makes the account with this email admin with this password.
 
-        One statement, so replicas starting together cannot both insert it.
+        One statement, so replicas starting together cannot both insert it;
+        `bump_token_version` makes an existing account's access tokens stale.
         """
         values = insert(User).values(
             email=email, name=name, password_hash=password_hash, role="admin"
         )
+        version = {"token_version": User.token_version + 1} if bump_token_version else {}
         statement = values.on_conflict_do_update(
             index_elements=[func.lower(User.email)],
             set_={
                 "role": "admin",
                 "password_hash": values.excluded.password_hash,
                 "updated_at": func.now(),
+                **version,
             },
         ).returning(User)
         row = (await self.session.scalars(statement)).one()
-        return _account(row)
+        return _holder(row)
 
     async def add_push_subscription(
         self, *, user_id: int, endpoint: str, p256dh: str, auth: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +18,10 @@ from user_svc.passwords import PasswordHasher
 from user_svc.refresh_tokens import RefreshTokenRepository, token_hash
 from user_svc.repository import UserRepository
 
+log = logging.getLogger(__name__)
+
 DEFAULT_REFRESH_TTL = timedelta(days=14)
+PURGE_INTERVAL = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,15 @@ class SignIns:
         """The user's current token version; None when the user does not exist (any more)."""
         async with self.sessions() as session:
             return await UserRepository(session).token_version(user_id)
+
+    async def keep_purging(self, every: timedelta = PURGE_INTERVAL) -> None:
+        """Deletes expired refresh tokens now and then, so the table holds live sign-ins only."""
+        while True:
+            async with self.sessions.begin() as session:
+                purged = await RefreshTokenRepository(session).purge_expired()
+            if purged:
+                log.info("purged %d expired refresh tokens", purged)
+            await asyncio.sleep(every.total_seconds())
 
     async def _signed_in(
         self, session: AsyncSession, holder: TokenHolder, family: uuid.UUID

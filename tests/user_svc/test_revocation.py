@@ -167,6 +167,25 @@ async def test_a_change_whose_event_cannot_be_queued_is_not_made(
     assert await events_of(engine, account.id) == []
 
 
+async def test_ensure_admin_revokes_on_a_promotion_or_a_new_password_only(
+    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine
+) -> None:
+    account = await signed_in_twice(accounts, sign_ins)
+    name = account.name
+    await accounts.ensure_admin(email=account.email, password=PASSWORD, name=name)
+    await sign_ins.login(email=account.email, password=PASSWORD)
+    await accounts.ensure_admin(email=account.email, password=PASSWORD, name=name)
+    assert await live_refresh_tokens(engine, account.id) == 1
+    await accounts.ensure_admin(email=account.email, password="Adm1n-Passphrase", name=name)
+    assert await token_version(engine, account.id) == 2
+    assert await live_refresh_tokens(engine, account.id) == 0
+    events = [user_changed(row) for row in await events_of(engine, account.id)]
+    assert [(e.token_version, e.role) for e in events] == [
+        (1, user_pb2.ROLE_ADMIN),
+        (2, user_pb2.ROLE_ADMIN),
+    ]
+
+
 # -- the relay to the real broker ------------------------------------------------------------
 
 

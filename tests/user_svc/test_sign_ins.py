@@ -238,6 +238,29 @@ async def test_a_deleted_users_refresh_token_is_refused(
     await refused(sign_ins, first.refresh_token)
 
 
+async def test_the_purge_deletes_expired_refresh_tokens_only(
+    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine
+) -> None:
+    expired, live = await signed_in(accounts, sign_ins), await signed_in(accounts, sign_ins)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(RefreshToken)
+            .where(RefreshToken.token_hash == token_hash(expired.refresh_token))
+            .values(expires_at=func.now())
+        )
+    purging = asyncio.create_task(sign_ins.keep_purging())
+    try:
+        for _ in range(100):
+            if not await family_rows(engine, expired.refresh_token):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        purging.cancel()
+        await asyncio.gather(purging, return_exceptions=True)
+    assert await family_rows(engine, expired.refresh_token) == []
+    assert len(await family_rows(engine, live.refresh_token)) == 1
+
+
 # -- logout ---------------------------------------------------------------------------------
 
 
