@@ -95,8 +95,13 @@ class RefreshTokenRepository:
         return len(deleted.all())
 
     async def _revoke(self, which: ColumnElement[bool]) -> None:
+        """Revokes the live tokens `which` picks, locking them in id order (no deadlocks)."""
+        live = RefreshToken.revoked_at.is_(None)
+        locked = (
+            select(RefreshToken.id).where(which, live).order_by(RefreshToken.id).with_for_update()
+        )
         await self.session.execute(
             update(RefreshToken)
-            .where(which, RefreshToken.revoked_at.is_(None))
+            .where(RefreshToken.id.in_(locked.scalar_subquery()), live)
             .values(revoked_at=func.now())
         )

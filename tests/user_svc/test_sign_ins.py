@@ -16,7 +16,7 @@ from svckit.settings import CommonSettings
 from svckit.tokens import AccessToken, verify_access_claims, verify_access_token
 from tests.user_svc.conftest import ADMIN, PASSWORD, new_account, new_email
 from user_svc.accounts import Accounts
-from user_svc.domain import AccountChanges
+from user_svc.domain import Account, AccountChanges
 from user_svc.models import RefreshToken
 from user_svc.refresh_tokens import token_hash
 from user_svc.sign_ins import SignedIn, SignIns
@@ -198,6 +198,53 @@ async def test_of_twenty_concurrent_refreshes_with_one_token_exactly_one_wins(
     ]
     # the losers showed a spent token: that is reuse, so the family is revoked
     assert all(row.revoked_at is not None for row in rows)
+
+
+async def test_a_refresh_waits_for_a_password_change_under_way_and_is_then_refused(
+    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine
+) -> None:
+    first = await signed_in(accounts, sign_ins)
+    user = {"id": first.account.id}
+    async with engine.connect() as change:
+        await change.execute(
+            text("UPDATE users SET token_version = token_version + 1 WHERE id = :id"), user
+        )
+        refreshing = asyncio.create_task(sign_ins.refresh(first.refresh_token))
+        await asyncio.sleep(0.3)
+        assert not refreshing.done(), "a refresh must not slip in between bump and revocation"
+        await change.execute(
+            text("UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = :id"), user
+        )
+        await change.commit()
+    with pytest.raises(Unauthenticated):
+        await refreshing
+
+
+async def test_concurrent_refreshes_logout_and_password_change_end_with_no_live_token(
+    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine, user_dsn: str
+) -> None:
+    first = await signed_in(accounts, sign_ins)
+    second = await sign_ins.login(email=first.account.email, password=PASSWORD)
+    me = Caller(first.account.id, "user")
+    wide = make_engine(user_dsn, pool_size=20)
+    racers = SignIns(make_sessionmaker(wide), sign_ins.hasher, sign_ins.settings)
+    try:
+        results = await asyncio.gather(
+            *(racers.refresh(first.refresh_token) for _ in range(8)),
+            accounts.update(me, me.user_id, AccountChanges(password="N3w-Passphrase")),
+            *(racers.refresh(second.refresh_token) for _ in range(8)),
+            racers.logout(second.refresh_token),
+            return_exceptions=True,
+        )
+    finally:
+        await wide.dispose()
+    assert all(isinstance(r, SignedIn | Unauthenticated | Account | None) for r in results)
+    async with engine.connect() as conn:
+        live = await conn.scalar(
+            text("SELECT count(*) FROM refresh_tokens WHERE user_id = :id AND revoked_at IS NULL"),
+            {"id": me.user_id},
+        )
+    assert live == 0
 
 
 async def test_unknown_expired_and_empty_refresh_tokens_are_refused(
