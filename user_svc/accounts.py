@@ -8,8 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from svckit.errors import Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller
-from svckit.settings import CommonSettings
-from svckit.vocabulary import Topic
 from user_svc.domain import (
     Account,
     AccountChanges,
@@ -42,18 +40,18 @@ class Accounts:
         self,
         sessions: async_sessionmaker[AsyncSession],
         hasher: PasswordHasher,
-        settings: CommonSettings,
         *,
+        user_changed_topic: str,
         vapid_public_key: str = "",
         allow_insecure_push_endpoints: bool = False,
     ) -> None:
-        """`vapid_public_key` empty: web push is not set up in this process."""
+        """`user_changed_topic`: the (prefixed) user.changed topic; `vapid_public_key` empty:
+        web push is not set up in this process."""
         self.sessions = sessions
         self.hasher = hasher
-        self.settings = settings
         self._vapid_public_key = vapid_public_key
         self.allow_insecure_push_endpoints = allow_insecure_push_endpoints
-        self.revocation = Revocation(settings.topic(Topic.USER_CHANGED))
+        self.revocation = Revocation(user_changed_topic)
 
     async def _new_account(self, email: str, password: str, name: str) -> tuple[str, str, str]:
         """The email and name checked and trimmed, and the hash of a password that is allowed."""

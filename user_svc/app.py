@@ -17,6 +17,7 @@ from svckit.errors import ServiceError
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service
 from svckit.tasks import background
+from svckit.vocabulary import Topic
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
 from user_svc.models import outbox
@@ -62,7 +63,7 @@ def main() -> None:
             accounts = Accounts(
                 sessions,
                 PasswordHasher(settings.bcrypt_rounds),
-                settings,
+                user_changed_topic=settings.topic(Topic.USER_CHANGED),
                 vapid_public_key=vapid_keys.public_key,
                 allow_insecure_push_endpoints=settings.push_allow_insecure_endpoints,
             )

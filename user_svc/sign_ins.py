@@ -7,11 +7,11 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from svckit.errors import Unauthenticated
-from svckit.settings import CommonSettings
 from svckit.tokens import issue_access_token
 from user_svc.domain import Account, TokenHolder
 from user_svc.passwords import PasswordHasher
@@ -22,6 +22,17 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REFRESH_TTL = timedelta(days=14)
 PURGE_INTERVAL = timedelta(hours=1)
+
+
+class TokenSettings(Protocol):
+    """How access tokens are signed: what SignIns reads of the settings."""
+
+    @property
+    def jwt_secret(self) -> str: ...
+    @property
+    def jwt_algorithm(self) -> str: ...
+    @property
+    def jwt_ttl_seconds(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class SignIns:
         self,
         sessions: async_sessionmaker[AsyncSession],
         hasher: PasswordHasher,
-        settings: CommonSettings,
+        settings: TokenSettings,
         *,
         refresh_ttl: timedelta = DEFAULT_REFRESH_TTL,
     ) -> None:

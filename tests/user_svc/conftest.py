@@ -14,6 +14,7 @@ from svckit.db import make_engine, make_sessionmaker
 from svckit.identity import Caller
 from svckit.migrations import upgrade_to_head
 from svckit.settings import CommonSettings
+from svckit.vocabulary import Topic
 from user_svc.accounts import Accounts
 from user_svc.domain import Account
 from user_svc.passwords import PasswordHasher
@@ -50,14 +51,16 @@ async def engine(user_dsn: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def token_settings() -> CommonSettings:
-    return CommonSettings(
-        jwt_secret=JWT_SECRET, jwt_ttl_seconds=600, kafka_topic_prefix=TOPIC_PREFIX
-    )
+    return CommonSettings(jwt_secret=JWT_SECRET, jwt_ttl_seconds=600)
 
 
 @pytest.fixture(scope="session")
-def accounts(engine: AsyncEngine, token_settings: CommonSettings) -> Accounts:
-    return Accounts(make_sessionmaker(engine), PasswordHasher(rounds=4), token_settings)
+def accounts(engine: AsyncEngine) -> Accounts:
+    return Accounts(
+        make_sessionmaker(engine),
+        PasswordHasher(rounds=4),
+        user_changed_topic=TOPIC_PREFIX + Topic.USER_CHANGED,
+    )
 
 
 @pytest.fixture(scope="session")

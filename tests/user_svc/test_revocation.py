@@ -22,7 +22,6 @@ from deploy.kafka_broker import ensure_topics
 from svckit.errors import AlreadyExists
 from svckit.kafka import consumer_config, headers_dict
 from svckit.outbox import OutboxRelay
-from svckit.settings import CommonSettings
 from svckit.vocabulary import EventType, Topic
 from tests.user_svc.conftest import ADMIN, PASSWORD, TOPIC_PREFIX, new_account
 from user_svc import revocation
@@ -190,12 +189,11 @@ async def test_ensure_admin_revokes_on_a_promotion_or_a_new_password_only(
 
 
 @pytest.fixture
-def kafka_prefix(endpoints: infra.Endpoints) -> Iterator[str]:
-    """A prefix whose user.changed topic exists on the broker for this test only."""
-    prefix = f"user-changed-{uuid.uuid4().hex[:8]}."
-    topic = prefix + Topic.USER_CHANGED
+def kafka_topic(endpoints: infra.Endpoints) -> Iterator[str]:
+    """A user.changed topic that exists on the broker for this test only."""
+    topic = f"user-changed-{uuid.uuid4().hex[:8]}.{Topic.USER_CHANGED}"
     ensure_topics(endpoints.kafka_bootstrap, {topic: 1})
-    yield prefix
+    yield topic
     AdminClient({"bootstrap.servers": endpoints.kafka_bootstrap}).delete_topics([topic])
 
 
@@ -217,10 +215,9 @@ async def test_the_relay_publishes_the_event_to_kafka_keyed_by_user_id(
     user_dsn: str,
     sign_ins: SignIns,
     endpoints: infra.Endpoints,
-    kafka_prefix: str,
+    kafka_topic: str,
 ) -> None:
-    settings = CommonSettings(jwt_secret="x" * 32, kafka_topic_prefix=kafka_prefix)
-    accounts = Accounts(sign_ins.sessions, sign_ins.hasher, settings)
+    accounts = Accounts(sign_ins.sessions, sign_ins.hasher, user_changed_topic=kafka_topic)
     account = await new_account(accounts)
     async with engine.begin() as conn:  # earlier tests' events are for topics that do not exist
         await conn.execute(text("UPDATE outbox SET published_at = now()"))
@@ -239,9 +236,7 @@ async def test_the_relay_publishes_the_event_to_kafka_keyed_by_user_id(
     (row,) = await events_of(engine, account.id)
     assert row.published_at is not None
 
-    message = await asyncio.to_thread(
-        consume_one, endpoints.kafka_bootstrap, kafka_prefix + Topic.USER_CHANGED
-    )
+    message = await asyncio.to_thread(consume_one, endpoints.kafka_bootstrap, kafka_topic)
     assert message.key() == str(account.id).encode()
     headers = headers_dict(message)
     assert (headers["ce_id"], headers["ce_type"], headers["ce_source"]) == (
