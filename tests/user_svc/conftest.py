@@ -18,7 +18,7 @@ from svckit.vocabulary import Topic
 from user_svc.accounts import Accounts
 from user_svc.domain import Account
 from user_svc.passwords import PasswordHasher
-from user_svc.sign_ins import SignIns
+from user_svc.sign_ins import SignIns, TokenSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "user_svc" / "migrations"
 JWT_SECRET = "user-svc-tests-secret-0123456789abcdef"
@@ -64,5 +64,5 @@ def accounts(engine: AsyncEngine) -> Accounts:
 
 
 @pytest.fixture(scope="session")
-def sign_ins(engine: AsyncEngine, token_settings: CommonSettings) -> SignIns:
+def sign_ins(engine: AsyncEngine, token_settings: TokenSettings) -> SignIns:
     return SignIns(make_sessionmaker(engine), PasswordHasher(rounds=4), token_settings)

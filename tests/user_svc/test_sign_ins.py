@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from svckit.db import make_engine, make_sessionmaker
 from svckit.errors import Unauthenticated
 from svckit.identity import Caller
-from svckit.settings import CommonSettings
 from svckit.tokens import AccessToken, verify_access_claims, verify_access_token
 from tests.user_svc.conftest import ADMIN, PASSWORD, new_account, new_email
 from user_svc.accounts import Accounts
 from user_svc.domain import Account, AccountChanges
 from user_svc.models import RefreshToken
 from user_svc.refresh_tokens import token_hash
-from user_svc.sign_ins import SignedIn, SignIns
+from user_svc.sign_ins import SignedIn, SignIns, TokenSettings
 
 
 async def signed_in(accounts: Accounts, sign_ins: SignIns) -> SignedIn:
@@ -27,7 +26,7 @@ async def signed_in(accounts: Accounts, sign_ins: SignIns) -> SignedIn:
     return await sign_ins.login(email=account.email, password=PASSWORD)
 
 
-def claims(token: str, settings: CommonSettings) -> AccessToken:
+def claims(token: str, settings: TokenSettings) -> AccessToken:
     return verify_access_claims(token, secret=settings.jwt_secret, algorithm=settings.jwt_algorithm)
 
 
@@ -54,7 +53,7 @@ async def family_rows(engine: AsyncEngine, refresh_token: str) -> list[Row[Any]]
 
 
 async def test_login_issues_a_token_naming_the_user_and_role_for_any_email_case(
-    accounts: Accounts, sign_ins: SignIns, token_settings: CommonSettings
+    accounts: Accounts, sign_ins: SignIns, token_settings: TokenSettings
 ) -> None:
     account = await new_account(accounts)
     signed_in = await sign_ins.login(email=account.email.upper(), password=PASSWORD)
@@ -124,7 +123,7 @@ async def test_every_login_starts_a_family_of_its_own(
 
 
 async def test_an_access_token_carries_the_users_token_version(
-    accounts: Accounts, sign_ins: SignIns, token_settings: CommonSettings
+    accounts: Accounts, sign_ins: SignIns, token_settings: TokenSettings
 ) -> None:
     account = await new_account(accounts)
     first = await sign_ins.login(email=account.email, password=PASSWORD)
@@ -140,7 +139,7 @@ async def test_an_access_token_carries_the_users_token_version(
 
 
 async def test_a_refresh_rotates_the_token_and_answers_a_fresh_access_token(
-    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine, token_settings: CommonSettings
+    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine, token_settings: TokenSettings
 ) -> None:
     first = await signed_in(accounts, sign_ins)
     second = await sign_ins.refresh(first.refresh_token)
@@ -176,7 +175,7 @@ async def test_of_twenty_concurrent_refreshes_with_one_token_exactly_one_wins(
     sign_ins: SignIns,
     engine: AsyncEngine,
     user_dsn: str,
-    token_settings: CommonSettings,
+    token_settings: TokenSettings,
 ) -> None:
     first = await signed_in(accounts, sign_ins)
     wide = make_engine(user_dsn, pool_size=20)
