@@ -27,6 +27,7 @@ from svckit.vocabulary import BOOKING_TOPICS, Topic
 MESSAGE_TYPES: dict[str, type[ProtoMessage]] = {
     **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
     Topic.SESSION_CHANGED: events_pb2.SessionChanged,
+    Topic.USER_CHANGED: events_pb2.UserChanged,
 }
 """The protobuf message each contract topic carries."""
 

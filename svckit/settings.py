@@ -107,7 +107,7 @@ class JwtSettings(SettingsMixin):
 
     jwt_secret: str = Field(default="dev-only-change-me-0123456789abcdef", min_length=32)
     jwt_algorithm: str = "HS256"
-    jwt_ttl_seconds: int = 3600
+    jwt_ttl_seconds: int = 900
 
 
 class BookingRules(SettingsMixin):

@@ -27,6 +27,7 @@ class Topic(StrEnum):
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_CANCELLED = "booking.cancelled"
     SESSION_CHANGED = "cinema.session-changed"
+    USER_CHANGED = "user.changed"
 
 
 class EventType(StrEnum):
@@ -36,6 +37,7 @@ class EventType(StrEnum):
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_CANCELLED = "booking.cancelled"
     SESSION_CHANGED = "cinema.session.changed"
+    USER_CHANGED = "user.changed"
 
 
 BOOKING_TOPICS = (Topic.BOOKING_CREATED, Topic.BOOKING_CONFIRMED, Topic.BOOKING_CANCELLED)
@@ -47,6 +49,7 @@ EVENT_TYPE_OF_TOPIC = {
     Topic.BOOKING_CONFIRMED: EventType.BOOKING_CONFIRMED,
     Topic.BOOKING_CANCELLED: EventType.BOOKING_CANCELLED,
     Topic.SESSION_CHANGED: EventType.SESSION_CHANGED,
+    Topic.USER_CHANGED: EventType.USER_CHANGED,
 }
 
 

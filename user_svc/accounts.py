@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from svckit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
+from svckit.errors import Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller
-from svckit.settings import JwtSettings
-from svckit.tokens import issue_access_token
 from user_svc.domain import (
     Account,
     AccountChanges,
     PushSubscriptionRecord,
+    TokenHolder,
     check_role_change,
     require_admin,
     require_self_or_admin,
@@ -25,20 +23,12 @@ from user_svc.domain import (
 )
 from user_svc.passwords import PasswordHasher, check_password_policy
 from user_svc.repository import UserRepository
+from user_svc.revocation import Revocation
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
 MAX_KEY_LENGTH = 256
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """The result of a successful login."""
-
-    access_token: str
-    expires_in: int
-    account: Account
 
 
 def _user_not_found(user_id: int) -> NotFound:
@@ -50,17 +40,18 @@ class Accounts:
         self,
         sessions: async_sessionmaker[AsyncSession],
         hasher: PasswordHasher,
-        settings: JwtSettings,
         *,
+        user_changed_topic: str,
         vapid_public_key: str = "",
         allow_insecure_push_endpoints: bool = False,
     ) -> None:
-        """`vapid_public_key` empty: web push is not set up in this process."""
+        """`user_changed_topic`: the (prefixed) user.changed topic; `vapid_public_key` empty:
+        web push is not set up in this process."""
         self.sessions = sessions
         self.hasher = hasher
-        self.settings = settings
         self._vapid_public_key = vapid_public_key
         self.allow_insecure_push_endpoints = allow_insecure_push_endpoints
+        self.revocation = Revocation(user_changed_topic)
 
     async def _new_account(self, email: str, password: str, name: str) -> tuple[str, str, str]:
         """The email and name checked and trimmed, and the hash of a password that is allowed."""
@@ -76,23 +67,6 @@ class Accounts:
             )
         log.info("user %d registered", account.id)
         return account
-
-    async def login(self, *, email: str, password: str) -> SignedIn:
-        """A fresh access token; an unknown email costs the same bcrypt work as a wrong password."""
-        async with self.sessions() as session:
-            found = await UserRepository(session).credentials(email.strip())
-        if found is None:
-            await self.hasher.spend_verify_time(password)
-        if found is None or not await self.hasher.verify(password, found[1]):
-            raise Unauthenticated("wrong email or password", code="invalid_credentials")
-        account = found[0]
-        token = issue_access_token(
-            Caller(user_id=account.id, role=account.role),
-            secret=self.settings.jwt_secret,
-            algorithm=self.settings.jwt_algorithm,
-            ttl_seconds=self.settings.jwt_ttl_seconds,
-        )
-        return SignedIn(token, self.settings.jwt_ttl_seconds, account)
 
     async def get(self, caller: Caller | None, user_id: int) -> Account:
         require_self_or_admin(caller, user_id)
@@ -114,7 +88,10 @@ class Accounts:
             )
 
     async def update(self, caller: Caller | None, user_id: int, changes: AccountChanges) -> Account:
-        """Users change their own email, name and password; only admins change roles."""
+        """Users change their own email, name and password; only admins change roles.
+
+        A new password or role revokes the account's tokens in the same transaction.
+        """
         caller = require_self_or_admin(caller, user_id)
         values: dict[str, str] = {}
         if changes.email is not None:
@@ -134,29 +111,45 @@ class Accounts:
                 values["role"] = changes.role
             if not values:
                 return account
-            updated = await repository.update(user_id, values)
-        if updated is None:
-            raise _user_not_found(user_id)
+            revokes = changes.revokes_tokens(account)
+            updated = await repository.update(user_id, values, bump_token_version=revokes)
+            if updated is None:
+                raise _user_not_found(user_id)
+            if revokes:
+                await self.revocation(session, updated)
         log.info("user %d updated by user %d: %s", user_id, caller.user_id, sorted(values))
-        return updated
+        return updated.account
 
     async def delete(self, caller: Caller | None, user_id: int) -> None:
         caller = require_admin(caller)
         async with self.sessions.begin() as session:
             deleted = await UserRepository(session).delete(user_id)
-        if not deleted:
-            raise _user_not_found(user_id)
+            if deleted is None:
+                raise _user_not_found(user_id)
+            stale = TokenHolder(deleted.account, deleted.version + 1)
+            await self.revocation(session, stale, deleted=True)
         log.info("user %d deleted by admin %d", user_id, caller.user_id)
 
     async def ensure_admin(self, *, email: str, password: str, name: str) -> Account:
-        """Creates this admin account, or gives an existing one the admin role and this password."""
+        """Creates this admin account, or gives an existing one the admin role and this password.
+
+        Promoting an account or giving it another password revokes its tokens; ensuring the
+        same admin with the same password (every start) does not.
+        """
         email, name, password_hash = await self._new_account(email, password, name)
+        async with self.sessions() as session:
+            found = await UserRepository(session).credentials(email)
+        revokes = found is not None and (
+            found[0].account.role != "admin" or not await self.hasher.verify(password, found[1])
+        )
         async with self.sessions.begin() as session:
-            account = await UserRepository(session).upsert_admin(
-                email=email, name=name, password_hash=password_hash
+            holder = await UserRepository(session).upsert_admin(
+                email=email, name=name, password_hash=password_hash, bump_token_version=revokes
             )
-        log.info("admin account %d ensured", account.id)
-        return account
+            if revokes:
+                await self.revocation(session, holder)
+        log.info("admin account %d ensured", holder.account.id)
+        return holder.account
 
     async def add_push_subscription(
         self, caller: Caller | None, *, endpoint: str, p256dh: str, auth: str

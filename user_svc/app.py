@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import grpc
 
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
 from svckit.db import make_sessionmaker
 from svckit.errors import ServiceError
-from svckit.service import migrated_database, run_service
+from svckit.outbox import OutboxRelay
+from svckit.service import migrated_database, run_service, service_names
 from svckit.tasks import background
+from svckit.vocabulary import Topic
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.models import outbox
 from user_svc.notifications import NotificationSettings, ensure_vapid_keys, notification_tasks
 from user_svc.passwords import PasswordHasher
 from user_svc.recipients import AccountRecipients
 from user_svc.settings import Settings
-
-SERVICE_NAME = user_pb2.DESCRIPTOR.services_by_name["UserService"].full_name
+from user_svc.sign_ins import SignIns
 
 
 async def ensure_configured_admin(accounts: Accounts, settings: Settings) -> None:
@@ -45,22 +49,46 @@ def main() -> None:
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database("user_svc", settings.user_database_url) as engine:
             sessions = make_sessionmaker(engine)
+            relay = OutboxRelay(
+                engine,
+                settings.user_database_url,
+                outbox,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                source="user_svc",
+            )
             vapid_keys = await ensure_vapid_keys(sessions)
             accounts = Accounts(
                 sessions,
                 PasswordHasher(settings.bcrypt_rounds),
-                settings,
+                user_changed_topic=settings.topic(Topic.USER_CHANGED),
                 vapid_public_key=vapid_keys.public_key,
                 allow_insecure_push_endpoints=settings.push_allow_insecure_endpoints,
             )
+            sign_ins = SignIns(
+                sessions,
+                accounts.hasher,
+                settings,
+                refresh_ttl=timedelta(seconds=settings.jwt_refresh_ttl_seconds),
+            )
             await ensure_configured_admin(accounts, settings)
-            user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
-            async with (
-                notification_tasks(
-                    notification_settings, sessions, vapid_keys, AccountRecipients(sessions)
-                ) as tasks,
-                background(tasks),
-            ):
-                yield [SERVICE_NAME]
+            user_pb2_grpc.add_UserServiceServicer_to_server(
+                UserServiceServicer(accounts, sign_ins), server
+            )
+            try:
+                async with (
+                    notification_tasks(
+                        notification_settings, sessions, vapid_keys, AccountRecipients(sessions)
+                    ) as tasks,
+                    background(
+                        {
+                            **tasks,
+                            "outbox-relay": relay.run,
+                            "refresh-token-purge": sign_ins.keep_purging,
+                        }
+                    ),
+                ):
+                    yield service_names(user_pb2)
+            finally:
+                await asyncio.to_thread(relay.close)
 
     run_service("user_svc", settings, setup)

@@ -33,6 +33,18 @@ class Account:
 
 
 @dataclass(frozen=True)
+class TokenHolder:
+    """An account with its token version: whom a new access token names, and at what version."""
+
+    account: Account
+    version: int
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(user_id=self.account.id, role=self.account.role)
+
+
+@dataclass(frozen=True)
 class AccountChanges:
     """What an update asks to change; None leaves a field as it is."""
 
@@ -40,6 +52,10 @@ class AccountChanges:
     name: str | None = None
     password: str | None = None
     role: Role | None = None
+
+    def revokes_tokens(self, account: Account) -> bool:
+        """A new password or another role makes the account's tokens stale."""
+        return self.password is not None or (self.role is not None and self.role != account.role)
 
 
 @dataclass(frozen=True)

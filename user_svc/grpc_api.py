@@ -19,6 +19,7 @@ from user_svc.domain import (
     require_admin,
     valid_role,
 )
+from user_svc.sign_ins import SignedIn, SignIns
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -31,6 +32,17 @@ def user_message(account: Account) -> user_pb2.User:
         role=ROLE.number(account.role),
         created_at=to_timestamp(account.created_at),
         updated_at=to_timestamp(account.updated_at),
+    )
+
+
+def login_response(signed_in: SignedIn) -> user_pb2.LoginResponse:
+    return user_pb2.LoginResponse(
+        access_token=signed_in.access_token,
+        token_type="bearer",  # noqa: S106 (a token type, not a secret)
+        expires_in=signed_in.expires_in,
+        user=user_message(signed_in.account),
+        refresh_token=signed_in.refresh_token,
+        refresh_expires_in=signed_in.refresh_expires_in,
     )
 
 
@@ -53,8 +65,9 @@ def changes_of(request: user_pb2.UpdateUserRequest) -> AccountChanges:
 
 
 class UserServiceServicer(user_pb2_grpc.UserServiceServicer):
-    def __init__(self, accounts: Accounts) -> None:
+    def __init__(self, accounts: Accounts, sign_ins: SignIns) -> None:
         self.accounts = accounts
+        self.sign_ins = sign_ins
 
     async def Register(self, request: user_pb2.RegisterRequest, context: Context) -> user_pb2.User:
         account = await self.accounts.register(
@@ -65,12 +78,24 @@ class UserServiceServicer(user_pb2_grpc.UserServiceServicer):
     async def Login(
         self, request: user_pb2.LoginRequest, context: Context
     ) -> user_pb2.LoginResponse:
-        signed_in = await self.accounts.login(email=request.email, password=request.password)
-        return user_pb2.LoginResponse(
-            access_token=signed_in.access_token,
-            token_type="bearer",  # noqa: S106 (a token type, not a secret)
-            expires_in=signed_in.expires_in,
-            user=user_message(signed_in.account),
+        signed_in = await self.sign_ins.login(email=request.email, password=request.password)
+        return login_response(signed_in)
+
+    async def Refresh(
+        self, request: user_pb2.RefreshRequest, context: Context
+    ) -> user_pb2.LoginResponse:
+        return login_response(await self.sign_ins.refresh(request.refresh_token))
+
+    async def Logout(self, request: user_pb2.LogoutRequest, context: Context) -> empty_pb2.Empty:
+        await self.sign_ins.logout(request.refresh_token)
+        return empty_pb2.Empty()
+
+    async def GetTokenVersion(
+        self, request: user_pb2.GetTokenVersionRequest, context: Context
+    ) -> user_pb2.TokenVersion:
+        version = await self.sign_ins.token_version(request.user_id)
+        return user_pb2.TokenVersion(
+            user_id=request.user_id, version=version or 0, deleted=version is None
         )
 
     async def GetUser(self, request: user_pb2.GetUserRequest, context: Context) -> user_pb2.User:

@@ -1,4 +1,5 @@
-"""user_svc tables: accounts and their browsers' push subscriptions.
+"""user_svc tables: accounts, their sign-ins' refresh tokens, their browsers' push
+subscriptions, and the outbox of user.changed events.
 
 The notification package keeps its own tables (user_svc.notifications.models) in this
 database; `schema` is both, for the one alembic history of the database.
@@ -6,6 +7,7 @@ database; `schema` is both, for the one alembic history of the database.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import (
@@ -14,19 +16,26 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
+    LargeBinary,
     MetaData,
     Text,
+    Uuid,
     func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from svckit.db import service_metadata
+from svckit.outbox import outbox_table
 from user_svc import notifications
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+outbox = outbox_table(Base.metadata)
 
 
 class User(Base):
@@ -41,10 +50,31 @@ class User(Base):
     name: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(Text, server_default="user")
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Bumped by a password or role change: access tokens of an older version are stale."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
+
+class RefreshToken(Base):
+    """One refresh token of a sign-in (its family); only its SHA-256 hash is stored.
+
+    Refreshing spends a token (used_at) and issues the next one of the family; logout and
+    the reuse of a spent token revoke the whole family (revoked_at).
+    """
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PushSubscription(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from svckit.errors import AlreadyExists
 from svckit.vocabulary import Role
-from user_svc.domain import Account, PushSubscriptionRecord, valid_role
+from user_svc.domain import Account, PushSubscriptionRecord, TokenHolder, valid_role
 from user_svc.models import PushSubscription, User
 from user_svc.notifications import Recipient, Subscription
 
@@ -28,6 +28,10 @@ def _account(row: User) -> Account:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _holder(row: User) -> TokenHolder:
+    return TokenHolder(_account(row), row.token_version)
 
 
 def _raise_if_email_taken(error: IntegrityError) -> None:
@@ -60,11 +64,25 @@ class UserRepository:
         row = await self.session.get(User, user_id)
         return None if row is None else _account(row)
 
-    async def credentials(self, email: str) -> tuple[Account, str] | None:
+    async def credentials(self, email: str) -> tuple[TokenHolder, str] | None:
         """The account with this email (any case) and its password hash, for the login check."""
         statement = select(User).where(func.lower(User.email) == func.lower(email))
         row = (await self.session.scalars(statement)).one_or_none()
-        return None if row is None else (_account(row), row.password_hash)
+        return None if row is None else (_holder(row), row.password_hash)
+
+    async def token_holder(self, user_id: int) -> TokenHolder | None:
+        """The account and its token version, share-locked until the transaction ends.
+
+        A password or role change (which bumps the version and revokes the refresh tokens)
+        then runs wholly before or after the caller's token issue, never in between.
+        """
+        statement = select(User).where(User.id == user_id).with_for_update(read=True)
+        row = (await self.session.scalars(statement)).one_or_none()
+        return None if row is None else _holder(row)
+
+    async def token_version(self, user_id: int) -> int | None:
+        """The account's token version; None when there is no such account."""
+        return await self.session.scalar(select(User.token_version).where(User.id == user_id))
 
     async def page(self, *, offset: int, limit: int) -> tuple[list[Account], int]:
         """One page of accounts in id order, and how many there are in all."""
@@ -73,11 +91,15 @@ class UserRepository:
         rows = await self.session.scalars(statement)
         return [_account(row) for row in rows], int(total or 0)
 
-    async def update(self, user_id: int, values: Mapping[str, str]) -> Account | None:
+    async def update(
+        self, user_id: int, values: Mapping[str, str], *, bump_token_version: bool = False
+    ) -> TokenHolder | None:
+        """Changes the account; `bump_token_version` makes its access tokens stale."""
+        version = {"token_version": User.token_version + 1} if bump_token_version else {}
         statement = (
             update(User)
             .where(User.id == user_id)
-            .values(**values, updated_at=func.now())
+            .values(**values, **version, updated_at=func.now())
             .returning(User)
         )
         try:
@@ -85,32 +107,38 @@ class UserRepository:
         except IntegrityError as error:
             _raise_if_email_taken(error)
             raise
-        return None if row is None else _account(row)
+        return None if row is None else _holder(row)
 
-    async def delete(self, user_id: int) -> bool:
-        deleted = await self.session.scalar(
-            delete(User).where(User.id == user_id).returning(User.id)
-        )
-        return deleted is not None
+    async def delete(self, user_id: int) -> TokenHolder | None:
+        """Deletes the account (its refresh tokens go with it); what it was, or None."""
+        row = (
+            await self.session.scalars(delete(User).where(User.id == user_id).returning(User))
+        ).one_or_none()
+        return None if row is None else _holder(row)
 
-    async def upsert_admin(self, *, email: str, name: str, password_hash: str) -> Account:
+    async def upsert_admin(
+        self, *, email: str, name: str, password_hash: str, bump_token_version: bool = False
+    ) -> TokenHolder:
         """Creates the admin account, or makes the account with this email admin with this password.
 
-        One statement, so replicas starting together cannot both insert it.
+        One statement, so replicas starting together cannot both insert it;
+        `bump_token_version` makes an existing account's access tokens stale.
         """
         values = insert(User).values(
             email=email, name=name, password_hash=password_hash, role="admin"
         )
+        version = {"token_version": User.token_version + 1} if bump_token_version else {}
         statement = values.on_conflict_do_update(
             index_elements=[func.lower(User.email)],
             set_={
                 "role": "admin",
                 "password_hash": values.excluded.password_hash,
                 "updated_at": func.now(),
+                **version,
             },
         ).returning(User)
         row = (await self.session.scalars(statement)).one()
-        return _account(row)
+        return _holder(row)
 
     async def add_push_subscription(
         self, *, user_id: int, endpoint: str, p256dh: str, auth: str

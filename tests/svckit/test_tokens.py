@@ -1,13 +1,21 @@
-"""Access tokens: a token verified once is remembered, but never past its expiry or forged."""
+"""Access tokens: a token verified once is remembered, but never past its expiry or forged;
+it carries the token version it was issued at."""
 
 from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
 
 from svckit.identity import Caller
-from svckit.tokens import InvalidToken, issue_access_token, verify_access_token
+from svckit.tokens import (
+    AccessToken,
+    InvalidToken,
+    issue_access_token,
+    verify_access_claims,
+    verify_access_token,
+)
 
 SECRET = "test-secret-of-at-least-32-bytes-long"
 
@@ -49,3 +57,31 @@ def test_a_remembered_token_is_not_accepted_under_another_secret() -> None:
 def test_an_expired_token_is_refused_at_first_sight() -> None:
     with pytest.raises(InvalidToken, match="expired"):
         verify(issue(Caller(10, "user"), ttl_seconds=-1))
+
+
+def test_a_token_carries_the_token_version_it_was_issued_at() -> None:
+    token = issue_access_token(
+        Caller(11, "admin"), secret=SECRET, algorithm="HS256", ttl_seconds=60, version=3
+    )
+    assert jwt.decode(token, SECRET, algorithms=["HS256"])["ver"] == 3
+    assert verify_access_claims(token, secret=SECRET, algorithm="HS256") == AccessToken(
+        Caller(11, "admin"), 3
+    )
+    assert verify(token) == Caller(11, "admin")
+
+
+def claims_signed(**claims: object) -> str:
+    now = int(time.time())
+    base = {"sub": "12", "role": "user", "iat": now, "exp": now + 60, "jti": "j"}
+    return jwt.encode(base | claims, SECRET, algorithm="HS256")
+
+
+def test_a_token_without_a_version_counts_as_version_zero() -> None:
+    verified = verify_access_claims(claims_signed(), secret=SECRET, algorithm="HS256")
+    assert verified == AccessToken(Caller(12, "user"), 0)
+
+
+@pytest.mark.parametrize("version", [-1, "1", 1.5, True, None])
+def test_a_token_with_an_odd_version_is_refused(version: object) -> None:
+    with pytest.raises(InvalidToken, match="version"):
+        verify_access_claims(claims_signed(ver=version), secret=SECRET, algorithm="HS256")

@@ -18,26 +18,15 @@ from svckit.errors import (
     Unauthenticated,
 )
 from svckit.identity import Caller
-from svckit.settings import JwtSettings
-from svckit.tokens import verify_access_token
+from tests.user_svc.conftest import ADMIN, PASSWORD, new_account, new_email
 from user_svc.accounts import Accounts
 from user_svc.domain import Account, AccountChanges
 from user_svc.models import User
-
-PASSWORD = "Corr3ct-Horse-Battery"
-ADMIN = Caller(user_id=1_000_000_000, role="admin")
-
-
-def new_email(tag: str = "user") -> str:
-    return f"{tag}-{uuid.uuid4().hex[:12]}@Example.com"
+from user_svc.sign_ins import SignIns
 
 
 def as_caller(account: Account) -> Caller:
     return Caller(user_id=account.id, role=account.role)
-
-
-async def new_account(accounts: Accounts) -> Account:
-    return await accounts.register(email=new_email(), password=PASSWORD, name="Test Person")
 
 
 async def stored_hash(engine: AsyncEngine, user_id: int) -> str:
@@ -97,40 +86,6 @@ async def test_register_refuses_a_blank_name_and_a_weak_password(accounts: Accou
     assert (blank.value.code, weak.value.code) == ("invalid_name", "weak_password")
 
 
-async def test_login_issues_a_token_naming_the_user_and_role_for_any_email_case(
-    accounts: Accounts, token_settings: JwtSettings
-) -> None:
-    account = await new_account(accounts)
-    signed_in = await accounts.login(email=account.email.upper(), password=PASSWORD)
-    caller = verify_access_token(
-        signed_in.access_token,
-        secret=token_settings.jwt_secret,
-        algorithm=token_settings.jwt_algorithm,
-    )
-    assert caller == Caller(user_id=account.id, role="user")
-    assert signed_in.expires_in == token_settings.jwt_ttl_seconds
-    assert signed_in.account == account
-
-
-@pytest.mark.parametrize("password", [PASSWORD + "x", "", "a1" * 40])
-async def test_login_with_a_wrong_password_is_invalid_credentials(
-    accounts: Accounts, password: str
-) -> None:
-    account = await new_account(accounts)
-    with pytest.raises(Unauthenticated) as refused:
-        await accounts.login(email=account.email, password=password)
-    assert refused.value.code == "invalid_credentials"
-
-
-async def test_login_with_an_unknown_email_is_the_same_invalid_credentials(
-    accounts: Accounts,
-) -> None:
-    with pytest.raises(Unauthenticated) as refused:
-        await accounts.login(email=new_email(), password=PASSWORD)
-    assert refused.value.code == "invalid_credentials"
-    assert refused.value.message == "wrong email or password"
-
-
 async def test_users_see_themselves_but_not_others_and_admins_see_anyone(
     accounts: Accounts,
 ) -> None:
@@ -163,7 +118,7 @@ async def test_only_admins_list_users_in_pages_by_id(accounts: Accounts) -> None
 
 
 async def test_users_update_their_own_email_name_and_password(
-    accounts: Accounts, engine: AsyncEngine
+    accounts: Accounts, sign_ins: SignIns, engine: AsyncEngine
 ) -> None:
     me = await new_account(accounts)
     old_hash = await stored_hash(engine, me.id)
@@ -173,9 +128,9 @@ async def test_users_update_their_own_email_name_and_password(
     assert (updated.email, updated.name, updated.role) == (email, "Renamed", "user")
     assert updated.updated_at >= me.updated_at
     assert await stored_hash(engine, me.id) != old_hash
-    await accounts.login(email=email, password="N3w-Passphrase")
+    await sign_ins.login(email=email, password="N3w-Passphrase")
     with pytest.raises(Unauthenticated):
-        await accounts.login(email=email, password=PASSWORD)
+        await sign_ins.login(email=email, password=PASSWORD)
 
 
 async def test_an_update_to_a_taken_email_is_refused(accounts: Accounts) -> None:
@@ -222,7 +177,7 @@ async def test_only_admins_delete_and_a_deleted_user_is_gone(accounts: Accounts)
 
 
 async def test_ensure_admin_creates_then_resets_role_and_password_of_one_account(
-    accounts: Accounts,
+    accounts: Accounts, sign_ins: SignIns
 ) -> None:
     email = new_email("admin")
     created = await accounts.ensure_admin(email=email, password="Adm1n-first", name="Boss")
@@ -230,9 +185,9 @@ async def test_ensure_admin_creates_then_resets_role_and_password_of_one_account
     await accounts.update(ADMIN, created.id, AccountChanges(role="user", name="Kept"))
     again = await accounts.ensure_admin(email=email.upper(), password="Adm1n-second", name="X")
     assert (again.id, again.role, again.name, again.email) == (created.id, "admin", "Kept", email)
-    await accounts.login(email=email, password="Adm1n-second")
+    await sign_ins.login(email=email, password="Adm1n-second")
     with pytest.raises(Unauthenticated):
-        await accounts.login(email=email, password="Adm1n-first")
+        await sign_ins.login(email=email, password="Adm1n-first")
 
 
 async def test_ensure_admin_from_several_replicas_at_once_makes_one_account(

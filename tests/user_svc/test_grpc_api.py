@@ -15,14 +15,17 @@ from svckit.grpc_server import ErrorInterceptor
 from svckit.identity import Caller, caller_metadata
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
+from user_svc.sign_ins import SignIns
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
 
 @pytest.fixture(scope="module")
-async def stub(accounts: Accounts) -> AsyncIterator[user_pb2_grpc.UserServiceAsyncStub]:
+async def stub(
+    accounts: Accounts, sign_ins: SignIns
+) -> AsyncIterator[user_pb2_grpc.UserServiceAsyncStub]:
     server = grpc.aio.server(interceptors=[ErrorInterceptor()])
-    user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
+    user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts, sign_ins), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
@@ -143,3 +146,58 @@ async def test_the_vapid_key_fails_with_push_not_configured(
         await stub.GetVapidPublicKey(empty_pb2.Empty())
     assert failed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert error_from_trailers(failed.value.trailing_metadata())[0] == "push_not_configured"
+
+
+async def test_login_and_refresh_answer_a_rotating_refresh_token(
+    stub: user_pb2_grpc.UserServiceAsyncStub,
+) -> None:
+    user = await register(stub)
+    login = await stub.Login(user_pb2.LoginRequest(email=user.email, password=PASSWORD))
+    assert login.refresh_token
+    assert login.refresh_expires_in == 14 * 24 * 3600
+    refreshed = await stub.Refresh(user_pb2.RefreshRequest(refresh_token=login.refresh_token))
+    assert (refreshed.token_type, refreshed.expires_in, refreshed.user) == (
+        "bearer",
+        login.expires_in,
+        user,
+    )
+    assert refreshed.refresh_token not in ("", login.refresh_token)
+    assert refreshed.refresh_expires_in == login.refresh_expires_in
+    for spent in (login.refresh_token, refreshed.refresh_token):
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await stub.Refresh(user_pb2.RefreshRequest(refresh_token=spent))
+        assert failed.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert error_from_trailers(failed.value.trailing_metadata()) == (
+            "invalid_refresh_token",
+            {},
+        )
+
+
+async def test_logout_revokes_the_refresh_token_and_answers_empty_for_any_token(
+    stub: user_pb2_grpc.UserServiceAsyncStub,
+) -> None:
+    user = await register(stub)
+    login = await stub.Login(user_pb2.LoginRequest(email=user.email, password=PASSWORD))
+    await stub.Logout(user_pb2.LogoutRequest(refresh_token=login.refresh_token))
+    await stub.Logout(user_pb2.LogoutRequest(refresh_token="unknown"))
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await stub.Refresh(user_pb2.RefreshRequest(refresh_token=login.refresh_token))
+    assert error_from_trailers(failed.value.trailing_metadata())[0] == "invalid_refresh_token"
+
+
+async def test_get_token_version_answers_the_current_version_and_deleted(
+    stub: user_pb2_grpc.UserServiceAsyncStub,
+) -> None:
+    user = await register(stub)
+    request = user_pb2.GetTokenVersionRequest(user_id=user.id)
+    assert await stub.GetTokenVersion(request) == user_pb2.TokenVersion(
+        user_id=user.id, version=0, deleted=False
+    )
+    await stub.UpdateUser(
+        user_pb2.UpdateUserRequest(id=user.id, password="N3w-Passphrase"), metadata=as_user(user)
+    )
+    assert (await stub.GetTokenVersion(request)).version == 1
+    await stub.DeleteUser(user_pb2.DeleteUserRequest(id=user.id), metadata=ADMIN)
+    assert await stub.GetTokenVersion(request) == user_pb2.TokenVersion(
+        user_id=user.id, version=0, deleted=True
+    )

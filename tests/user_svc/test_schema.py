@@ -25,6 +25,6 @@ def test_the_migrations_build_exactly_the_tables_the_models_declare(user_dsn: st
 def test_the_schema_holds_the_notification_tables_apart_from_the_accounts_ones() -> None:
     accounts = set(Base.metadata.tables)
     notification_tables = set(notifications.metadata.tables)
-    assert accounts == {"users", "push_subscriptions"}
+    assert accounts == {"users", "refresh_tokens", "push_subscriptions", "outbox"}
     assert notification_tables == {"sent_notifications", "hold_reminders", "vapid_keys"}
     assert set(schema().tables) == accounts | notification_tables
