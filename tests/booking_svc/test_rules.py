@@ -53,6 +53,21 @@ def big_hall(cinema: FakeCinema) -> None:
     cinema.sessions[BIG_SESSION] = replace(seating, seats=seats)
 
 
+async def paid_for(service: BookingService, caller: Caller, session_id: int, seat: int) -> Booking:
+    """A booking of one seat, held and paid for."""
+    held = await service.hold(caller, session_id, [seat])
+    return await service.confirm(caller, str(held.id))
+
+
+async def past_deadline(engine: AsyncEngine, *held: Booking) -> None:
+    """Moves the holds' deadlines to just before now (database clock)."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE bookings SET expires_at = now() - interval '1 ms' WHERE id = ANY(:ids)"),
+            {"ids": [booking.id for booking in held]},
+        )
+
+
 def refused_as(result: object, code: str) -> bool:
     return isinstance(result, ServiceError) and result.code == code
 
@@ -114,11 +129,7 @@ async def test_seats_count_only_while_their_hold_is_pending(
     by_admin = await service.hold(ALICE, 1, [105, 106])
     await service.cancel(ADMIN, str(by_admin.id))
     lapsed = await service.hold(ALICE, 1, [107, 108])
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("UPDATE bookings SET expires_at = now() - interval '1 s' WHERE id = :id"),
-            {"id": lapsed.id},
-        )
+    await past_deadline(engine, lapsed)
     assert await service.expire_due() == 1
     await service.hold(ALICE, 1, [103, 104, 105, 106])
     assert await held_seats(engine) == {(1, ALICE.user_id): 4}
@@ -212,11 +223,7 @@ async def test_holding_again_the_seats_of_ones_expiring_holds_neither_deadlocks_
     for round_ in range(5):
         seats = [1001 + 4 * round_ + i for i in range(4)]
         mine = [await service.hold(ALICE, BIG_SESSION, [seat]) for seat in seats]
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("UPDATE bookings SET expires_at = now() WHERE id = ANY(:ids)"),
-                {"ids": [booking.id for booking in mine]},
-            )
+        await past_deadline(engine, *mine)
         again = [service.hold(ALICE, BIG_SESSION, [seat]) for seat in seats * 2]
         results = await asyncio.gather(service.expire_due(limit=1), *again, return_exceptions=True)
         expired, *holds = results
@@ -264,11 +271,7 @@ async def test_an_ending_takes_the_count_before_the_seats(
     """The lock order of the statements: an expiry waiting for ALICE's count row has not
     locked the seats yet, so it cannot deadlock with her hold of the same seats."""
     held = await service.hold(ALICE, 1, [101])
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("UPDATE bookings SET expires_at = now() - interval '1 s' WHERE id = :id"),
-            {"id": held.id},
-        )
+    await past_deadline(engine, held)
     async with engine.connect() as blocker:
         await blocker.begin()
         await blocker.execute(LOCK_COUNT, {"user": ALICE.user_id})
@@ -332,8 +335,7 @@ async def test_the_start_is_read_in_the_database_not_in_a_stale_cache(
 async def test_a_paid_booking_cannot_be_cancelled_by_its_owner_once_the_session_started(
     service: BookingService, engine: AsyncEngine, cinema: FakeCinema
 ) -> None:
-    paid = await service.hold(ALICE, 1, [101])
-    await service.confirm(ALICE, str(paid.id))
+    paid = await paid_for(service, ALICE, 1, 101)
     await start_session_in(service, cinema, 1, timedelta(seconds=-3))
     with pytest.raises(Conflict) as refused:
         await service.cancel(ALICE, str(paid.id))
@@ -346,10 +348,8 @@ async def test_a_paid_booking_cannot_be_cancelled_by_its_owner_once_the_session_
 async def test_an_admin_still_cancels_and_refunds_after_the_start(
     service: BookingService, cinema: FakeCinema
 ) -> None:
-    paid = await service.hold(ALICE, 1, [101])
-    await service.confirm(ALICE, str(paid.id))
-    mine = await service.hold(ADMIN, 1, [102])
-    await service.confirm(ADMIN, str(mine.id))
+    paid = await paid_for(service, ALICE, 1, 101)
+    mine = await paid_for(service, ADMIN, 1, 102)
     await start_session_in(service, cinema, 1, timedelta(seconds=-3))
     cancelled = await service.cancel(ADMIN, str(paid.id))
     assert (cancelled.status, cancelled.payment_status) == (Status.CANCELLED, Payment.REFUNDED)
@@ -369,10 +369,8 @@ async def test_customers_cannot_cancel_a_paid_booking_within_the_cutoff(
     make_service: ServiceFactory, cinema: FakeCinema
 ) -> None:
     service = make_service(cancel_cutoff_minutes=30)
-    early = await service.hold(ALICE, 1, [101])
-    await service.confirm(ALICE, str(early.id))
-    late = await service.hold(ALICE, 2, [101])
-    await service.confirm(ALICE, str(late.id))
+    early = await paid_for(service, ALICE, 1, 101)
+    late = await paid_for(service, ALICE, 2, 101)
     await start_session_in(service, cinema, 1, timedelta(minutes=31))
     await start_session_in(service, cinema, 2, timedelta(minutes=29))
     assert (await service.cancel(ALICE, str(early.id))).payment_status == Payment.REFUNDED
