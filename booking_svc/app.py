@@ -39,6 +39,8 @@ def main() -> None:
                 BookingEvents(settings.topic),
                 hold_seconds=settings.booking_hold_seconds,
                 max_seats=settings.booking_max_seats,
+                max_seats_per_user=settings.booking_max_seats_per_user,
+                cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
             )
             session_events = SessionEvents(
                 bookings,

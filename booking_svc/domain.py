@@ -8,7 +8,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from svckit.errors import Conflict, InvalidArgument, NotFound
@@ -164,6 +164,17 @@ class SeatMapState:
 
 
 @dataclass(frozen=True)
+class BookingState:
+    """What explains a refused change: the booking's owner and status, whether its hold
+    deadline has passed, and how long until its session starts (negative once it has)."""
+
+    user_id: int
+    status: Status
+    past_deadline: bool
+    starts_in: timedelta
+
+
+@dataclass(frozen=True)
 class Change:
     """One booking change to announce, with the session's seat-map version after it."""
 
@@ -216,7 +227,7 @@ def require_bookable(
     if seating.status == "cancelled":
         raise Conflict("the session is cancelled", code="session_cancelled")
     if seating.status in ("ongoing", "finished") or seating.starts_at <= now:
-        raise Conflict("the session has already started", code="session_started")
+        raise session_started()
     return seating
 
 
@@ -232,15 +243,44 @@ def seats_to_hold(seating: SessionSeating, seat_ids: Sequence[int]) -> list[Seat
     return [seating.seats[seat] for seat in seat_ids]
 
 
-def refuse_confirm(status: Status, past_deadline: bool) -> Conflict:
+def refuse_confirm(state: BookingState) -> Conflict:
     """Why a booking that exists could not be confirmed."""
-    if status == Status.EXPIRED or (status == Status.PENDING and past_deadline):
+    pending = state.status == Status.PENDING
+    if state.status == Status.EXPIRED or (pending and state.past_deadline):
         return Conflict("the hold has expired", code="hold_expired")
-    return Conflict(f"the booking is {status}, not pending", code="booking_not_pending")
+    if pending and state.starts_in <= timedelta(0):
+        return session_started()
+    return Conflict(f"the booking is {state.status}, not pending", code="booking_not_pending")
 
 
-def refuse_cancel(status: Status) -> Conflict:
-    return Conflict(f"a {status} booking cannot be cancelled", code="booking_not_cancellable")
+def refuse_cancel(state: BookingState, cutoff: timedelta | None) -> Conflict:
+    """Why a booking that exists could not be cancelled; `cutoff` is how long before the start
+    a customer's cancellations close (None for an admin, who may cancel whenever)."""
+    paid = state.status in LIVE and state.status != HOLDING
+    if paid and cutoff is not None and state.starts_in <= cutoff:
+        minutes = cutoff // timedelta(minutes=1)
+        return session_started(
+            f"a paid booking can no longer be cancelled {minutes} minutes before the start"
+            if minutes
+            else "a paid booking cannot be cancelled once its session has started",
+            cancel_cutoff_minutes=minutes,
+        )
+    return Conflict(f"a {state.status} booking cannot be cancelled", code="booking_not_cancellable")
+
+
+def session_started(
+    message: str = "the session has already started", **details: object
+) -> Conflict:
+    return Conflict(message, code="session_started", details=details)
+
+
+def hold_limit(max_seats_per_user: int) -> Conflict:
+    return Conflict(
+        f"at most {max_seats_per_user} seats held at once per session; pay for or release"
+        " a hold first",
+        code="hold_limit",
+        details={"max_seats_per_user": max_seats_per_user},
+    )
 
 
 def session_not_found(session_id: int) -> NotFound:

@@ -122,3 +122,14 @@ seat_map_versions = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     Column("session_cancelled", Boolean, nullable=False, server_default=text("false")),
 )
+
+held_seat_counts = Table(
+    "held_seat_counts",
+    Base.metadata,
+    # Seats in each user's pending bookings of each session, kept by the statements that start
+    # and end holds. The hold statement raises it only while it stays within the per-user limit;
+    # its row lock is what makes concurrent holds by one user wait for each other.
+    Column("session_id", BigInteger, primary_key=True),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("seats", Integer, nullable=False),
+)

@@ -22,6 +22,7 @@ from booking_svc.domain import (
     SESSION_CANCELLATION,
     Action,
     Booking,
+    BookingState,
     Change,
     Ending,
     Payment,
@@ -57,10 +58,12 @@ class Share:
 
 @dataclass(frozen=True)
 class Hold:
-    """What the hold statement did: the booking, the seats it got, and the version bump
-    (None unless it got every seat)."""
+    """What the hold statement did: the booking, whether its seats fit in the user's limit,
+    the seats it got (none past the limit), and the version bump (None unless it got every
+    seat)."""
 
     booking: Booking
+    within_limit: bool
     claimed: frozenset[int]
     version: Version | None
 
@@ -121,13 +124,15 @@ class BookingRepository:
         seating: SessionSeating,
         seats: Sequence[SeatInfo],
         hold: timedelta,
+        max_held: int,
         idempotency_key: str | None,
         request_hash: str,
     ) -> Hold | None:
         """Inserts a pending booking and claims its seats, in one statement.
 
-        If every seat is claimed, the session's version is bumped and every expirer hears
-        of the deadline (at commit). None when the caller's idempotency key is taken.
+        The seats are claimed only if the user then holds at most `max_held` seats of the
+        session. If every seat is claimed, the session's version is bumped and every expirer
+        hears of the deadline (at commit). None when the caller's idempotency key is taken.
         """
         by_id = sorted(seats, key=lambda seat: seat.seat_id)
         row = (
@@ -149,21 +154,22 @@ class BookingRepository:
                     "types": [seat.type for seat in by_id],
                     "prices": [seat.price_cents for seat in by_id],
                     "seat_count": len(by_id),
+                    "max_held": max_held,
                     "channel": HOLDS_CHANNEL,
                 },
             )
         ).one_or_none()
         if row is None:
             return None
-        *booking, claimed, version, session_cancelled, _notified = row
+        *booking, within_limit, claimed, version, session_cancelled, _notified = row
         bumped = None if version is None else Version(version, session_cancelled)
-        return Hold(_booking(booking), frozenset(claimed), bumped)
+        return Hold(_booking(booking), within_limit, frozenset(claimed), bumped)
 
     # -- owner actions ---------------------------------------------------------------------------
 
     async def confirm(self, booking_id: uuid.UUID, user_id: int) -> Change | None:
-        """Pays the caller's pending hold if its deadline has not passed by the database clock,
-        and bumps its session's version; None when it could not."""
+        """Pays the caller's pending hold if neither its deadline nor its session's start has
+        passed by the database clock, and bumps its session's version; None when it could not."""
         row = (await self.db.execute(sql.confirm(booking_id, user_id))).one_or_none()
         if row is None:
             return None
@@ -172,16 +178,22 @@ class BookingRepository:
         version = (await self._bump_versions({booking.session_id: 1}))[booking.session_id]
         return Change(booking, version.version)
 
-    async def end_own(self, booking_id: uuid.UUID, caller_id: int, *, admin: bool) -> list[Change]:
-        """Cancels the caller's live booking (an admin: anyone's); the reason records whether
-        its owner did it. Empty when there is no such live booking."""
-        chosen = sql.own_booking(booking_id, caller_id, admin=admin)
+    async def end_own(
+        self, booking_id: uuid.UUID, caller_id: int, *, cutoff: timedelta | None
+    ) -> list[Change]:
+        """Cancels the caller's live booking if it is a hold or its session starts more than
+        `cutoff` from now; with no cutoff (an admin), anyone's booking whenever. The reason
+        records whether its owner did it. Empty when there is no such booking."""
+        chosen = sql.own_booking(booking_id, caller_id, cutoff=cutoff)
         return await self._end(chosen, OWNER_CANCELLATION.action, sql.cancelled_by(caller_id))
 
-    async def state(self, booking_id: uuid.UUID) -> tuple[int, Status, bool] | None:
-        """Owner, status, and whether the hold deadline has passed (database clock)."""
+    async def state(self, booking_id: uuid.UUID) -> BookingState | None:
+        """What explains a refused change, read by the database clock."""
         row = (await self.db.execute(sql.state(booking_id))).one_or_none()
-        return None if row is None else (row[0], Status(row[1]), bool(row[2]))
+        if row is None:
+            return None
+        user_id, status, past_deadline, starts_in = row
+        return BookingState(user_id, Status(status), bool(past_deadline), starts_in)
 
     # -- time-driven -----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from booking_svc.domain import (
     SeatMapState,
     SessionSeating,
     booking_not_found,
+    hold_limit,
     parse_booking_id,
     refuse_cancel,
     refuse_confirm,
@@ -51,6 +52,10 @@ IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 HOLDS_CREATED = prom.Counter("booking_holds_created_total", "Holds placed: new pending bookings.")
 HOLDS_CONFLICTED = prom.Counter(
     "booking_holds_conflicted_total", "Holds refused because a seat was taken (seats_taken)."
+)
+HOLDS_LIMITED = prom.Counter(
+    "booking_holds_limited_total",
+    "Holds refused because the user would hold too many seats of the session (hold_limit).",
 )
 CONFIRMATIONS = prom.Counter("booking_confirmations_total", "Holds paid for: bookings confirmed.")
 CANCELLATIONS = prom.Counter(
@@ -123,6 +128,8 @@ class BookingService:
         *,
         hold_seconds: int,
         max_seats: int,
+        max_seats_per_user: int,
+        cancel_cutoff_minutes: int,
         on_hold: Callable[[float], None] = lambda _deadline: None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
@@ -131,6 +138,8 @@ class BookingService:
         self.events = events
         self.hold_period = timedelta(seconds=hold_seconds)
         self.max_seats = max_seats
+        self.max_seats_per_user = max_seats_per_user
+        self.cancel_cutoff = timedelta(minutes=cancel_cutoff_minutes)
         self.on_hold = on_hold
         self.clock = clock
 
@@ -182,11 +191,15 @@ class BookingService:
                 seating=seating,
                 seats=seats,
                 hold=self.hold_period,
+                max_held=self.max_seats_per_user,
                 idempotency_key=key,
                 request_hash=digest,
             )
             if held is None:
                 raise _KeyTaken
+            if not held.within_limit:
+                HOLDS_LIMITED.inc()
+                raise hold_limit(self.max_seats_per_user)
             if held.version is None:
                 HOLDS_CONFLICTED.inc()
                 raise AlreadyExists(
@@ -221,7 +234,8 @@ class BookingService:
     # -- owner actions -------------------------------------------------------------------------
 
     async def confirm(self, caller: Caller | None, raw_id: str) -> Booking:
-        """Records payment of the caller's hold, if it has not expired by the database clock."""
+        """Records payment of the caller's hold, if neither it has expired nor its session
+        started by the database clock."""
         user = require_caller(caller)
         booking_id = parse_booking_id(raw_id)
         async with self.sessions.begin() as db:
@@ -229,27 +243,32 @@ class BookingService:
             confirmed = await repo.confirm(booking_id, user.user_id)
             if confirmed is None:
                 state = await repo.state(booking_id)
-                if state is None or state[0] != user.user_id:
+                if state is None or state.user_id != user.user_id:
                     raise booking_not_found(raw_id)
-                raise refuse_confirm(state[1], state[2])
+                raise refuse_confirm(state)
             await self.events.add(db, Topic.BOOKING_CONFIRMED, [confirmed])
         CONFIRMATIONS.inc()
         _log_change("confirmed", confirmed.booking)
         return confirmed.booking
 
     async def cancel(self, caller: Caller | None, raw_id: str) -> Booking:
-        """Cancels the caller's live booking (an admin: anyone's); its seats are free at once."""
+        """Cancels the caller's live booking (an admin: anyone's); its seats are free at once.
+
+        A customer's paid booking can be cancelled only until the cutoff before its session
+        starts, by the session start the booking row holds (kept current by SessionChanged)
+        and the database clock, in the cancelling statement itself; an admin's whenever."""
         user = require_caller(caller)
         booking_id = parse_booking_id(raw_id)
+        cutoff = None if user.is_admin else self.cancel_cutoff
         async with self.sessions.begin() as db:
             repo = BookingRepository(db)
-            changes = await repo.end_own(booking_id, user.user_id, admin=user.is_admin)
+            changes = await repo.end_own(booking_id, user.user_id, cutoff=cutoff)
             ended = await self._announce_ended(db, changes)
             if not ended:
                 state = await repo.state(booking_id)
-                if state is None or (state[0] != user.user_id and not user.is_admin):
+                if state is None or (state.user_id != user.user_id and not user.is_admin):
                     raise booking_not_found(raw_id)
-                raise refuse_cancel(state[1])
+                raise refuse_cancel(state, cutoff)
         (booking,) = ended
         _count_ended(ended)
         _log_change("cancelled", booking)

@@ -1,5 +1,7 @@
 """booking_svc settings."""
 
+from pydantic import Field
+
 from svckit.settings import (
     BookingRules,
     BookingSvcServing,
@@ -13,3 +15,7 @@ class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules):
     """Bookings: asks cinema_svc for seating, writes and follows events on Kafka."""
 
     booking_database_url: str = local_database_url("booking")
+    booking_max_seats_per_user: int = Field(default=4, ge=1)
+    """Most seats one user may hold at once (in pending bookings) in one session."""
+    booking_cancel_cutoff_minutes: int = Field(default=0, ge=0)
+    """How long before the start a customer can no longer cancel a paid booking."""

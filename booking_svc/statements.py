@@ -1,8 +1,9 @@
 """The SQL the booking engine runs, in SQLAlchemy Core, built from the domain's policy values.
 
-Lock order, which keeps every transaction free of deadlocks: booking rows first, then seat
-rows (inserted in ascending seat id), then seat-map version rows (ascending session id),
-then the outbox. Nobody waits for a booking while holding a version row.
+Lock order, which keeps every transaction free of deadlocks: booking rows first, then held
+seat counts (ascending session and user id), then seat rows (inserted in ascending seat id),
+then seat-map version rows (ascending session id), then the outbox. Nobody waits for a booking
+while holding a version row.
 """
 
 from __future__ import annotations
@@ -24,13 +25,16 @@ from sqlalchemy import (
     extract,
     func,
     literal,
+    or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.selectable import CTE
 
 from booking_svc.domain import (
     ADMIN_CANCELLATION,
@@ -39,11 +43,12 @@ from booking_svc.domain import (
     OWNER_CANCELLATION,
     PAYMENT_AFTER,
     Action,
+    Payment,
     Status,
     sources,
     target,
 )
-from booking_svc.models import booking_seats, bookings, seat_map_versions
+from booking_svc.models import booking_seats, bookings, held_seat_counts, seat_map_versions
 
 Chosen = Select[tuple[uuid.UUID]]
 """Bookings picked for a change: a SELECT of their ids, which should lock them."""
@@ -53,6 +58,7 @@ ReasonValue = str | ColumnElement[str]
 B = bookings.c
 S = booking_seats.c
 V = seat_map_versions.c
+H = held_seat_counts.c
 
 BOOKING_COLUMNS = (
     B.id,
@@ -80,14 +86,23 @@ HOLD = text(
         RETURNING id, user_id, session_id, status, payment_status, reason, total_price_cents,
                   created_at, updated_at, expires_at
     ),
+    counted AS (
+        INSERT INTO held_seat_counts AS held (session_id, user_id, seats)
+        SELECT booking.session_id, booking.user_id, CAST(:seat_count AS integer) FROM booking
+        WHERE CAST(:seat_count AS integer) <= CAST(:max_held AS integer)
+        ON CONFLICT (session_id, user_id) DO UPDATE SET seats = held.seats + excluded.seats
+        WHERE held.seats + excluded.seats <= CAST(:max_held AS integer)
+        RETURNING seats
+    ),
     claimed AS (
         INSERT INTO booking_seats (booking_id, session_id, seat_id, row, number, type,
                                    price_cents)
         SELECT booking.id, booking.session_id, seat.*
-        FROM booking, unnest(CAST(:seat_ids AS bigint[]), CAST(:rows AS integer[]),
-                             CAST(:numbers AS integer[]), CAST(:types AS text[]),
-                             CAST(:prices AS bigint[]))
-                      AS seat (seat_id, row, number, type, price_cents)
+        FROM booking, counted,
+             unnest(CAST(:seat_ids AS bigint[]), CAST(:rows AS integer[]),
+                    CAST(:numbers AS integer[]), CAST(:types AS text[]),
+                    CAST(:prices AS bigint[]))
+             AS seat (seat_id, row, number, type, price_cents)
         ORDER BY seat.seat_id
         ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
         RETURNING seat_id
@@ -98,16 +113,21 @@ HOLD = text(
         ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
         RETURNING version, session_cancelled
     )
-    SELECT booking.*, ARRAY(SELECT seat_id FROM claimed), bumped.version,
-           bumped.session_cancelled,
+    SELECT booking.*, counted.seats IS NOT NULL, ARRAY(SELECT seat_id FROM claimed),
+           bumped.version, bumped.session_cancelled,
            pg_notify(:channel, extract(epoch FROM booking.expires_at)::text)
-    FROM booking LEFT JOIN bumped ON true
+    FROM booking LEFT JOIN counted ON true LEFT JOIN bumped ON true
     """
 )
-"""A hold in one round trip. Seats are claimed in seat id order and only then is the
-version row locked (the lock order above); a seat someone holds is skipped, not waited
-out, unless its holder has not committed yet. The NOTIFY (on jobs.HOLDS_CHANNEL, for the
-expirers) is sent only if the hold commits."""
+"""A hold in one round trip. The new booking first counts its seats on the user's held seat
+count of the session, which it may raise only up to :max_held; that row's lock makes one
+user's concurrent holds of a session wait for each other, and the waiting one checks the
+limit against the count the first one committed (READ COMMITTED re-reads a row it waited
+for). Only within the limit are seats claimed, in seat id order, and only then is the
+version row locked (the lock order above); a seat someone holds is skipped, not waited out,
+unless its holder has not committed yet. The NOTIFY (on jobs.HOLDS_CHANNEL, for the
+expirers) is sent only if the hold commits. A hold refused in any way is rolled back, its
+count included."""
 BUMP_VERSIONS = _versions.on_conflict_do_update(
     index_elements=[V.session_id], set_={"version": V.version + _versions.excluded.version}
 ).returning(V.session_id, V.version, V.session_cancelled)
@@ -136,6 +156,15 @@ def _payment_after(action: Action) -> ColumnElement[str]:
     return case(mapping, value=B.payment_status, else_=B.payment_status)
 
 
+def _was_hold(ended: CTE, action: Action) -> ColumnElement[bool]:
+    """Whether a booking `action` just ended was a hold, told by the payment status it left
+    (an UPDATE returns only the new row): the one a hold's pending payment turns into."""
+    after = PAYMENT_AFTER[action].get(Payment.PENDING)
+    if after is None:
+        return literal(False)
+    return ended.c.payment_status == literal(after.value, Text, literal_execute=True)
+
+
 def _listed_in(ids: ColumnElement[uuid.UUID]) -> ColumnElement[Any]:
     """`= ANY(ARRAY(ids))`: the rows are fetched by index, where joining with `ids` would
     let the planner hash the whole table once it has some thousands of rows."""
@@ -147,13 +176,53 @@ def _any_of(ids: Sequence[uuid.UUID]) -> ColumnElement[Any]:
     return func.any(bindparam("ids", list(ids), type_=ARRAY(Uuid)))
 
 
+def _released(changed: CTE, was_hold: ColumnElement[bool]) -> CTE:
+    """Takes the seats of the `changed` bookings for which `was_hold` is true off their users'
+    held seat counts, locking the count rows in (session, user) order (the lock order).
+
+    The rows are upserted with the negated seat count as the value, so a row a hold never
+    wrote appears below zero instead of blocking its user; a count never goes below zero,
+    so any such drift is gone once the user holds nothing in the session."""
+    holder = (changed.c.session_id, changed.c.user_id)
+    given_back = (
+        select(*holder, -func.count())
+        .select_from(changed.join(booking_seats, S.booking_id == changed.c.id))
+        .where(was_hold)
+        .group_by(*holder)
+        .order_by(*holder)
+    )
+    counts = pg_insert(held_seat_counts)
+    return (
+        counts.from_select([H.session_id, H.user_id, H.seats], given_back)
+        .on_conflict_do_update(
+            index_elements=[H.session_id, H.user_id],
+            set_={"seats": func.greatest(H.seats + counts.excluded.seats, 0)},
+        )
+        .returning(H.session_id)
+        .cte("released")
+    )
+
+
+def _after(step: CTE) -> ColumnElement[bool]:
+    """A condition that is always true but makes a statement part run after `step` (a
+    statement's WITH parts run in no set order unless one needs another's rows)."""
+    return select(func.count()).select_from(step).scalar_subquery() >= 0
+
+
 # -- which bookings a change takes -----------------------------------------------------------
 
 
-def own_booking(booking_id: uuid.UUID, caller_id: int, *, admin: bool) -> Chosen:
-    """The caller's booking (any booking for an admin), locked."""
+def own_booking(booking_id: uuid.UUID, caller_id: int, *, cutoff: timedelta | None) -> Chosen:
+    """The caller's booking, locked: a hold, or a booking whose session starts more than
+    `cutoff` from now (database clock). With no cutoff (an admin): any booking, whenever.
+
+    Locking re-reads the row if another transaction changed it meanwhile, so a booking paid
+    or moved while this waited is judged as it is now."""
     chosen = select(B.id).where(B.id == booking_id).with_for_update()
-    return chosen if admin else chosen.where(B.user_id == caller_id)
+    if cutoff is None:
+        return chosen
+    still_open = or_(_status_is(HOLDING), B.session_starts_at > func.now() + cutoff)
+    return chosen.where(B.user_id == caller_id, still_open)
 
 
 def cancelled_by(caller_id: int) -> ColumnElement[str]:
@@ -200,19 +269,23 @@ def live_of_session(session_id: int) -> Chosen:
 # -- changes -----------------------------------------------------------------------------------
 
 
-def confirm(booking_id: uuid.UUID, user_id: int) -> ReturningUpdate[Any]:
-    """Pays the user's pending hold if its deadline has not passed by the database clock."""
-    return (
+def confirm(booking_id: uuid.UUID, user_id: int) -> Select[Any]:
+    """Pays the user's pending hold if neither its deadline nor its session's start has passed
+    by the database clock, and takes its seats off the user's held seat count."""
+    confirmed = (
         update(bookings)
         .where(
             B.id == booking_id,
             B.user_id == user_id,
             B.status.in_(sources(Action.CONFIRM)),
             B.expires_at > func.now(),
+            B.session_starts_at > func.now(),
         )
         .values(status=target(Action.CONFIRM), payment_status=_payment_after(Action.CONFIRM))
         .returning(*BOOKING_COLUMNS)
+        .cte("confirmed")
     )
+    return select(confirmed).where(_after(_released(confirmed, true())))
 
 
 def end(chosen: Chosen, action: Action, reason: ReasonValue) -> Select[Any]:
@@ -231,19 +304,18 @@ def end(chosen: Chosen, action: Action, reason: ReasonValue) -> Select[Any]:
         .returning(*BOOKING_COLUMNS)
         .cte("ended")
     )
+    released = _released(ended, _was_hold(ended, action))
+    # the file's lock order: counts, then seats, then versions
     freed = (
         update(booking_seats)
-        .where(S.booking_id == _listed_in(ended.c.id), S.active)
+        .where(S.booking_id == _listed_in(ended.c.id), S.active, _after(released))
         .values(active=False)
         .returning(S.booking_id, *SEAT_COLUMNS)
         .cte("freed")
     )
-    # the seat rows are locked before the version rows (the file's lock order): a
-    # statement's WITH parts run in no set order unless one needs another's rows
-    seats_first = select(func.count()).select_from(freed).scalar_subquery() >= 0
     per_session = (
         select(ended.c.session_id, func.count())
-        .where(seats_first)
+        .where(_after(freed))
         .group_by(ended.c.session_id)
         .order_by(ended.c.session_id)
     )
@@ -331,8 +403,11 @@ def by_idempotency_key(user_id: int, key: str) -> Select[Any]:
 
 
 def state(booking_id: uuid.UUID) -> Select[Any]:
-    """Owner, status, and whether the hold deadline has passed (database clock)."""
-    return select(B.user_id, B.status, B.expires_at <= func.now()).where(B.id == booking_id)
+    """Owner, status, whether the hold deadline has passed, and the time left until the
+    session starts (database clock)."""
+    return select(
+        B.user_id, B.status, B.expires_at <= func.now(), B.session_starts_at - func.now()
+    ).where(B.id == booking_id)
 
 
 def booking(booking_id: uuid.UUID) -> Select[Any]:

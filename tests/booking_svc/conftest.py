@@ -85,7 +85,10 @@ async def clean(engine: AsyncEngine) -> None:
     """An empty booking database for the test."""
     async with engine.begin() as conn:
         await conn.execute(
-            text("TRUNCATE bookings, booking_seats, seat_map_versions, outbox RESTART IDENTITY")
+            text(
+                "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts, outbox"
+                " RESTART IDENTITY"
+            )
         )
 
 
@@ -102,13 +105,21 @@ ServiceFactory = Callable[..., BookingService]
 
 @pytest.fixture
 def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> ServiceFactory:
-    def make(*, hold_seconds: int = 900, max_seats: int = 4) -> BookingService:
+    def make(
+        *,
+        hold_seconds: int = 900,
+        max_seats: int = 4,
+        max_seats_per_user: int = 4,
+        cancel_cutoff_minutes: int = 0,
+    ) -> BookingService:
         return BookingService(
             make_sessionmaker(engine),
             SeatingCache(cinema),
             BookingEvents(lambda name: PREFIX + name),
             hold_seconds=hold_seconds,
             max_seats=max_seats,
+            max_seats_per_user=max_seats_per_user,
+            cancel_cutoff_minutes=cancel_cutoff_minutes,
         )
 
     return make
