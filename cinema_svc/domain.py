@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from svckit.errors import Conflict, InvalidArgument
+from svckit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from svckit.vocabulary import SessionStatus
 
 Clock = Callable[[], datetime]
@@ -20,20 +21,8 @@ SEAT_POSITION_MAX = 200
 DEFAULT_BASE_PRICE_CENTS = 1000
 """The base price of a session created without one (10.00)."""
 MAX_BASE_PRICE_CENTS = 1_000_000
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    page: int
-    page_size: int
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinema_svc import repository
-from cinema_svc.domain import Clock, PageRequest, check_hall, check_seat_position, hall_layout
+from cinema_svc.domain import Clock, check_hall, check_seat_position, hall_layout
 from cinema_svc.events import SessionEvents
 from cinema_svc.models import Hall, Seat
 from svckit.errors import AlreadyExists, Conflict, NotFound
+from svckit.paging import PageRequest
 from svckit.vocabulary import SeatType
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cinema_svc.domain import PageRequest
 from cinema_svc.models import Hall, Seat, Session
+from svckit.paging import PageRequest
 
 HALL_NUMBER_UNIQUE = "uq_halls_number"
 SEAT_POSITION_UNIQUE = "uq_seats_hall_id_row_number"

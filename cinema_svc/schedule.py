@@ -13,7 +13,6 @@ from cinema_svc import repository
 from cinema_svc.domain import (
     DEFAULT_BASE_PRICE_CENTS,
     Clock,
-    PageRequest,
     SessionDraft,
     check_cancellable,
     check_changeable,
@@ -25,6 +24,7 @@ from cinema_svc.models import Session
 from cinema_svc.movies import MovieCatalogue
 from cinema_svc.repository import Seating, SessionFilter
 from svckit.errors import Conflict, NotFound
+from svckit.paging import PageRequest
 
 
 def session_not_found(session_id: int) -> NotFound:

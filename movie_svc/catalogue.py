@@ -6,13 +6,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from movie_svc import domain
 from movie_svc.repository import CatalogueRepository
+from svckit.paging import PageRequest
 
 
 class Catalogue:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def list_genres(self, page: domain.PageRequest) -> domain.PageOf[domain.Genre]:
+    async def list_genres(self, page: PageRequest) -> domain.PageOf[domain.Genre]:
         async with self.sessions() as session:
             return await CatalogueRepository(session).list_genres(page)
 
@@ -34,7 +35,7 @@ class Catalogue:
             raise domain.genre_not_found(genre_id)
 
     async def list_movies(
-        self, wanted: domain.MovieFilter, page: domain.PageRequest
+        self, wanted: domain.MovieFilter, page: PageRequest
     ) -> domain.PageOf[domain.Movie]:
         async with self.sessions() as session:
             return await CatalogueRepository(session).list_movies(wanted, page)

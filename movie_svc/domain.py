@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Generic, TypeVar, cast
 
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+from svckit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from svckit.vocabulary import MOVIE_STATUS, MovieStatus
 
 T = TypeVar("T")
@@ -21,8 +22,6 @@ FIRST_FILM_YEAR = 1888
 LAST_YEAR = 2100
 DURATION_MAX = 1000
 QUERY_MAX = 200
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 MAX_GENRES_PER_MOVIE = 50
 
 
@@ -57,16 +56,6 @@ class Movie:
     genres: tuple[Genre, ...]
     created_at: datetime
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    page: int
-    page_size: int
-
-    @property
-    def offset(self) -> int:
-        return (self.page - 1) * self.page_size
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from movie_svc import domain, models
 from movie_svc.models import movie_genres
+from svckit.paging import PageRequest
 
 LIKE_ESCAPE = "\\"
 
@@ -69,7 +70,7 @@ class CatalogueRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def list_genres(self, page: domain.PageRequest) -> domain.PageOf[domain.Genre]:
+    async def list_genres(self, page: PageRequest) -> domain.PageOf[domain.Genre]:
         genre = models.Genre
         total = await self.session.scalar(select(func.count()).select_from(genre))
         rows = await self.session.scalars(
@@ -111,7 +112,7 @@ class CatalogueRepository:
             raise
 
     async def list_movies(
-        self, wanted: domain.MovieFilter, page: domain.PageRequest
+        self, wanted: domain.MovieFilter, page: PageRequest
     ) -> domain.PageOf[domain.Movie]:
         movie = models.Movie
         conditions = movie_conditions(wanted)

@@ -12,8 +12,9 @@ from movie_svc import domain, models
 from movie_svc.catalogue import Catalogue
 from movie_svc.repository import movie_conditions
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+from svckit.paging import PageRequest
 
-FIRST_PAGE = domain.PageRequest(page=1, page_size=20)
+FIRST_PAGE = PageRequest(page=1, page_size=20)
 EVERYTHING = domain.MovieFilter()
 
 
@@ -33,7 +34,7 @@ def draft(**changes: Any) -> domain.MovieDraft:
 async def titles(
     catalogue: Catalogue,
     wanted: domain.MovieFilter = EVERYTHING,
-    page: domain.PageRequest = FIRST_PAGE,
+    page: PageRequest = FIRST_PAGE,
 ) -> list[str]:
     found = await catalogue.list_movies(wanted, page)
     return [movie.title for movie in found.items]
@@ -67,8 +68,8 @@ async def test_unknown_genres_are_not_found(catalogue: Catalogue) -> None:
 async def test_genres_are_listed_alphabetically_with_the_total(catalogue: Catalogue) -> None:
     for name in ("western", "Action", "comedy"):
         await catalogue.create_genre(name)
-    first = await catalogue.list_genres(domain.PageRequest(page=1, page_size=2))
-    second = await catalogue.list_genres(domain.PageRequest(page=2, page_size=2))
+    first = await catalogue.list_genres(PageRequest(page=1, page_size=2))
+    second = await catalogue.list_genres(PageRequest(page=2, page_size=2))
     assert [g.name for g in first.items] == ["Action", "comedy"]
     assert [g.name for g in second.items] == ["western"]
     assert first.total == second.total == 3
@@ -227,7 +228,7 @@ async def test_pages_are_ordered_by_title_then_id_and_carry_the_total(
     created = [await catalogue.create_movie(draft(title=title)) for title in "CBADA"]
     expected = sorted(created, key=lambda movie: (movie.title, movie.id))
     pages = [
-        await catalogue.list_movies(EVERYTHING, domain.PageRequest(page=n, page_size=2))
+        await catalogue.list_movies(EVERYTHING, PageRequest(page=n, page_size=2))
         for n in (1, 2, 3, 4)
     ]
     assert [movie.id for page in pages for movie in page.items] == [m.id for m in expected]
@@ -242,7 +243,7 @@ async def test_filtered_total_counts_every_match_not_just_the_page(
         await catalogue.create_movie(draft(title=f"Saw {n}", year=2004 + n))
     await catalogue.create_movie(draft(title="Amelie", year=2001))
     found = await catalogue.list_movies(
-        domain.MovieFilter(query="saw"), domain.PageRequest(page=2, page_size=3)
+        domain.MovieFilter(query="saw"), PageRequest(page=2, page_size=3)
     )
     assert [movie.title for movie in found.items] == ["Saw 3", "Saw 4", "Saw 5"]
     assert found.total == 7

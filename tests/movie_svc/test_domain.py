@@ -7,10 +7,11 @@ import pytest
 from movie_svc import domain
 from movie_svc.repository import escape_like
 from svckit.errors import InvalidArgument
+from svckit.paging import PageRequest
 
 
 def test_an_unset_page_means_the_first_page_of_twenty() -> None:
-    assert domain.page_request(0, 0) == domain.PageRequest(page=1, page_size=20)
+    assert domain.page_request(0, 0) == PageRequest(page=1, page_size=20)
     assert domain.page_request(3, 10).offset == 20
 
 
