@@ -175,6 +175,25 @@ class BookingState:
 
 
 @dataclass(frozen=True)
+class KeyedRequest:
+    """A confirm or cancel sent with an Idempotency-Key: a retry must name the same booking and
+    action, and then gets the booking as the first request answered it."""
+
+    user_id: int
+    key: str
+    booking_id: uuid.UUID
+    action: Action
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What an earlier confirm or cancel under a key did, and the booking it answered."""
+
+    booking: Booking
+    action: Action
+
+
+@dataclass(frozen=True)
 class Change:
     """One booking change to announce, with the session's seat-map version after it."""
 
@@ -210,6 +229,28 @@ def validate_idempotency_key(key: str) -> str | None:
             code="idempotency_key_too_long",
         )
     return key or None
+
+
+def keyed_request(
+    user_id: int, raw_key: str, booking_id: uuid.UUID, action: Action
+) -> KeyedRequest | None:
+    """The request's key and what it asks for, or None when the client sent no key."""
+    key = validate_idempotency_key(raw_key)
+    return None if key is None else KeyedRequest(user_id, key, booking_id, action)
+
+
+def replay(answered: Answered, request: KeyedRequest) -> Booking:
+    """What an earlier request under the same key answered, if it asked for the same."""
+    if (answered.booking.id, answered.action) != (request.booking_id, request.action):
+        raise idempotency_key_reused()
+    return answered.booking
+
+
+def idempotency_key_reused() -> InvalidArgument:
+    return InvalidArgument(
+        "this Idempotency-Key was used for a different booking request",
+        code="idempotency_key_reused",
+    )
 
 
 def request_hash(session_id: int, seat_ids: Iterable[int]) -> str:

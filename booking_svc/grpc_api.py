@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
 
 from booking_svc.convert import booking_pb, seat_map_pb
-from booking_svc.domain import Booking
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
@@ -22,11 +20,9 @@ from cinemapb.booking.v1.booking_pb2 import (
     SeatMap,
 )
 from svckit.errors import InvalidArgument
-from svckit.identity import Caller, caller_from_context
+from svckit.identity import caller_from_context
 
 Context = grpc.aio.ServicerContext[Any, Any]
-UseCase = Callable[[Caller | None, str], Awaitable[Booking]]
-"""A use case on one booking named by id, on behalf of the caller."""
 BookingReply = booking_pb2.Booking
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -44,10 +40,6 @@ def page_of(request: ListBookingsRequest) -> tuple[int, int]:
     return page, page_size
 
 
-async def on_booking(use_case: UseCase, booking_id: str, context: Context) -> BookingReply:
-    return booking_pb(await use_case(caller_from_context(context), booking_id))
-
-
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     def __init__(self, bookings: BookingService) -> None:
         self.bookings = bookings
@@ -62,7 +54,7 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
         return booking_pb(booking)
 
     async def GetBooking(self, request: GetBookingRequest, context: Context) -> BookingReply:
-        return await on_booking(self.bookings.get, request.id, context)
+        return booking_pb(await self.bookings.get(caller_from_context(context), request.id))
 
     async def ListBookings(
         self, request: ListBookingsRequest, context: Context
@@ -79,10 +71,12 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     async def ConfirmBooking(
         self, request: ConfirmBookingRequest, context: Context
     ) -> BookingReply:
-        return await on_booking(self.bookings.confirm, request.id, context)
+        caller = caller_from_context(context)
+        return booking_pb(await self.bookings.confirm(caller, request.id, request.idempotency_key))
 
     async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
-        return await on_booking(self.bookings.cancel, request.id, context)
+        caller = caller_from_context(context)
+        return booking_pb(await self.bookings.cancel(caller, request.id, request.idempotency_key))
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
         return seat_map_pb(*await self.bookings.seat_map(request.session_id))

@@ -1,4 +1,5 @@
-"""booking_svc tables: bookings, their seats, seat-map versions, and the event outbox.
+"""booking_svc tables: bookings, their seats, seat-map versions, held seat counts, the keys of
+confirms and cancels, and the event outbox.
 
 The hot path uses SQLAlchemy Core, so the tables are declared as Core tables.
 """
@@ -132,4 +133,24 @@ held_seat_counts = Table(
     Column("session_id", BigInteger, primary_key=True),
     Column("user_id", BigInteger, primary_key=True),
     Column("seats", Integer, nullable=False),
+)
+
+action_keys = Table(
+    "action_keys",
+    Base.metadata,
+    # Idempotency-Keys of confirms and cancels (a hold's key is on its booking). Each keeps the
+    # columns of the booking the change set, as it answered them (a booking's other columns
+    # never change), so a retry gets that answer; written in the change's transaction, and
+    # forgotten after a day like the holds' keys.
+    Column("user_id", BigInteger, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("booking_id", Uuid, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
+    Column("action", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("payment_status", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("action IN ('confirm', 'cancel')", name="action"),
+    Index("ix_action_keys_created_at", "created_at"),
 )

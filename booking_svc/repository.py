@@ -1,4 +1,5 @@
-"""booking_svc's storage in intents: hold, confirm, end, expire, finish, purge, and reads.
+"""booking_svc's storage in intents: hold, confirm, end, remember answers, expire, finish,
+purge, and reads.
 
 Each method runs its statement (booking_svc.statements, which also states the lock order)
 inside the caller's session and transaction, and answers in domain values.
@@ -21,10 +22,12 @@ from booking_svc.domain import (
     OWNER_CANCELLATION,
     SESSION_CANCELLATION,
     Action,
+    Answered,
     Booking,
     BookingState,
     Change,
     Ending,
+    KeyedRequest,
     Payment,
     SeatInfo,
     SeatMapState,
@@ -195,6 +198,21 @@ class BookingRepository:
         user_id, status, past_deadline, starts_in = row
         return BookingState(user_id, Status(status), bool(past_deadline), starts_in)
 
+    async def remember(self, request: KeyedRequest, booking: Booking) -> bool:
+        """Keeps `booking` as the answer to the keyed request, after its change and in its
+        transaction; False when the key is taken."""
+        stored = (await self.db.execute(sql.remember_answer(request, booking))).one_or_none()
+        return stored is not None
+
+    async def answered(self, user_id: int, key: str) -> Answered | None:
+        """What the caller's earlier confirm or cancel under `key` did and answered."""
+        row = (await self.db.execute(sql.answered(user_id, key))).one_or_none()
+        if row is None:
+            return None
+        *booking, action = row
+        seats = await self._seats_of([row.id])
+        return Answered(_booking(booking, seats.get(row.id, [])), Action(action))
+
     # -- time-driven -----------------------------------------------------------------------------
 
     async def expire_due(self, limit: int, share: Share) -> list[Change]:
@@ -211,8 +229,11 @@ class BookingRepository:
         return await self._end_as(sql.over(EXPIRY.action, limit), EXPIRY)
 
     async def purge(self, older_than: timedelta) -> int:
-        """Forgets idempotency keys of bookings created more than `older_than` ago."""
-        return len((await self.db.execute(sql.purge_idempotency_keys(older_than))).all())
+        """Forgets idempotency keys of holds, confirms and cancels made more than `older_than`
+        ago."""
+        holds = (await self.db.execute(sql.purge_idempotency_keys(older_than))).all()
+        actions = (await self.db.execute(sql.purge_action_keys(older_than))).all()
+        return len(holds) + len(actions)
 
     async def seconds_until_next_hold_deadline(self) -> float | None:
         return await self._seconds(sql.NEXT_HOLD_DEADLINE)

@@ -17,16 +17,21 @@ import prometheus_client as prom
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_svc.domain import (
+    Action,
     Booking,
     Change,
+    KeyedRequest,
     Reason,
     SeatMapState,
     SessionSeating,
     booking_not_found,
     hold_limit,
+    idempotency_key_reused,
+    keyed_request,
     parse_booking_id,
     refuse_cancel,
     refuse_confirm,
+    replay,
     request_hash,
     require_bookable,
     seats_to_hold,
@@ -38,7 +43,7 @@ from booking_svc.events import BookingEvents
 from booking_svc.jobs import BATCH_SIZE
 from booking_svc.repository import BookingRepository, Share
 from booking_svc.seating import SeatingCache
-from svckit.errors import AlreadyExists, Conflict, InvalidArgument, Unauthenticated
+from svckit.errors import AlreadyExists, Conflict, NotFound, Unauthenticated
 from svckit.identity import Caller
 from svckit.metrics import LAG_BUCKETS
 from svckit.vocabulary import Topic
@@ -74,6 +79,12 @@ for _reason in Reason:
 
 class _KeyTaken(Exception):
     """Another request with the same idempotency key committed first."""
+
+
+def _key_in_flight() -> Conflict:
+    return Conflict(
+        "a request with this Idempotency-Key is in flight; retry", code="idempotency_conflict"
+    )
 
 
 @dataclass(frozen=True)
@@ -166,10 +177,7 @@ class BookingService:
             assert key is not None
             replay = await self._replay(user.user_id, key, digest)
             if replay is None:
-                raise Conflict(
-                    "a request with this Idempotency-Key is in flight; retry",
-                    code="idempotency_conflict",
-                ) from None
+                raise _key_in_flight() from None
             return replay
         HOLDS_CREATED.inc()
         _log_change("held", booking)
@@ -225,54 +233,84 @@ class BookingService:
                 return None
             booking_id, stored_digest = found
             if stored_digest != digest:
-                raise InvalidArgument(
-                    "this Idempotency-Key was used for a different booking request",
-                    code="idempotency_key_reused",
-                )
+                raise idempotency_key_reused()
             return await repo.get(booking_id)
 
     # -- owner actions -------------------------------------------------------------------------
 
-    async def confirm(self, caller: Caller | None, raw_id: str) -> Booking:
+    async def confirm(
+        self, caller: Caller | None, raw_id: str, idempotency_key: str = ""
+    ) -> Booking:
         """Records payment of the caller's hold, if neither it has expired nor its session
-        started by the database clock."""
+        started by the database clock. A retry under the key of one that did answers as it did."""
         user = require_caller(caller)
         booking_id = parse_booking_id(raw_id)
-        async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            confirmed = await repo.confirm(booking_id, user.user_id)
-            if confirmed is None:
-                state = await repo.state(booking_id)
-                if state is None or state.user_id != user.user_id:
-                    raise booking_not_found(raw_id)
-                raise refuse_confirm(state)
-            await self.events.add(db, Topic.BOOKING_CONFIRMED, [confirmed])
+        keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CONFIRM)
+        try:
+            async with self.sessions.begin() as db:
+                repo = BookingRepository(db)
+                confirmed = await repo.confirm(booking_id, user.user_id)
+                if confirmed is None:
+                    state = await repo.state(booking_id)
+                    if state is None or state.user_id != user.user_id:
+                        raise booking_not_found(raw_id)
+                    raise refuse_confirm(state)
+                await self._remember(repo, keyed, confirmed.booking)
+                await self.events.add(db, Topic.BOOKING_CONFIRMED, [confirmed])
+        except (Conflict, NotFound) as refused:
+            return await self._replay_refused(keyed, refused)
         CONFIRMATIONS.inc()
         _log_change("confirmed", confirmed.booking)
         return confirmed.booking
 
-    async def cancel(self, caller: Caller | None, raw_id: str) -> Booking:
+    async def cancel(
+        self, caller: Caller | None, raw_id: str, idempotency_key: str = ""
+    ) -> Booking:
         """Cancels the caller's live booking (an admin: anyone's); its seats are free at once.
+        A retry under the key of one that did answers as it did.
 
         A customer's paid booking can be cancelled only until the cutoff before its session
         starts, by the session start the booking row holds (kept current by SessionChanged)
         and the database clock, in the cancelling statement itself; an admin's whenever."""
         user = require_caller(caller)
         booking_id = parse_booking_id(raw_id)
+        keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CANCEL)
         cutoff = None if user.is_admin else self.cancel_cutoff
-        async with self.sessions.begin() as db:
-            repo = BookingRepository(db)
-            changes = await repo.end_own(booking_id, user.user_id, cutoff=cutoff)
-            ended = await self._announce_ended(db, changes)
-            if not ended:
-                state = await repo.state(booking_id)
-                if state is None or (state.user_id != user.user_id and not user.is_admin):
-                    raise booking_not_found(raw_id)
-                raise refuse_cancel(state, cutoff)
-        (booking,) = ended
+        try:
+            async with self.sessions.begin() as db:
+                repo = BookingRepository(db)
+                changes = await repo.end_own(booking_id, user.user_id, cutoff=cutoff)
+                if not changes:
+                    state = await repo.state(booking_id)
+                    if state is None or (state.user_id != user.user_id and not user.is_admin):
+                        raise booking_not_found(raw_id)
+                    raise refuse_cancel(state, cutoff)
+                (change,) = changes
+                await self._remember(repo, keyed, change.booking)
+                ended = await self._announce_ended(db, changes)
+        except (Conflict, NotFound) as refused:
+            return await self._replay_refused(keyed, refused)
         _count_ended(ended)
-        _log_change("cancelled", booking)
-        return booking
+        _log_change("cancelled", change.booking)
+        return change.booking
+
+    async def _remember(
+        self, repo: BookingRepository, keyed: KeyedRequest | None, booking: Booking
+    ) -> None:
+        """Keeps the answer under the request's key, in the change's transaction; a key taken
+        meanwhile refuses the change (the caller then replays what the key answered)."""
+        if keyed is not None and not await repo.remember(keyed, booking):
+            raise _key_in_flight()
+
+    async def _replay_refused(self, keyed: KeyedRequest | None, refused: Exception) -> Booking:
+        """A refused change under a key is a retry when the key answered before: that answer
+        (or 422 if the key asked for something else); otherwise the refusal stands."""
+        if keyed is not None:
+            async with self.sessions() as db:
+                answered = await BookingRepository(db).answered(keyed.user_id, keyed.key)
+            if answered is not None:
+                return replay(answered, keyed)
+        raise refused
 
     async def _announce_ended(self, db: AsyncSession, changes: Sequence[Change]) -> list[Booking]:
         """Queues the booking.cancelled events of bookings the repository just ended (their

@@ -2,8 +2,9 @@
 
 Lock order, which keeps every transaction free of deadlocks: booking rows first, then held
 seat counts (ascending session and user id), then seat rows (inserted in ascending seat id),
-then seat-map version rows (ascending session id), then the outbox. Nobody waits for a booking
-while holding a version row.
+then seat-map version rows (ascending session id), then action keys, then the outbox. Nobody
+waits for a booking while holding a version row, and a change under a key a concurrent request
+has just written waits for a writer that needs no more locks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    delete,
     extract,
     func,
     literal,
@@ -33,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.selectable import CTE
 
 from booking_svc.domain import (
@@ -43,12 +45,20 @@ from booking_svc.domain import (
     OWNER_CANCELLATION,
     PAYMENT_AFTER,
     Action,
+    Booking,
+    KeyedRequest,
     Payment,
     Status,
     sources,
     target,
 )
-from booking_svc.models import booking_seats, bookings, held_seat_counts, seat_map_versions
+from booking_svc.models import (
+    action_keys,
+    booking_seats,
+    bookings,
+    held_seat_counts,
+    seat_map_versions,
+)
 
 Chosen = Select[tuple[uuid.UUID]]
 """Bookings picked for a change: a SELECT of their ids, which should lock them."""
@@ -59,6 +69,7 @@ B = bookings.c
 S = booking_seats.c
 V = seat_map_versions.c
 H = held_seat_counts.c
+K = action_keys.c
 
 BOOKING_COLUMNS = (
     B.id,
@@ -73,6 +84,8 @@ BOOKING_COLUMNS = (
     B.expires_at,
 )
 SEAT_COLUMNS = (S.seat_id, S.row, S.number, S.type, S.price_cents)
+ANSWERED_COLUMNS = ("status", "payment_status", "reason", "updated_at")
+"""The booking columns a change sets, which an action key keeps as the change answered them."""
 
 _versions = pg_insert(seat_map_versions)
 HOLD = text(
@@ -395,7 +408,38 @@ def purge_idempotency_keys(older_than: timedelta) -> ReturningUpdate[Any]:
     )
 
 
+def remember_answer(request: KeyedRequest, booking: Booking) -> ReturningInsert[Any]:
+    """Keeps the answer of a keyed change under its key; no row when the key is taken (by a
+    request that committed: one still running is waited for)."""
+    answer = pg_insert(action_keys).values(
+        user_id=request.user_id,
+        key=request.key,
+        booking_id=request.booking_id,
+        action=request.action.value,
+        status=booking.status.value,
+        payment_status=booking.payment_status.value,
+        reason=booking.reason,
+        updated_at=booking.updated_at,
+    )
+    return answer.on_conflict_do_nothing(index_elements=[K.user_id, K.key]).returning(K.key)
+
+
+def purge_action_keys(older_than: timedelta) -> ReturningDelete[Any]:
+    return delete(action_keys).where(K.created_at < func.now() - older_than).returning(K.key)
+
+
 # -- reads -------------------------------------------------------------------------------------
+
+
+def answered(user_id: int, key: str) -> Select[Any]:
+    """The booking a keyed change answered, in the order of BOOKING_COLUMNS (the columns it set
+    as the key keeps them), then the action."""
+    columns = [K[c.name] if c.name in ANSWERED_COLUMNS else c for c in BOOKING_COLUMNS]
+    return (
+        select(*columns, K.action)
+        .join_from(action_keys, bookings, B.id == K.booking_id)
+        .where(K.user_id == user_id, K.key == key)
+    )
 
 
 def by_idempotency_key(user_id: int, key: str) -> Select[Any]:

@@ -114,10 +114,31 @@ async def get_booking(booking_id: BookingId, metadata: AsUser, clients: Clients)
     "/bookings/{booking_id}/confirm",
     response_model=BookingOut,
     summary="Record payment of your pending hold: it becomes confirmed and paid",
-    responses=error_responses(*ONE_BOOKING_ERRORS, "hold_expired", "booking_not_pending"),
+    description=(
+        "With an `Idempotency-Key` header, a retry with the same key answers 200 with the "
+        "booking as the first answer showed it (kept 24 h), even if it changed since; the same "
+        "key on another booking, or on a cancel, is 422 `idempotency_key_reused`."
+    ),
+    responses=error_responses(
+        *ONE_BOOKING_ERRORS,
+        "hold_expired",
+        "booking_not_pending",
+        "validation_error",
+        "idempotency_key_reused",
+    ),
 )
-async def confirm_booking(booking_id: BookingId, metadata: AsUser, clients: Clients) -> BookingOut:
-    request = booking_pb2.ConfirmBookingRequest(id=booking_id)
+async def confirm_booking(
+    booking_id: BookingId,
+    metadata: AsUser,
+    clients: Clients,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=255, description="makes retries safe: same key, same answer"),
+    ] = None,
+) -> BookingOut:
+    request = booking_pb2.ConfirmBookingRequest(
+        id=booking_id, idempotency_key=idempotency_key or ""
+    )
     return booking_out(await clients.booking.ConfirmBooking(request, metadata=metadata))
 
 
@@ -125,9 +146,24 @@ async def confirm_booking(booking_id: BookingId, metadata: AsUser, clients: Clie
     "/bookings/{booking_id}/cancel",
     response_model=BookingOut,
     summary="Cancel a pending or confirmed booking (yours, or anyone's as an admin)",
-    description="Its seats are free at once; a paid booking is refunded.",
-    responses=error_responses(*ONE_BOOKING_ERRORS, "booking_not_cancellable"),
+    description=(
+        "Its seats are free at once; a paid booking is refunded. With an `Idempotency-Key` "
+        "header, a retry with the same key answers 200 with the booking as the first answer "
+        "showed it (kept 24 h); the same key on another booking, or on a confirm, is 422 "
+        "`idempotency_key_reused`."
+    ),
+    responses=error_responses(
+        *ONE_BOOKING_ERRORS, "booking_not_cancellable", "validation_error", "idempotency_key_reused"
+    ),
 )
-async def cancel_booking(booking_id: BookingId, metadata: AsUser, clients: Clients) -> BookingOut:
-    request = booking_pb2.CancelBookingRequest(id=booking_id)
+async def cancel_booking(
+    booking_id: BookingId,
+    metadata: AsUser,
+    clients: Clients,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=255, description="makes retries safe: same key, same answer"),
+    ] = None,
+) -> BookingOut:
+    request = booking_pb2.CancelBookingRequest(id=booking_id, idempotency_key=idempotency_key or "")
     return booking_out(await clients.booking.CancelBooking(request, metadata=metadata))

@@ -86,8 +86,8 @@ async def clean(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(
             text(
-                "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts, outbox"
-                " RESTART IDENTITY"
+                "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts,"
+                " action_keys, outbox RESTART IDENTITY"
             )
         )
 
