@@ -19,18 +19,40 @@ export class ApiError extends Error {
 
 let tokenSource = () => null;
 let unauthorized = () => {};
+let renew = async () => null;
 
-/** auth.js tells the API where the token is and what to do when the server rejects it. */
-export function configureAuth(getToken, onUnauthorized) {
+/**
+ * auth.js tells the API where the access token is, how to renew it (answering the new token,
+ * or null when the sign-in is over) and what to do when the server rejects it for good.
+ */
+export function configureAuth(getToken, onUnauthorized, renewToken) {
   tokenSource = getToken;
   unauthorized = onUnauthorized;
+  renew = renewToken;
 }
 
-/** Sends one request; answers {data, headers} or throws ApiError. */
-export async function request(method, path, { body, headers = {}, auth = true } = {}) {
+/**
+ * Sends one request; answers {data, headers} or throws ApiError. An access token the server
+ * rejects is renewed once, silently, and the request sent again with the new one.
+ */
+export async function request(method, path, options = {}) {
+  const token = options.auth === false ? null : tokenSource();
+  try {
+    return await send(method, path, options, token);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401 || !token) throw error;
+    const renewed = await renew(token);
+    if (!renewed) {
+      unauthorized();
+      throw error;
+    }
+    return send(method, path, options, renewed);
+  }
+}
+
+async function send(method, path, { body, headers = {} }, token) {
   const sent = { Accept: "application/json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
-  const token = auth ? tokenSource() : null;
   if (token) sent.Authorization = `Bearer ${token}`;
   const sentAt = Date.now();
   let response;
@@ -49,10 +71,7 @@ export async function request(method, path, { body, headers = {}, auth = true } 
   }
   observe(response.headers.get("Date"), sentAt, Date.now());
   const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    if (response.status === 401 && token) unauthorized();
-    throw new ApiError(response.status, data);
-  }
+  if (!response.ok) throw new ApiError(response.status, data);
   return { data, headers: response.headers };
 }
 

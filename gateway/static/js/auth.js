@@ -1,8 +1,10 @@
-// Who is signed in: the access token in localStorage, and the profile that goes with it.
+// Who is signed in: the access and refresh tokens in localStorage, and the profile that goes
+// with them. An access token lives minutes; the refresh token renews it silently.
 
 import { configureAuth, get, post } from "./api.js";
 
 const TOKEN_KEY = "cinema.token";
+const REFRESH_KEY = "cinema.refresh";
 const listeners = new Set();
 let profile = null;
 
@@ -25,11 +27,39 @@ function notify() {
 function forget() {
   const had = localStorage.getItem(TOKEN_KEY) !== null || profile !== null;
   localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(REFRESH_KEY);
   profile = null;
   if (had) notify();
 }
 
-configureAuth(token, forget);
+function keep(reply) {
+  localStorage.setItem(TOKEN_KEY, reply.access_token);
+  localStorage.setItem(REFRESH_KEY, reply.refresh_token);
+}
+
+/**
+ * A new access token in place of `rejected`, or null when the sign-in is over. One renewal
+ * runs at a time across the tabs (a refresh token is used once: two tabs spending the same
+ * one would end the sign-in), and a tab that waited takes what the other tab got.
+ */
+async function renewToken(rejected) {
+  const renewOnce = async () => {
+    const current = token();
+    if (current && current !== rejected) return current;
+    const refreshToken = localStorage.getItem(REFRESH_KEY);
+    if (!refreshToken) return null;
+    try {
+      keep(await post("/api/auth/refresh", { refresh_token: refreshToken }, { auth: false }));
+    } catch {
+      return null;
+    }
+    return token();
+  };
+  if (!navigator.locks) return renewOnce();
+  return navigator.locks.request("cinema.refresh", renewOnce);
+}
+
+configureAuth(token, forget, renewToken);
 
 /** Loads the profile of a stored token (a stale token is dropped). */
 export async function restore() {
@@ -44,8 +74,7 @@ export async function restore() {
 }
 
 export async function login(email, password) {
-  const reply = await post("/api/auth/login", { email, password }, { auth: false });
-  localStorage.setItem(TOKEN_KEY, reply.access_token);
+  keep(await post("/api/auth/login", { email, password }, { auth: false }));
   return restore();
 }
 
@@ -54,7 +83,14 @@ export async function register(name, email, password) {
   return login(email, password);
 }
 
-export const logout = forget;
+/** Ends the sign-in on the server too, so the refresh token cannot be used again. */
+export async function logout() {
+  const refreshToken = localStorage.getItem(REFRESH_KEY);
+  forget();
+  if (refreshToken) {
+    await post("/api/auth/logout", { refresh_token: refreshToken }, { auth: false }).catch(() => {});
+  }
+}
 
 // Another tab signed in or out.
 window.addEventListener("storage", (event) => {
