@@ -22,7 +22,7 @@ from cinemapb.booking.v1.booking_pb2 import (
     SeatMap,
 )
 from svckit.errors import InvalidArgument
-from svckit.identity import Caller, caller_from_context
+from svckit.identity import Caller, current_caller
 
 Context = grpc.aio.ServicerContext[Any, Any]
 UseCase = Callable[[Caller | None, str], Awaitable[Booking]]
@@ -45,7 +45,7 @@ def page_of(request: ListBookingsRequest) -> tuple[int, int]:
 
 
 async def on_booking(use_case: UseCase, booking_id: str, context: Context) -> BookingReply:
-    return booking_pb(await use_case(caller_from_context(context), booking_id))
+    return booking_pb(await use_case(current_caller(), booking_id))
 
 
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
@@ -54,7 +54,7 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
         booking = await self.bookings.hold(
-            caller_from_context(context),
+            current_caller(),
             request.session_id,
             list(request.seat_ids),
             request.idempotency_key,
@@ -69,7 +69,7 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     ) -> ListBookingsResponse:
         page, page_size = page_of(request)
         items, total = await self.bookings.list(
-            caller_from_context(context),
+            current_caller(),
             page=page,
             page_size=page_size,
             mine_only=request.mine_only,

@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,12 +17,13 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy.exc import OperationalError
 
+from svckit.authentication import IdentityInterceptor, MethodHandler, ServerInterceptor
 from svckit.errors import ServiceError
 from svckit.heap import freeze_startup_objects
 from svckit.identity import REQUEST_ID_KEY, metadata_value
 from svckit.logging import request_id_var
 from svckit.metrics import listen_host, metrics_server, observe_rpc
-from svckit.settings import GrpcServing
+from svckit.settings import GrpcServing, JwtSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +36,6 @@ SERVER_OPTIONS = [
     ("grpc.keepalive_permit_without_calls", 1),
 ]
 GRACE_SECONDS = 5.0
-
-
-if TYPE_CHECKING:
-    ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
-    MethodHandler = grpc.RpcMethodHandler[Any, Any]
-else:
-    ServerInterceptor = grpc.aio.ServerInterceptor
-    MethodHandler = grpc.RpcMethodHandler
 
 
 class ErrorInterceptor(ServerInterceptor):
@@ -94,18 +87,24 @@ class ErrorInterceptor(ServerInterceptor):
         )
 
 
+def interceptors(settings: JwtSettings) -> list[ServerInterceptor]:
+    """What every service's server runs around each call: errors and metrics, then identity."""
+    return [ErrorInterceptor(), IdentityInterceptor(settings)]
+
+
 async def serve(name: str, serving: GrpcServing, setup: Setup) -> None:
     """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly.
 
     Prometheus metrics are served over HTTP on the host of its gRPC address, at its
-    metrics port (0: no metrics endpoint).
+    metrics port (0: no metrics endpoint). Every call's token is verified with its JWT secret.
     """
     with metrics_server(listen_host(serving.grpc_addr), serving.metrics_port):
-        await _serve(name, serving.grpc_addr, setup)
+        await _serve(name, serving, setup)
 
 
-async def _serve(name: str, addr: str, setup: Setup) -> None:
-    server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=SERVER_OPTIONS)
+async def _serve(name: str, serving: GrpcServing, setup: Setup) -> None:
+    addr = serving.grpc_addr
+    server = grpc.aio.server(interceptors=interceptors(serving), options=SERVER_OPTIONS)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     stop = asyncio.Event()

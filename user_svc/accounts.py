@@ -88,7 +88,7 @@ class Accounts:
         account = found[0]
         token = issue_access_token(
             Caller(user_id=account.id, role=account.role),
-            secret=self.settings.jwt_secret,
+            secret=self.settings.jwt_secret.get_secret_value(),
             algorithm=self.settings.jwt_algorithm,
             ttl_seconds=self.settings.jwt_ttl_seconds,
         )

@@ -12,6 +12,7 @@ from cinemapb.user.v1 import user_pb2, user_pb2_grpc
 from svckit.db import make_sessionmaker
 from svckit.errors import ServiceError
 from svckit.service import migrated_database, run_service
+from svckit.service_identity import ServiceTokens
 from svckit.tasks import background
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
@@ -57,7 +58,11 @@ def main() -> None:
             user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts), server)
             async with (
                 notification_tasks(
-                    notification_settings, sessions, vapid_keys, AccountRecipients(sessions)
+                    notification_settings,
+                    sessions,
+                    vapid_keys,
+                    AccountRecipients(sessions),
+                    ServiceTokens("user_svc", settings),
                 ) as tasks,
                 background(tasks),
             ):

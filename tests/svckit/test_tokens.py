@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import jwt
 import pytest
 
 from svckit.identity import Caller
@@ -49,3 +50,24 @@ def test_a_remembered_token_is_not_accepted_under_another_secret() -> None:
 def test_an_expired_token_is_refused_at_first_sight() -> None:
     with pytest.raises(InvalidToken, match="expired"):
         verify(issue(Caller(10, "user"), ttl_seconds=-1))
+
+
+def signed(claims: dict[str, object], secret: str = SECRET) -> str:
+    now = int(time.time())
+    return jwt.encode(
+        {"role": "user", "iat": now, "exp": now + 60, "jti": "j", **claims}, secret, "HS256"
+    )
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["\u00b2", "\u0661", "+1", "-1", " 1", "1 ", "1_000", "", "9223372036854775808", "service:x"],
+)
+def test_only_a_plain_ascii_user_id_names_a_user(subject: str) -> None:
+    with pytest.raises(InvalidToken):
+        verify(signed({"sub": subject}))
+
+
+@pytest.mark.parametrize("subject", ["1", "007", "9223372036854775807"])
+def test_ascii_digit_subjects_within_int64_are_users(subject: str) -> None:
+    assert verify(signed({"sub": subject})) == Caller(int(subject), "user")

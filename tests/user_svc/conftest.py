@@ -12,11 +12,11 @@ from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import upgrade_to_head
 from svckit.settings import JwtSettings
+from tests.identity import TEST_JWT
 from user_svc.accounts import Accounts
 from user_svc.passwords import PasswordHasher
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "user_svc" / "migrations"
-JWT_SECRET = "user-svc-tests-secret-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +35,7 @@ async def engine(user_dsn: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def token_settings() -> JwtSettings:
-    return JwtSettings(jwt_secret=JWT_SECRET, jwt_ttl_seconds=600)
+    return TEST_JWT
 
 
 @pytest.fixture(scope="session")

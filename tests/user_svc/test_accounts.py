@@ -104,7 +104,7 @@ async def test_login_issues_a_token_naming_the_user_and_role_for_any_email_case(
     signed_in = await accounts.login(email=account.email.upper(), password=PASSWORD)
     caller = verify_access_token(
         signed_in.access_token,
-        secret=token_settings.jwt_secret,
+        secret=token_settings.jwt_secret.get_secret_value(),
         algorithm=token_settings.jwt_algorithm,
     )
     assert caller == Caller(user_id=account.id, role="user")
