@@ -8,8 +8,7 @@ before). A valid user or service token: that caller, current for the handler
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import grpc
 from prometheus_client import Counter
@@ -23,18 +22,12 @@ from svckit.identity import (
     acting_as,
     metadata_value,
 )
+from svckit.interceptors import UnaryHandler, UnaryInterceptor
 from svckit.service_identity import is_service_token, verify_service_token
 from svckit.settings import JwtSettings
 from svckit.tokens import InvalidToken, verify_access_token
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
-    MethodHandler = grpc.RpcMethodHandler[Any, Any]
-else:
-    ServerInterceptor = grpc.aio.ServerInterceptor
-    MethodHandler = grpc.RpcMethodHandler
 
 RPC_CALLERS = Counter(
     "grpc_server_callers_total",
@@ -71,23 +64,15 @@ def caller_label(identity: Identity | None) -> str:
     return identity.subject
 
 
-class IdentityInterceptor(ServerInterceptor):
+class IdentityInterceptor(UnaryInterceptor):
     """Verifies each unary call's token and runs its handler with that caller current."""
 
     def __init__(self, settings: JwtSettings) -> None:
         self.settings = settings
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[MethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> MethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        method = handler_call_details.method
-        authorization = metadata_value(handler_call_details.invocation_metadata, AUTHORIZATION_KEY)
+    def wrap(self, inner: UnaryHandler, details: grpc.HandlerCallDetails) -> UnaryHandler:
+        method = details.method
+        authorization = metadata_value(details.invocation_metadata, AUTHORIZATION_KEY)
 
         async def verified(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             try:
@@ -98,10 +83,6 @@ class IdentityInterceptor(ServerInterceptor):
                 raise
             RPC_CALLERS.labels(method, caller_label(identity)).inc()
             with acting_as(identity):
-                return await inner(request, cast(Any, context))
+                return await inner(request, context)
 
-        return grpc.unary_unary_rpc_method_handler(
-            verified,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return verified

@@ -7,9 +7,9 @@ import logging
 import signal
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, cast
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,10 +17,11 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy.exc import OperationalError
 
-from svckit.authentication import IdentityInterceptor, MethodHandler, ServerInterceptor
+from svckit.authentication import IdentityInterceptor
 from svckit.errors import ServiceError
 from svckit.heap import freeze_startup_objects
 from svckit.identity import REQUEST_ID_KEY, metadata_value
+from svckit.interceptors import ServerInterceptor, UnaryHandler, UnaryInterceptor
 from svckit.logging import request_id_var
 from svckit.metrics import listen_host, metrics_server, observe_rpc
 from svckit.settings import GrpcServing, JwtSettings
@@ -38,27 +39,19 @@ SERVER_OPTIONS = [
 GRACE_SECONDS = 5.0
 
 
-class ErrorInterceptor(ServerInterceptor):
+class ErrorInterceptor(UnaryInterceptor):
     """Sets the request id for logs, turns domain errors into gRPC statuses, counts every call."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[MethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> MethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        method = handler_call_details.method
-        request_id = metadata_value(handler_call_details.invocation_metadata, REQUEST_ID_KEY)
+    def wrap(self, inner: UnaryHandler, details: grpc.HandlerCallDetails) -> UnaryHandler:
+        method = details.method
+        request_id = metadata_value(details.invocation_metadata, REQUEST_ID_KEY)
 
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             request_id_var.set(request_id or uuid.uuid4().hex)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
-                return await inner(request, cast(Any, context))
+                return await inner(request, context)
             except ServiceError as error:
                 code = error.status
                 context.set_trailing_metadata(error.trailing_metadata())
@@ -80,11 +73,7 @@ class ErrorInterceptor(ServerInterceptor):
             finally:
                 observe_rpc(method, code, time.perf_counter() - started)
 
-        return grpc.unary_unary_rpc_method_handler(
-            guarded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return guarded
 
 
 def interceptors(settings: JwtSettings) -> list[ServerInterceptor]:
