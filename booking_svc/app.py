@@ -18,10 +18,11 @@ from booking_svc.session_events import SessionEvents
 from booking_svc.settings import Settings
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
-from svckit.clients import insecure_channel
+from svckit.clients import service_channel
 from svckit.db import make_sessionmaker
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service, service_names
+from svckit.service_identity import ServiceTokens
 from svckit.tasks import background
 from svckit.vocabulary import Topic
 
@@ -32,7 +33,9 @@ def main() -> None:
     @asynccontextmanager
     async def setup(server: grpc.aio.Server) -> AsyncIterator[Sequence[str]]:
         async with migrated_database("booking_svc", settings.booking_database_url) as engine:
-            cinema = insecure_channel(settings.cinema_svc_addr)
+            cinema = service_channel(
+                settings.cinema_svc_addr, ServiceTokens("booking_svc", settings)
+            )
             bookings = BookingService(
                 make_sessionmaker(engine),
                 SeatingCache(CinemaSeatingProvider(cinema_pb2_grpc.CinemaServiceStub(cinema))),

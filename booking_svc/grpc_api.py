@@ -20,7 +20,7 @@ from cinemapb.booking.v1.booking_pb2 import (
     SeatMap,
 )
 from svckit.errors import InvalidArgument
-from svckit.identity import caller_from_context
+from svckit.identity import current_caller
 
 Context = grpc.aio.ServicerContext[Any, Any]
 BookingReply = booking_pb2.Booking
@@ -46,7 +46,7 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
         booking = await self.bookings.hold(
-            caller_from_context(context),
+            current_caller(),
             request.session_id,
             list(request.seat_ids),
             request.idempotency_key,
@@ -54,14 +54,14 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
         return booking_pb(booking)
 
     async def GetBooking(self, request: GetBookingRequest, context: Context) -> BookingReply:
-        return booking_pb(await self.bookings.get(caller_from_context(context), request.id))
+        return booking_pb(await self.bookings.get(current_caller(), request.id))
 
     async def ListBookings(
         self, request: ListBookingsRequest, context: Context
     ) -> ListBookingsResponse:
         page, page_size = page_of(request)
         items, total = await self.bookings.list(
-            caller_from_context(context),
+            current_caller(),
             page=page,
             page_size=page_size,
             mine_only=request.mine_only,
@@ -71,11 +71,11 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     async def ConfirmBooking(
         self, request: ConfirmBookingRequest, context: Context
     ) -> BookingReply:
-        caller = caller_from_context(context)
+        caller = current_caller()
         return booking_pb(await self.bookings.confirm(caller, request.id, request.idempotency_key))
 
     async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
-        caller = caller_from_context(context)
+        caller = current_caller()
         return booking_pb(await self.bookings.cancel(caller, request.id, request.idempotency_key))
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:

@@ -14,9 +14,10 @@ from cinema_svc.movies import GrpcMovieCatalogue
 from cinema_svc.settings import Settings
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
-from svckit.clients import insecure_channel
+from svckit.clients import service_channel
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service, service_names
+from svckit.service_identity import ServiceTokens
 from svckit.tasks import background
 
 
@@ -33,7 +34,9 @@ def main() -> None:
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 source="cinema_svc",
             )
-            movie_channel = insecure_channel(settings.movie_svc_addr)
+            movie_channel = service_channel(
+                settings.movie_svc_addr, ServiceTokens("cinema_svc", settings)
+            )
             movies = GrpcMovieCatalogue(movie_pb2_grpc.MovieServiceStub(movie_channel))
             cinema_pb2_grpc.add_CinemaServiceServicer_to_server(
                 CinemaServiceServicer(engine, settings, movies), server

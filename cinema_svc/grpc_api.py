@@ -21,7 +21,7 @@ from cinema_svc.settings import Settings
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from svckit.db import make_sessionmaker
 from svckit.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from svckit.identity import caller_from_context
+from svckit.identity import current_caller
 from svckit.protoconv import from_timestamp
 from svckit.vocabulary import Topic
 
@@ -32,8 +32,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def require_admin(context: Context) -> None:
-    caller = caller_from_context(context)
+def require_admin() -> None:
+    caller = current_caller()
     if caller is None:
         raise Unauthenticated("authentication required")
     if not caller.is_admin:
@@ -79,7 +79,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def CreateHall(
         self, request: cinema_pb2.CreateHallRequest, context: Context
     ) -> cinema_pb2.Hall:
-        require_admin(context)
+        require_admin()
         hall = await self.halls.create(
             request.number, request.name, request.rows, request.seats_per_row
         )
@@ -88,20 +88,20 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def UpdateHall(
         self, request: cinema_pb2.UpdateHallRequest, context: Context
     ) -> cinema_pb2.Hall:
-        require_admin(context)
+        require_admin()
         return hall_pb(await self.halls.update(request.id, request.number, request.name))
 
     async def DeleteHall(
         self, request: cinema_pb2.DeleteHallRequest, context: Context
     ) -> empty_pb2.Empty:
-        require_admin(context)
+        require_admin()
         await self.halls.delete(request.id)
         return empty_pb2.Empty()
 
     async def AddSeat(
         self, request: cinema_pb2.AddSeatRequest, context: Context
     ) -> cinema_pb2.Seat:
-        require_admin(context)
+        require_admin()
         seat = await self.halls.add_seat(
             request.hall_id, request.row, request.number, seat_type_from_pb(request.type)
         )
@@ -110,7 +110,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def UpdateSeat(
         self, request: cinema_pb2.UpdateSeatRequest, context: Context
     ) -> cinema_pb2.Seat:
-        require_admin(context)
+        require_admin()
         seat = await self.halls.update_seat(
             request.id, request.row, request.number, seat_type_from_pb(request.type)
         )
@@ -119,7 +119,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def DeleteSeat(
         self, request: cinema_pb2.DeleteSeatRequest, context: Context
     ) -> empty_pb2.Empty:
-        require_admin(context)
+        require_admin()
         await self.halls.delete_seat(request.id)
         return empty_pb2.Empty()
 
@@ -148,7 +148,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def CreateSession(
         self, request: cinema_pb2.CreateSessionRequest, context: Context
     ) -> cinema_pb2.Session:
-        require_admin(context)
+        require_admin()
         draft = SessionDraft(
             movie_id=request.movie_id,
             hall_id=request.hall_id,
@@ -161,7 +161,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def UpdateSession(
         self, request: cinema_pb2.UpdateSessionRequest, context: Context
     ) -> cinema_pb2.Session:
-        require_admin(context)
+        require_admin()
         draft = SessionDraft(
             movie_id=request.movie_id,
             hall_id=request.hall_id,
@@ -174,7 +174,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def DeleteSession(
         self, request: cinema_pb2.DeleteSessionRequest, context: Context
     ) -> empty_pb2.Empty:
-        require_admin(context)
+        require_admin()
         await self.schedule.cancel(request.id)
         return empty_pb2.Empty()
 

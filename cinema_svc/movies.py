@@ -8,7 +8,7 @@ import grpc
 
 from cinemapb.movie.v1 import movie_pb2
 from svckit.errors import ServiceError
-from svckit.identity import caller_metadata
+from svckit.identity import call_metadata
 from svckit.logging import request_id_var
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class GrpcMovieCatalogue:
         try:
             await self.stub.GetMovie(
                 movie_pb2.GetMovieRequest(id=movie_id),
-                metadata=caller_metadata(None, request_id_var.get()),
+                metadata=call_metadata(None, request_id_var.get()),
                 timeout=LOOKUP_TIMEOUT_SECONDS,
             )
         except grpc.aio.AioRpcError as error:

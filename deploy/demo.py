@@ -16,16 +16,21 @@ from typing import TypeVar
 
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
-from svckit.clients import insecure_channel
-from svckit.identity import Caller, caller_metadata
+from svckit.clients import bearer_channel
+from svckit.identity import Caller, call_metadata
 from svckit.protoconv import to_timestamp
-from svckit.settings import CinemaSvcPeer, MovieSvcPeer
+from svckit.settings import CinemaSvcPeer, JwtSettings, MovieSvcPeer
+from svckit.tokens import issue_access_token
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ADMIN = caller_metadata(Caller(user_id=0, role="admin"), "demo-catalogue")
+REQUEST = call_metadata(None, "demo-catalogue")
+"""Every call's metadata: the request id; the admin token comes with the channel."""
+ADMIN = Caller(user_id=0, role="admin")
+"""Who loads the demo: an admin of no account, with a token signed by the deployment's secret."""
+ADMIN_TOKEN_SECONDS = 3600
 CALL_TIMEOUT_SECONDS = 30.0
 READY_TIMEOUT_SECONDS = 180.0
 """How long the first calls wait for services that are still starting."""
@@ -205,7 +210,7 @@ async def ensure_genres(movies: movie_pb2_grpc.MovieServiceAsyncStub) -> dict[st
     missing = [name for name in GENRES if name.lower() not in ids]
     created = await gather_limited(
         movies.CreateGenre(
-            movie_pb2.CreateGenreRequest(name=name), metadata=ADMIN, timeout=CALL_TIMEOUT_SECONDS
+            movie_pb2.CreateGenreRequest(name=name), metadata=REQUEST, timeout=CALL_TIMEOUT_SECONDS
         )
         for name in missing
     )
@@ -229,7 +234,7 @@ async def create_movies(
                     genre_ids=[genre_ids[name] for name in movie.genres],
                 )
             ),
-            metadata=ADMIN,
+            metadata=REQUEST,
             timeout=CALL_TIMEOUT_SECONDS,
         )
         for movie in MOVIES
@@ -244,7 +249,7 @@ async def create_hall(
         cinema_pb2.CreateHallRequest(
             number=hall.number, name=hall.name, rows=hall.rows, seats_per_row=hall.seats_per_row
         ),
-        metadata=ADMIN,
+        metadata=REQUEST,
         timeout=CALL_TIMEOUT_SECONDS,
     )
     special: dict[tuple[int, int], cinema_pb2.SeatType.ValueType] = dict.fromkeys(
@@ -257,7 +262,7 @@ async def create_hall(
             cinema_pb2.UpdateSeatRequest(
                 id=seat.id, row=seat.row, number=seat.number, type=special[(seat.row, seat.number)]
             ),
-            metadata=ADMIN,
+            metadata=REQUEST,
             timeout=CALL_TIMEOUT_SECONDS,
         )
         for seat in created.seats
@@ -301,14 +306,24 @@ def week_of_sessions(
     return requests
 
 
-class DemoSettings(MovieSvcPeer, CinemaSvcPeer):
-    """Where the demo loader finds the services it fills."""
+class DemoSettings(MovieSvcPeer, CinemaSvcPeer, JwtSettings):
+    """Where the demo loader finds the services it fills, and the secret it signs its token with."""
+
+
+def admin_token(settings: DemoSettings) -> str:
+    return issue_access_token(
+        ADMIN,
+        secret=settings.jwt_secret.get_secret_value(),
+        algorithm=settings.jwt_algorithm,
+        ttl_seconds=ADMIN_TOKEN_SECONDS,
+    )
 
 
 async def load_demo_catalogue(settings: DemoSettings) -> bool:
     """Loads the demo when there are no halls and no movies; False if it had nothing to do."""
-    movie_channel = insecure_channel(settings.movie_svc_addr)
-    cinema_channel = insecure_channel(settings.cinema_svc_addr)
+    token = admin_token(settings)
+    movie_channel = bearer_channel(settings.movie_svc_addr, lambda: token)
+    cinema_channel = bearer_channel(settings.cinema_svc_addr, lambda: token)
     try:
         movies = movie_pb2_grpc.MovieServiceStub(movie_channel)
         cinema = cinema_pb2_grpc.CinemaServiceStub(cinema_channel)
@@ -319,7 +334,7 @@ async def load_demo_catalogue(settings: DemoSettings) -> bool:
         films = await create_movies(movies, genre_ids)
         halls = [await create_hall(cinema, hall) for hall in HALLS]
         sessions = await gather_limited(
-            cinema.CreateSession(request, metadata=ADMIN, timeout=CALL_TIMEOUT_SECONDS)
+            cinema.CreateSession(request, metadata=REQUEST, timeout=CALL_TIMEOUT_SECONDS)
             for request in week_of_sessions(halls, films, datetime.now(UTC))
         )
         log.info(

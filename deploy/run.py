@@ -6,22 +6,30 @@ Everything runs in the foreground with log lines prefixed by process name. A pro
 dies is restarted. Ctrl-C (or SIGTERM) stops the application processes and the
 parts of the infrastructure this run started; infrastructure that was already running
 (for example from `make infra-up`) is left alone.
+
+Without JWT_SECRET in the environment, the first run generates a random one and keeps it in
+the state folder (`jwt_secret`, readable by its owner only); later runs reuse it, so tokens
+stay valid across restarts. Every process this run starts is given it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from deploy import infra, kafka_broker, postgres, redis_server
+from deploy._proc import state_root
 from deploy.demo import DemoSettings, load_demo_catalogue
 from deploy.stack import SERVICES, Stack
 
 RESTART_DELAY_SECONDS = 2.0
+JWT_SECRET_FILE = "jwt_secret"  # noqa: S105 (a file name)
 
 
 def _components_to_stop() -> list[Callable[[], None]]:
@@ -34,6 +42,20 @@ def _components_to_stop() -> list[Callable[[], None]]:
     if not any(os.environ.get(var) for var in infra.DATABASE_URL_VARS) and not postgres.ready():
         owned.append(postgres.stop)
     return owned
+
+
+def local_jwt_secret(env: Mapping[str, str], state: Path) -> str:
+    """JWT_SECRET from `env`, else the one kept in `state`, generated there on first use."""
+    given = env.get("JWT_SECRET")
+    if given:
+        return given
+    path = state / JWT_SECRET_FILE
+    if not path.exists():
+        state.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+    return path.read_text().strip()
 
 
 def say(message: str) -> None:
@@ -56,13 +78,14 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _interrupt)  # also when started with SIGINT ignored (`cmd &`)
     owned = _components_to_stop()
-    stack = Stack({})
+    jwt_secret = local_jwt_secret(os.environ, state_root())
+    stack = Stack({"JWT_SECRET": jwt_secret})
     try:
         say("starting PostgreSQL, Kafka and Redis (the first run downloads Kafka)")
         infra.ensure_up()
         for name in SERVICES:
             stack.start(name)
-        if asyncio.run(load_demo_catalogue(DemoSettings())):
+        if asyncio.run(load_demo_catalogue(DemoSettings(jwt_secret=jwt_secret))):
             say("loaded the demo catalogue into the empty databases")
         stack.start("gateway")
         url = gateway_url()

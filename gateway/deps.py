@@ -16,7 +16,7 @@ from gateway.clients import ServiceClients
 from gateway.errors import ApiError
 from gateway.schemas import PageParams
 from gateway.settings import GatewaySettings
-from svckit.identity import Caller, caller_metadata
+from svckit.identity import Caller, call_metadata
 from svckit.tokens import InvalidToken, verify_access_token
 
 bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
@@ -42,15 +42,18 @@ Cache = Annotated[CatalogueCache, Depends(get_cache)]
 Settings = Annotated[GatewaySettings, Depends(get_settings)]
 
 
-async def optional_caller(
-    settings: Settings,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller | None:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+"""The request's bearer token as sent (FastAPI reads it once per request)."""
+
+
+async def optional_caller(settings: Settings, credentials: Credentials) -> Caller | None:
     if credentials is None:
         return None
     try:
         return verify_access_token(
-            credentials.credentials, secret=settings.jwt_secret, algorithm=settings.jwt_algorithm
+            credentials.credentials,
+            secret=settings.jwt_secret.get_secret_value(),
+            algorithm=settings.jwt_algorithm,
         )
     except InvalidToken as error:
         raise ApiError(
@@ -83,22 +86,25 @@ AdminUser = Annotated[Caller, Depends(admin_caller)]
 Metadata = tuple[tuple[str, str], ...]
 
 
-def grpc_metadata(caller: Caller | None, request: Request) -> Metadata:
-    """Metadata for a service call made on behalf of this caller and request."""
+def grpc_metadata(credentials: Credentials, request: Request) -> Metadata:
+    """Metadata for a service call on behalf of this request: its verified token, if any.
+
+    Services verify the token themselves; they trust no other identity metadata.
+    """
     request_id: str = request.state.request_id
-    return caller_metadata(caller, request_id)
+    return call_metadata(credentials.credentials if credentials else None, request_id)
 
 
 async def anyone_metadata(request: Request) -> Metadata:
     return grpc_metadata(None, request)
 
 
-async def user_metadata(caller: CurrentUser, request: Request) -> Metadata:
-    return grpc_metadata(caller, request)
+async def user_metadata(_: CurrentUser, credentials: Credentials, request: Request) -> Metadata:
+    return grpc_metadata(credentials, request)
 
 
-async def admin_metadata(caller: AdminUser, request: Request) -> Metadata:
-    return grpc_metadata(caller, request)
+async def admin_metadata(_: AdminUser, credentials: Credentials, request: Request) -> Metadata:
+    return grpc_metadata(credentials, request)
 
 
 AsAnyone = Annotated[Metadata, Depends(anyone_metadata)]

@@ -13,7 +13,7 @@ from movie_svc import domain
 from movie_svc.catalogue import Catalogue
 from svckit.db import make_sessionmaker
 from svckit.errors import PermissionDenied, Unauthenticated
-from svckit.identity import caller_from_context
+from svckit.identity import current_caller
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import MOVIE_STATUS
 
@@ -30,9 +30,9 @@ def status_label(number: movie_pb2.MovieStatus.ValueType) -> str:
         raise domain.invalid("movie_status", f"unknown value {number}") from None
 
 
-def require_admin(context: Context) -> None:
+def require_admin() -> None:
     """Catalogue writes are for admins; reads are public."""
-    caller = caller_from_context(context)
+    caller = current_caller()
     if caller is None:
         raise Unauthenticated("authentication required")
     if not caller.is_admin:
@@ -95,18 +95,18 @@ class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
     async def CreateGenre(
         self, request: movie_pb2.CreateGenreRequest, context: Context
     ) -> movie_pb2.Genre:
-        require_admin(context)
+        require_admin()
         return genre_pb(await self.catalogue.create_genre(domain.genre_name(request.name)))
 
     async def UpdateGenre(
         self, request: movie_pb2.UpdateGenreRequest, context: Context
     ) -> movie_pb2.Genre:
-        require_admin(context)
+        require_admin()
         name = domain.genre_name(request.name)
         return genre_pb(await self.catalogue.rename_genre(request.id, name))
 
     async def DeleteGenre(self, request: movie_pb2.DeleteGenreRequest, context: Context) -> Empty:
-        require_admin(context)
+        require_admin()
         await self.catalogue.delete_genre(request.id)
         return Empty()
 
@@ -128,17 +128,17 @@ class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
     async def CreateMovie(
         self, request: movie_pb2.CreateMovieRequest, context: Context
     ) -> movie_pb2.Movie:
-        require_admin(context)
+        require_admin()
         return movie_pb(await self.catalogue.create_movie(movie_draft(request.movie)))
 
     async def UpdateMovie(
         self, request: movie_pb2.UpdateMovieRequest, context: Context
     ) -> movie_pb2.Movie:
-        require_admin(context)
+        require_admin()
         draft = movie_draft(request.movie)
         return movie_pb(await self.catalogue.replace_movie(request.id, draft))
 
     async def DeleteMovie(self, request: movie_pb2.DeleteMovieRequest, context: Context) -> Empty:
-        require_admin(context)
+        require_admin()
         await self.catalogue.delete_movie(request.id)
         return Empty()

@@ -1,8 +1,14 @@
-"""gRPC client channels between services and from the gateway."""
+"""gRPC client channels: the gateway's (users' tokens per call) and services' (their own)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
 import grpc
+
+from svckit.identity import AUTHORIZATION_KEY, BEARER_PREFIX
+from svckit.service_identity import ServiceTokens
 
 CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
@@ -10,7 +16,53 @@ CHANNEL_OPTIONS = [
     ("grpc.enable_retries", 1),
 ]
 
+if TYPE_CHECKING:
+    UnaryUnaryClientInterceptor = grpc.aio.UnaryUnaryClientInterceptor[Any, Any]
+else:
+    UnaryUnaryClientInterceptor = grpc.aio.UnaryUnaryClientInterceptor
+
 
 def insecure_channel(addr: str) -> grpc.aio.Channel:
-    """A channel on the local network; TLS is terminated in front of the deployment."""
+    """A channel on the local network; TLS is terminated in front of the deployment.
+
+    Calls carry whatever token their metadata gives (the gateway forwards its user's).
+    """
     return grpc.aio.insecure_channel(addr, options=CHANNEL_OPTIONS)
+
+
+def service_channel(addr: str, tokens: ServiceTokens) -> grpc.aio.Channel:
+    """A channel whose every call carries this service's own token, whatever else it has."""
+    return bearer_channel(addr, tokens.token)
+
+
+def bearer_channel(addr: str, token: Callable[[], str]) -> grpc.aio.Channel:
+    """A channel whose every call carries the token `token()` gives at the time of the call."""
+    return grpc.aio.insecure_channel(
+        addr, options=CHANNEL_OPTIONS, interceptors=[cast(Any, BearerTokenInterceptor(token))]
+    )
+
+
+class BearerTokenInterceptor(UnaryUnaryClientInterceptor):
+    """Puts the current token in each call's `authorization` metadata, replacing any other."""
+
+    def __init__(self, token: Callable[[], str]) -> None:
+        self.token = token
+
+    async def intercept_unary_unary(
+        self,
+        continuation: Callable[[grpc.aio.ClientCallDetails, Any], Any],
+        client_call_details: grpc.aio.ClientCallDetails,
+        request: Any,
+    ) -> Any:
+        metadata = grpc.aio.Metadata(
+            *((k, v) for k, v in client_call_details.metadata or () if k != AUTHORIZATION_KEY),
+            (AUTHORIZATION_KEY, BEARER_PREFIX + self.token()),
+        )
+        details = grpc.aio.ClientCallDetails(
+            client_call_details.method,
+            client_call_details.timeout,
+            metadata,
+            client_call_details.credentials,
+            client_call_details.wait_for_ready,
+        )
+        return await continuation(details, request)

@@ -7,9 +7,9 @@ import logging
 import signal
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -17,12 +17,14 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy.exc import OperationalError
 
+from svckit.authentication import IdentityInterceptor
 from svckit.errors import ServiceError
 from svckit.heap import freeze_startup_objects
 from svckit.identity import REQUEST_ID_KEY, metadata_value
+from svckit.interceptors import ServerInterceptor, UnaryHandler, UnaryInterceptor
 from svckit.logging import request_id_var
 from svckit.metrics import listen_host, metrics_server, observe_rpc
-from svckit.settings import GrpcServing
+from svckit.settings import GrpcServing, JwtSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,35 +39,19 @@ SERVER_OPTIONS = [
 GRACE_SECONDS = 5.0
 
 
-if TYPE_CHECKING:
-    ServerInterceptor = grpc.aio.ServerInterceptor[Any, Any]
-    MethodHandler = grpc.RpcMethodHandler[Any, Any]
-else:
-    ServerInterceptor = grpc.aio.ServerInterceptor
-    MethodHandler = grpc.RpcMethodHandler
-
-
-class ErrorInterceptor(ServerInterceptor):
+class ErrorInterceptor(UnaryInterceptor):
     """Sets the request id for logs, turns domain errors into gRPC statuses, counts every call."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[MethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> MethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler
-        inner = handler.unary_unary
-        method = handler_call_details.method
-        request_id = metadata_value(handler_call_details.invocation_metadata, REQUEST_ID_KEY)
+    def wrap(self, inner: UnaryHandler, details: grpc.HandlerCallDetails) -> UnaryHandler:
+        method = details.method
+        request_id = metadata_value(details.invocation_metadata, REQUEST_ID_KEY)
 
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             request_id_var.set(request_id or uuid.uuid4().hex)
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
-                return await inner(request, cast(Any, context))
+                return await inner(request, context)
             except ServiceError as error:
                 code = error.status
                 context.set_trailing_metadata(error.trailing_metadata())
@@ -87,25 +73,27 @@ class ErrorInterceptor(ServerInterceptor):
             finally:
                 observe_rpc(method, code, time.perf_counter() - started)
 
-        return grpc.unary_unary_rpc_method_handler(
-            guarded,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return guarded
+
+
+def interceptors(settings: JwtSettings) -> list[ServerInterceptor]:
+    """What every service's server runs around each call: errors and metrics, then identity."""
+    return [ErrorInterceptor(), IdentityInterceptor(settings)]
 
 
 async def serve(name: str, serving: GrpcServing, setup: Setup) -> None:
     """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly.
 
     Prometheus metrics are served over HTTP on the host of its gRPC address, at its
-    metrics port (0: no metrics endpoint).
+    metrics port (0: no metrics endpoint). Every call's token is verified with its JWT secret.
     """
     with metrics_server(listen_host(serving.grpc_addr), serving.metrics_port):
-        await _serve(name, serving.grpc_addr, setup)
+        await _serve(name, serving, setup)
 
 
-async def _serve(name: str, addr: str, setup: Setup) -> None:
-    server = grpc.aio.server(interceptors=[ErrorInterceptor()], options=SERVER_OPTIONS)
+async def _serve(name: str, serving: GrpcServing, setup: Setup) -> None:
+    addr = serving.grpc_addr
+    server = grpc.aio.server(interceptors=interceptors(serving), options=SERVER_OPTIONS)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     stop = asyncio.Event()

@@ -1,18 +1,28 @@
-"""The caller's identity and request id, carried between gateway and services in gRPC metadata."""
+"""Who calls: a signed-in user or another service, verified by the server from the call's token.
+
+A call carries its caller only as a signed token (`authorization: Bearer <jwt>` metadata):
+the gateway forwards the user's verified access token, a service presents its own service
+token. The server's identity check (svckit.authentication) verifies it and makes the identity
+current for the call; bare identity metadata (`x-user-id`, `x-user-role`) means nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-import grpc
+from svckit.vocabulary import Role
 
-from svckit.vocabulary import ROLE, Role
-
-USER_ID_KEY = "x-user-id"
-USER_ROLE_KEY = "x-user-role"
+AUTHORIZATION_KEY = "authorization"
 REQUEST_ID_KEY = "x-request-id"
+BEARER_PREFIX = "Bearer "
+USER_ID = re.compile(r"[0-9]+")
+MAX_USER_ID = 2**63 - 1
+"""User ids are PostgreSQL bigints."""
 
 
 @dataclass(frozen=True)
@@ -27,11 +37,35 @@ class Caller:
         return self.role == "admin"
 
 
-def caller_metadata(caller: Caller | None, request_id: str = "") -> tuple[tuple[str, str], ...]:
-    """Metadata a client attaches so the service knows who asks."""
+@dataclass(frozen=True)
+class ServiceCaller:
+    """Another service of this system, calling on its own behalf: never a user, never an admin."""
+
+    name: str
+
+    @property
+    def subject(self) -> str:
+        return f"service:{self.name}"
+
+
+Identity = Caller | ServiceCaller
+
+_current: ContextVar[Identity | None] = ContextVar("identity", default=None)
+
+
+def user_id_of(subject: str) -> int | None:
+    """The user id a token subject names: ASCII digits within a bigint only, else None."""
+    if USER_ID.fullmatch(subject) is None:
+        return None
+    user_id = int(subject)
+    return user_id if user_id <= MAX_USER_ID else None
+
+
+def call_metadata(token: str | None, request_id: str = "") -> tuple[tuple[str, str], ...]:
+    """Metadata a client attaches: the bearer token it calls with (if any) and the request id."""
     pairs: list[tuple[str, str]] = []
-    if caller is not None:
-        pairs += [(USER_ID_KEY, str(caller.user_id)), (USER_ROLE_KEY, caller.role)]
+    if token:
+        pairs.append((AUTHORIZATION_KEY, BEARER_PREFIX + token))
     if request_id:
         pairs.append((REQUEST_ID_KEY, request_id))
     return tuple(pairs)
@@ -45,11 +79,22 @@ def metadata_value(metadata: Iterable[Any] | None, key: str) -> str:
     return ""
 
 
-def caller_from_context(context: grpc.aio.ServicerContext[object, object]) -> Caller | None:
-    """The caller named in the request's metadata, or None for an anonymous call."""
-    metadata = context.invocation_metadata()
-    user_id = metadata_value(metadata, USER_ID_KEY)
-    role = metadata_value(metadata, USER_ROLE_KEY)
-    if not user_id.isdigit() or role not in ROLE:
-        return None
-    return Caller(user_id=int(user_id), role=cast(Role, role))
+@contextmanager
+def acting_as(identity: Identity | None) -> Iterator[None]:
+    """Makes `identity` the verified caller of the code run inside (the server's identity check)."""
+    token = _current.set(identity)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_identity() -> Identity | None:
+    """The verified caller of the current call: a user, a service, or None (anonymous)."""
+    return _current.get()
+
+
+def current_caller() -> Caller | None:
+    """The signed-in user the server verified for this call; None when anonymous or a service."""
+    identity = _current.get()
+    return identity if isinstance(identity, Caller) else None

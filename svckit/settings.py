@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_POSTGRES = "postgresql://cinema@127.0.0.1:55432"
@@ -21,6 +21,8 @@ USER_SVC_ADDR = "127.0.0.1:50051"
 MOVIE_SVC_ADDR = "127.0.0.1:50052"
 CINEMA_SVC_ADDR = "127.0.0.1:50053"
 BOOKING_SVC_ADDR = "127.0.0.1:50054"
+
+MIN_JWT_SECRET_BYTES = 32
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 
@@ -37,8 +39,31 @@ class ProcessSettings(SettingsMixin):
     log_level: str = "INFO"
 
 
-class GrpcServing(ProcessSettings):
-    """A gRPC service: where it listens and where it serves Prometheus metrics (0: nowhere).
+class JwtSettings(SettingsMixin):
+    """How tokens are signed and verified: one secret for user_svc, the gateway and the services.
+
+    JWT_SECRET has no default: a process refuses to start without one, or with one shorter
+    than 32 bytes. `make run` generates one on first start and keeps it in its state folder.
+    """
+
+    jwt_secret: SecretStr
+    jwt_algorithm: str = "HS256"
+    jwt_ttl_seconds: int = 900
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, secret: SecretStr) -> SecretStr:
+        if len(secret.get_secret_value().encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes of random data"
+                " (for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return secret
+
+
+class GrpcServing(ProcessSettings, JwtSettings):
+    """A gRPC service: where it listens, where it serves Prometheus metrics (0: nowhere), and
+    the secret it verifies its callers' tokens with.
 
     Metrics are served over HTTP on the host of `grpc_addr`.
     """
@@ -100,14 +125,6 @@ class KafkaSettings(SettingsMixin):
 
 class RedisSettings(SettingsMixin):
     redis_url: str = LOCAL_REDIS
-
-
-class JwtSettings(SettingsMixin):
-    """How access tokens are signed (user_svc) and verified (the gateway)."""
-
-    jwt_secret: str = Field(default="dev-only-change-me-0123456789abcdef", min_length=32)
-    jwt_algorithm: str = "HS256"
-    jwt_ttl_seconds: int = 900
 
 
 class BookingRules(SettingsMixin):

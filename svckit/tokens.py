@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from svckit.identity import Caller
+from svckit.identity import Caller, user_id_of
 
 VERIFIED_TOKENS_KEPT = 10_000
 VERSION_CLAIM = "ver"
@@ -83,11 +83,11 @@ def _verified(token: str, secret: str, algorithm: str) -> tuple[AccessToken, flo
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
-    subject, role = str(claims["sub"]), claims["role"]
-    if not subject.isdigit() or role not in ("user", "admin"):
+    user_id, role = user_id_of(str(claims["sub"])), claims["role"]
+    if user_id is None or role not in ("user", "admin"):
         raise InvalidToken("unexpected subject or role")
     version = claims.get(VERSION_CLAIM, 0)
     if type(version) is not int or version < 0:
         raise InvalidToken("unexpected token version")
-    caller = Caller(user_id=int(subject), role="admin" if role == "admin" else "user")
+    caller = Caller(user_id=user_id, role="admin" if role == "admin" else "user")
     return AccessToken(caller, version), float(claims["exp"])

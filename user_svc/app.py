@@ -15,6 +15,7 @@ from svckit.db import make_sessionmaker
 from svckit.errors import ServiceError
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service, service_names
+from svckit.service_identity import ServiceTokens
 from svckit.tasks import background
 from svckit.vocabulary import Topic
 from user_svc.accounts import Accounts
@@ -77,7 +78,11 @@ def main() -> None:
             try:
                 async with (
                     notification_tasks(
-                        notification_settings, sessions, vapid_keys, AccountRecipients(sessions)
+                        notification_settings,
+                        sessions,
+                        vapid_keys,
+                        AccountRecipients(sessions),
+                        ServiceTokens("user_svc", settings),
                     ) as tasks,
                     background(
                         {

@@ -8,7 +8,7 @@ import grpc
 from google.protobuf import empty_pb2
 
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
-from svckit.identity import caller_from_context
+from svckit.identity import current_caller
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import ROLE, Role
 from user_svc.accounts import Accounts
@@ -99,35 +99,33 @@ class UserServiceServicer(user_pb2_grpc.UserServiceServicer):
         )
 
     async def GetUser(self, request: user_pb2.GetUserRequest, context: Context) -> user_pb2.User:
-        account = await self.accounts.get(caller_from_context(context), request.id)
+        account = await self.accounts.get(current_caller(), request.id)
         return user_message(account)
 
     async def ListUsers(
         self, request: user_pb2.ListUsersRequest, context: Context
     ) -> user_pb2.ListUsersResponse:
         accounts, total = await self.accounts.page(
-            caller_from_context(context), page=request.page, page_size=request.page_size
+            current_caller(), page=request.page, page_size=request.page_size
         )
         return user_pb2.ListUsersResponse(items=[user_message(a) for a in accounts], total=total)
 
     async def UpdateUser(
         self, request: user_pb2.UpdateUserRequest, context: Context
     ) -> user_pb2.User:
-        account = await self.accounts.update(
-            caller_from_context(context), request.id, changes_of(request)
-        )
+        account = await self.accounts.update(current_caller(), request.id, changes_of(request))
         return user_message(account)
 
     async def DeleteUser(
         self, request: user_pb2.DeleteUserRequest, context: Context
     ) -> empty_pb2.Empty:
-        await self.accounts.delete(caller_from_context(context), request.id)
+        await self.accounts.delete(current_caller(), request.id)
         return empty_pb2.Empty()
 
     async def EnsureAdmin(
         self, request: user_pb2.EnsureAdminRequest, context: Context
     ) -> user_pb2.User:
-        require_admin(caller_from_context(context))
+        require_admin(current_caller())
         account = await self.accounts.ensure_admin(
             email=request.email,
             password=request.password,
@@ -144,7 +142,7 @@ class UserServiceServicer(user_pb2_grpc.UserServiceServicer):
         self, request: user_pb2.AddPushSubscriptionRequest, context: Context
     ) -> user_pb2.PushSubscription:
         record = await self.accounts.add_push_subscription(
-            caller_from_context(context),
+            current_caller(),
             endpoint=request.endpoint,
             p256dh=request.p256dh,
             auth=request.auth,
@@ -156,7 +154,5 @@ class UserServiceServicer(user_pb2_grpc.UserServiceServicer):
     async def DeletePushSubscription(
         self, request: user_pb2.DeletePushSubscriptionRequest, context: Context
     ) -> empty_pb2.Empty:
-        await self.accounts.delete_push_subscription(
-            caller_from_context(context), endpoint=request.endpoint
-        )
+        await self.accounts.delete_push_subscription(current_caller(), endpoint=request.endpoint)
         return empty_pb2.Empty()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from svckit.errors import Unauthenticated
@@ -28,7 +29,7 @@ class TokenSettings(Protocol):
     """How access tokens are signed: what SignIns reads of the settings."""
 
     @property
-    def jwt_secret(self) -> str: ...
+    def jwt_secret(self) -> SecretStr: ...
     @property
     def jwt_algorithm(self) -> str: ...
     @property
@@ -143,7 +144,7 @@ class SignIns:
         ttl = self.settings.jwt_ttl_seconds
         access_token = issue_access_token(
             holder.caller,
-            secret=self.settings.jwt_secret,
+            secret=self.settings.jwt_secret.get_secret_value(),
             algorithm=self.settings.jwt_algorithm,
             ttl_seconds=ttl,
             version=holder.version,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
 import pytest
+from google.protobuf.message import Message
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,11 +19,12 @@ from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from svckit.db import make_engine
-from svckit.identity import Caller, caller_metadata
+from svckit.identity import Caller, acting_as
 from svckit.migrations import upgrade_to_head
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import Topic
 from tests.conftest import SLOT
+from tests.identity import TEST_JWT_SECRET
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "cinema_svc" / "migrations"
 TOPIC_PREFIX = "unit."
@@ -30,17 +32,30 @@ KNOWN_MOVIES = frozenset({1, 2, 3})
 
 
 class FakeContext:
-    """Just enough of a gRPC servicer context: the invocation metadata."""
+    """Stands for a call's context; names the caller the server's identity check verified."""
 
     def __init__(self, caller: Caller | None) -> None:
-        self.metadata = caller_metadata(caller, "test-request")
-
-    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
-        return self.metadata
+        self.caller = caller
 
 
 def context_of(caller: Caller | None) -> Context:
     return cast(Context, FakeContext(caller))
+
+
+class VerifiedCalls:
+    """The servicer called as the server calls it: with the context's caller verified."""
+
+    def __init__(self, servicer: CinemaServiceServicer) -> None:
+        self._servicer = servicer
+
+    def __getattr__(self, method: str) -> Callable[[Message, Context], Awaitable[Message]]:
+        handler = getattr(self._servicer, method)
+
+        async def call(request: Message, context: Context) -> Message:
+            with acting_as(cast(FakeContext, context).caller):
+                return cast(Message, await handler(request, context))
+
+        return call
 
 
 ADMIN = context_of(Caller(user_id=1, role="admin"))
@@ -107,8 +122,9 @@ def movies() -> FakeMovies:
 def servicer(
     engine: AsyncEngine, clean_db: None, clock: Clock, movies: FakeMovies
 ) -> CinemaServiceServicer:
-    settings = Settings(kafka_topic_prefix=TOPIC_PREFIX)
-    return CinemaServiceServicer(engine, settings, movies, clock=clock)
+    settings = Settings(kafka_topic_prefix=TOPIC_PREFIX, jwt_secret=TEST_JWT_SECRET)
+    servicer = CinemaServiceServicer(engine, settings, movies, clock=clock)
+    return cast(CinemaServiceServicer, VerifiedCalls(servicer))
 
 
 async def new_hall(

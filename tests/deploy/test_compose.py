@@ -269,3 +269,13 @@ def test_kafka_init_creates_the_topics_of_the_local_launcher(services: dict[str,
     script = interpolate(init["command"][-1], {})
     assert topics_created_by(script) == TOPICS
     assert "--bootstrap-server kafka:9092" in script
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_every_process_takes_the_jwt_secret_from_the_environment_with_no_default(
+    process: str, services: dict[str, Any]
+) -> None:
+    raw = services[host_name(process)]["environment"]["JWT_SECRET"]
+    assert re.fullmatch(r"\$\{JWT_SECRET:\?[^}]+\}", raw), raw
+    with pytest.raises(LookupError, match="JWT_SECRET"):
+        interpolate(raw, {})

@@ -3,6 +3,7 @@ images, commands, ports, probes and settings that agree with the code."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -13,11 +14,9 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import yaml
-from pydantic import ValidationError
 
 from deploy.infra import TOPICS
 from deploy.stack import PROCESSES, SERVICES
-from svckit.settings import JwtSettings
 from tests.deploy.code_facts import (
     IMAGE,
     IMAGE_UID,
@@ -34,6 +33,8 @@ from tests.deploy.code_facts import (
 )
 
 K8S = ROOT / "deploy" / "k8s"
+JWT_SECRET_NAME = "cinema-hall-jwt"
+"""The Secret holding JWT_SECRET: created by the operator, never in the manifests."""
 BASE = K8S / "base"
 KUSTOMIZATIONS = sorted(K8S.rglob("kustomization.yaml"))
 VERSIONS = ("1.29.0", kubernetes_validate.latest_version())
@@ -105,6 +106,9 @@ def container_env(deployment: Doc) -> dict[str, str]:
             env[entry["name"]] = str(entry["value"])
             continue
         ref = entry["valueFrom"]["secretKeyRef"]
+        if ref["name"] == JWT_SECRET_NAME:
+            env[entry["name"]] = f"<{JWT_SECRET_NAME}/{ref['key']}>"
+            continue
         assert ref["name"] == secret_name
         if ref["key"] in secret_data():
             env[entry["name"]] = secret_data()[ref["key"]]
@@ -278,9 +282,29 @@ def test_services_listen_on_all_interfaces_and_call_their_peers_by_service_name(
         assert int(env["GATEWAY_PORT"]) == default_port("gateway")
 
 
+@pytest.mark.parametrize("process", PROCESSES)
+def test_every_process_reads_the_jwt_secret_from_its_own_secret_with_no_default(
+    process: str,
+) -> None:
+    (entry,) = [e for e in container(deployment_of(process))["env"] if e["name"] == "JWT_SECRET"]
+    assert entry["valueFrom"]["secretKeyRef"] == {"name": JWT_SECRET_NAME, "key": "JWT_SECRET"}
+
+
+def test_no_manifest_carries_a_jwt_secret() -> None:
+    """The JWT secret is created by the operator (deploy/k8s/README.md), never kept here."""
+    for where, doc in all_manifests():
+        assert doc["metadata"]["name"] != JWT_SECRET_NAME, where
+        for values in (doc.get("data"), doc.get("stringData")):
+            assert "JWT_SECRET" not in (values or {}), where
+        for spec in doc.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+            for entry in spec.get("env", []):
+                assert entry["name"] != "JWT_SECRET" or "value" not in entry, where
+    text = "\n".join(path.read_text() for path in K8S.rglob("*.yaml"))
+    assert not re.search(r"JWT_SECRET\s*[:=]\s*\S", text.replace("name: JWT_SECRET", ""))
+    assert f"create secret generic {JWT_SECRET_NAME}" in (K8S / "README.md").read_text()
+
+
 def test_secret_placeholders_cannot_be_deployed_as_they_are() -> None:
-    with pytest.raises(ValidationError):
-        JwtSettings(jwt_secret=secret_data()["JWT_SECRET"])
     database_urls = {k: v for k, v in secret_data().items() if k.endswith("_DATABASE_URL")}
     assert len(database_urls) == len(SERVICES)
     assert all("replace-me" in url for url in database_urls.values())

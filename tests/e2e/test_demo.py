@@ -61,7 +61,9 @@ def demo_settings(endpoints: infra.Endpoints) -> Iterator[DemoSettings]:
             stack.start(name)
         wait_serving(stack, [env["MOVIE_SVC_ADDR"], env["CINEMA_SVC_ADDR"]])
         yield DemoSettings(
-            movie_svc_addr=env["MOVIE_SVC_ADDR"], cinema_svc_addr=env["CINEMA_SVC_ADDR"]
+            movie_svc_addr=env["MOVIE_SVC_ADDR"],
+            cinema_svc_addr=env["CINEMA_SVC_ADDR"],
+            jwt_secret=env["JWT_SECRET"],
         )
     finally:
         stack.stop_all()

@@ -53,7 +53,10 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 def token_for(settings: GatewaySettings, caller: Caller) -> str:
     return issue_access_token(
-        caller, secret=settings.jwt_secret, algorithm=settings.jwt_algorithm, ttl_seconds=600
+        caller,
+        secret=settings.jwt_secret.get_secret_value(),
+        algorithm=settings.jwt_algorithm,
+        ttl_seconds=600,
     )
 
 

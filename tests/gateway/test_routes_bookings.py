@@ -9,7 +9,6 @@ import pytest
 
 from cinemapb.booking.v1 import booking_pb2
 from svckit.errors import Conflict, NotFound
-from tests.gateway.conftest import USER_ID
 from tests.gateway.fakes import FakeClients, rpc_error
 from tests.gateway.helpers import a_booking, assert_error
 
@@ -39,7 +38,7 @@ async def test_a_hold_is_made_for_the_caller_and_answered_as_the_pending_booking
     call = services.booking.last("CreateBooking")
     assert (call.request.session_id, list(call.request.seat_ids)) == (4, [11])
     assert call.request.idempotency_key == "k"
-    assert call.metadata["x-user-id"] == str(USER_ID)
+    assert call.metadata["authorization"] == user["Authorization"]
 
 
 async def test_taken_seats_are_409_naming_them(

@@ -28,7 +28,8 @@ async def test_api_me_asks_for_the_callers_own_account(
     assert response.json()["role"] == "user"
     call = services.users.last("GetUser")
     assert call.request.id == USER_ID
-    assert call.metadata["x-user-role"] == "user"
+    assert call.metadata["authorization"] == user["Authorization"]
+    assert "x-user-role" not in call.metadata
 
 
 async def test_an_update_sends_only_the_fields_given_and_the_role_as_its_number(

@@ -1,4 +1,7 @@
-"""`make run` (python -m deploy.run) comes up, stops cleanly, and recovers from a killed run."""
+"""`make run` (python -m deploy.run) comes up, stops cleanly, and recovers from a killed run.
+
+It is started without JWT_SECRET, as a developer would: it keeps a secret in its state folder
+and every restart reuses it."""
 
 from __future__ import annotations
 
@@ -7,13 +10,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
 import pytest
 
 from deploy import infra
+from deploy._proc import state_root
+from deploy.run import JWT_SECRET_FILE
 from deploy.stack import delete_topics, isolated_env
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -24,15 +29,36 @@ GATEWAY_PORT = 18200
 def run_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
     env = isolated_env(endpoints, name="runcmd", port_base=24051, gateway_port=GATEWAY_PORT)
     env |= {"REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/3", "LOG_LEVEL": "WARNING"}
+    del env["JWT_SECRET"]  # as a developer starts it: the run keeps a secret of its own
     yield env
     delete_topics(env)
+
+
+def without_jwt_secret(env: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if name != "JWT_SECRET"}
+
+
+def kept_jwt_secret() -> str:
+    return (state_root() / JWT_SECRET_FILE).read_text().strip()
+
+
+def jwt_secrets_in_use(env: dict[str, str]) -> set[str]:
+    """The JWT_SECRET every application process of this run was started with."""
+    found = set()
+    for pid in service_pids(env):
+        try:
+            variables = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        found |= {v.split(b"=", 1)[1].decode() for v in variables if v.startswith(b"JWT_SECRET=")}
+    return found
 
 
 def start_run(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "deploy.run"],
         cwd=ROOT,
-        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        env={**without_jwt_secret(os.environ), **env, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -92,12 +118,15 @@ def test_run_again_after_a_killed_run_comes_up(run_env: dict[str, str]) -> None:
     first = start_run(run_env)
     try:
         wait_ready(first)
+        secret = kept_jwt_secret()
+        assert jwt_secrets_in_use(run_env) == {secret}
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         wait_no_processes(run_env)
         second = start_run(run_env)
         try:
             wait_ready(second)
+            assert jwt_secrets_in_use(run_env) == {secret} == {kept_jwt_secret()}
         finally:
             second.send_signal(signal.SIGINT)
             second.wait(60)

@@ -15,8 +15,9 @@ from deploy import infra
 from movie_svc.catalogue import Catalogue
 from movie_svc.grpc_api import MovieServiceServicer
 from svckit.db import make_engine, make_sessionmaker
-from svckit.grpc_server import ErrorInterceptor
+from svckit.grpc_server import interceptors
 from svckit.migrations import upgrade_to_head
+from tests.identity import TEST_JWT
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "movie_svc" / "migrations"
 
@@ -50,8 +51,8 @@ def catalogue(empty_engine: AsyncEngine) -> Catalogue:
 
 @pytest.fixture(scope="session")
 async def movie_server(engine: AsyncEngine) -> AsyncIterator[str]:
-    """MovieService served in-process with the same error interceptor as production."""
-    server = grpc.aio.server(interceptors=[ErrorInterceptor()])
+    """MovieService served in-process with the same interceptors as production."""
+    server = grpc.aio.server(interceptors=interceptors(TEST_JWT))
     movie_pb2_grpc.add_MovieServiceServicer_to_server(MovieServiceServicer(engine), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

@@ -10,13 +10,14 @@ import pytest
 
 from cinemapb.movie.v1 import movie_pb2
 from svckit.errors import error_from_trailers
-from svckit.identity import Caller, caller_metadata
+from svckit.identity import Caller
+from tests.identity import metadata_of
 
 if TYPE_CHECKING:
     from cinemapb.movie.v1.movie_pb2_grpc import MovieServiceAsyncStub
 
-ADMIN = caller_metadata(Caller(user_id=1, role="admin"))
-USER = caller_metadata(Caller(user_id=2, role="user"))
+ADMIN = metadata_of(Caller(user_id=1, role="admin"))
+USER = metadata_of(Caller(user_id=2, role="user"))
 
 
 def movie_input(**changes: Any) -> movie_pb2.MovieInput:

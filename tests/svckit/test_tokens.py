@@ -85,3 +85,24 @@ def test_a_token_without_a_version_counts_as_version_zero() -> None:
 def test_a_token_with_an_odd_version_is_refused(version: object) -> None:
     with pytest.raises(InvalidToken, match="version"):
         verify_access_claims(claims_signed(ver=version), secret=SECRET, algorithm="HS256")
+
+
+def signed(claims: dict[str, object], secret: str = SECRET) -> str:
+    now = int(time.time())
+    return jwt.encode(
+        {"role": "user", "iat": now, "exp": now + 60, "jti": "j", **claims}, secret, "HS256"
+    )
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["\u00b2", "\u0661", "+1", "-1", " 1", "1 ", "1_000", "", "9223372036854775808", "service:x"],
+)
+def test_only_a_plain_ascii_user_id_names_a_user(subject: str) -> None:
+    with pytest.raises(InvalidToken):
+        verify(signed({"sub": subject}))
+
+
+@pytest.mark.parametrize("subject", ["1", "007", "9223372036854775807"])
+def test_ascii_digit_subjects_within_int64_are_users(subject: str) -> None:
+    assert verify(signed({"sub": subject})) == Caller(int(subject), "user")

@@ -15,13 +15,13 @@ from svckit.identity import Caller
 from svckit.migrations import upgrade_to_head
 from svckit.settings import JwtSettings
 from svckit.vocabulary import Topic
+from tests.identity import TEST_JWT
 from user_svc.accounts import Accounts
 from user_svc.domain import Account
 from user_svc.passwords import PasswordHasher
 from user_svc.sign_ins import SignIns, TokenSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "user_svc" / "migrations"
-JWT_SECRET = "user-svc-tests-secret-0123456789abcdef"
 TOPIC_PREFIX = "unit."
 PASSWORD = "Corr3ct-Horse-Battery"
 ADMIN = Caller(user_id=1_000_000_000, role="admin")
@@ -51,7 +51,7 @@ async def engine(user_dsn: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture(scope="session")
 def token_settings() -> JwtSettings:
-    return JwtSettings(jwt_secret=JWT_SECRET, jwt_ttl_seconds=600)
+    return TEST_JWT
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ from google.protobuf import empty_pb2
 
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
 from svckit.errors import error_from_trailers
-from svckit.grpc_server import ErrorInterceptor
-from svckit.identity import Caller, caller_metadata
+from svckit.grpc_server import interceptors
+from svckit.identity import Caller
+from tests.identity import TEST_JWT, metadata_of
 from user_svc.accounts import Accounts
 from user_svc.grpc_api import UserServiceServicer
 from user_svc.sign_ins import SignIns
@@ -24,7 +25,7 @@ PASSWORD = "Corr3ct-Horse-Battery"
 async def stub(
     accounts: Accounts, sign_ins: SignIns
 ) -> AsyncIterator[user_pb2_grpc.UserServiceAsyncStub]:
-    server = grpc.aio.server(interceptors=[ErrorInterceptor()])
+    server = grpc.aio.server(interceptors=interceptors(TEST_JWT))
     user_pb2_grpc.add_UserServiceServicer_to_server(UserServiceServicer(accounts, sign_ins), server)
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
@@ -41,10 +42,10 @@ async def register(stub: user_pb2_grpc.UserServiceAsyncStub) -> user_pb2.User:
 
 
 def as_user(user: user_pb2.User) -> tuple[tuple[str, str], ...]:
-    return caller_metadata(Caller(user_id=user.id, role="user"))
+    return metadata_of(Caller(user_id=user.id, role="user"))
 
 
-ADMIN = caller_metadata(Caller(user_id=1, role="admin"))
+ADMIN = metadata_of(Caller(user_id=1, role="admin"))
 
 
 async def test_register_and_login_answer_without_a_caller_and_never_send_the_hash(

@@ -27,7 +27,8 @@ async def signed_in(accounts: Accounts, sign_ins: SignIns) -> SignedIn:
 
 
 def claims(token: str, settings: TokenSettings) -> AccessToken:
-    return verify_access_claims(token, secret=settings.jwt_secret, algorithm=settings.jwt_algorithm)
+    secret = settings.jwt_secret.get_secret_value()
+    return verify_access_claims(token, secret=secret, algorithm=settings.jwt_algorithm)
 
 
 async def refused(sign_ins: SignIns, refresh_token: str) -> None:
@@ -59,7 +60,7 @@ async def test_login_issues_a_token_naming_the_user_and_role_for_any_email_case(
     signed_in = await sign_ins.login(email=account.email.upper(), password=PASSWORD)
     caller = verify_access_token(
         signed_in.access_token,
-        secret=token_settings.jwt_secret,
+        secret=token_settings.jwt_secret.get_secret_value(),
         algorithm=token_settings.jwt_algorithm,
     )
     assert caller == Caller(user_id=account.id, role="user")

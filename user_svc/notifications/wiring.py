@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
-from svckit.clients import insecure_channel
+from svckit.clients import service_channel
 from svckit.deadlines import DeadlineLoop, every
+from svckit.service_identity import ServiceTokens
 from svckit.vocabulary import BOOKING_TOPICS
 from user_svc.notifications.consumer import GROUP, BookingEventConsumer, BookingEventHandler
 from user_svc.notifications.mailer import LogMailer, Mailer, SmtpMailer
@@ -66,10 +67,14 @@ async def notification_tasks(
     sessions: async_sessionmaker[AsyncSession],
     keys: VapidKeyPair,
     recipients: Recipients,
+    identity: ServiceTokens,
 ) -> AsyncIterator[Tasks]:
-    """The booking-event consumer and the reminder loop, ready for svckit.tasks.background."""
-    cinema = insecure_channel(settings.cinema_svc_addr)
-    movies = insecure_channel(settings.movie_svc_addr)
+    """The booking-event consumer and the reminder loop, ready for svckit.tasks.background.
+
+    cinema_svc and movie_svc are asked about shows under the `identity` of user_svc.
+    """
+    cinema = service_channel(settings.cinema_svc_addr, identity)
+    movies = service_channel(settings.movie_svc_addr, identity)
     try:
         async with httpx.AsyncClient(timeout=PUSH_TIMEOUT, follow_redirects=False) as http:
             notifier = Notifier(
