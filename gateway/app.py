@@ -10,9 +10,10 @@ from redis.asyncio import Redis
 
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
+from gateway.edge import BodyLimit, SafetyHeaders
 from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
-from gateway.metrics import ObservedRequests, metrics
+from gateway.metrics import ObservedRequests
 from gateway.openapi import error_responses
 from gateway.routes import (
     auth,
@@ -30,6 +31,7 @@ from gateway.routes import (
 )
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
+from svckit.metrics import metrics_server
 
 ROUTERS = (
     auth.router,
@@ -60,10 +62,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # before it starts the gateway): reads cached before then are not to be trusted.
         await app.state.cache.invalidate(CATALOGUE_NAMESPACES)
         try:
-            async with live_feed(settings, app.state.clients) as hub:
-                app.state.live = hub
-                freeze_startup_objects()
-                yield
+            with metrics_server(settings.gateway_host, settings.gateway_metrics_port):
+                async with live_feed(settings, app.state.clients) as hub:
+                    app.state.live = hub
+                    freeze_startup_objects()
+                    yield
         finally:
             await app.state.clients.close()
             await redis.aclose()
@@ -77,8 +80,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
+    app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
+    app.add_middleware(SafetyHeaders)
     app.add_middleware(ObservedRequests)
-    app.add_route("/metrics", metrics, include_in_schema=False)
     for router in ROUTERS:
         app.include_router(router)
     return app
