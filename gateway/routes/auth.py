@@ -12,22 +12,22 @@ from gateway.convert import user_out
 from gateway.deps import AsAnyone, Clients
 from gateway.openapi import error_responses
 from gateway.ratelimit import RateLimit
-from gateway.schemas import UserOut
+from gateway.schemas import Text, UserOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
-    password: str = Field(max_length=128)
+    email: Text = Field(max_length=254, examples=["ada@example.com"])
+    password: Text = Field(max_length=128)
 
 
 class Registration(Credentials):
-    password: str = Field(
+    password: Text = Field(
         max_length=128,
         description="8+ characters (at most 72 bytes), with letters and digits, not a common one",
     )
-    name: str = Field(min_length=1, max_length=100, examples=["Ada Lovelace"])
+    name: Text = Field(min_length=1, max_length=100, examples=["Ada Lovelace"])
 
 
 class AccessToken(BaseModel):

@@ -11,7 +11,7 @@ from cinemapb.booking.v1 import booking_pb2
 from gateway.convert import booking_out, paginated
 from gateway.deps import AsUser, Clients, Page
 from gateway.openapi import error_responses
-from gateway.schemas import MAX_ID, BookingId, BookingOut, IdItem, Paginated
+from gateway.schemas import MAX_ID, BookingId, BookingOut, IdItem, Paginated, Text
 
 router = APIRouter(prefix="/api", tags=["bookings"])
 
@@ -69,7 +69,7 @@ async def create_booking(
     metadata: AsUser,
     clients: Clients,
     idempotency_key: Annotated[
-        str | None,
+        Text | None,
         Header(max_length=255, description="makes retries safe: same key, same booking"),
     ] = None,
 ) -> BookingOut:
