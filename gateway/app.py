@@ -15,6 +15,7 @@ from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
 from gateway.metrics import ObservedRequests
 from gateway.openapi import error_responses
+from gateway.ratelimit import Limiter
 from gateway.routes import (
     auth,
     bookings,
@@ -58,6 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.clients = ServiceClients.connect(settings)
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0)
         app.state.cache = CatalogueCache(redis)
+        app.state.limiter = Limiter(redis)
         # The catalogue may have been written while no gateway ran (make run loads the demo
         # before it starts the gateway): reads cached before then are not to be trusted.
         await app.state.cache.invalidate(CATALOGUE_NAMESPACES)

@@ -1,4 +1,4 @@
-"""Sign-up and sign-in; both rate-limited per client IP."""
+"""Sign-up and sign-in; both rate-limited per client IP, sign-in per account too."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from cinemapb.user.v1 import user_pb2
 from gateway.convert import user_out
-from gateway.deps import AsAnyone, Clients
+from gateway.deps import AsAnyone, Clients, Settings
 from gateway.openapi import error_responses
-from gateway.ratelimit import RateLimit
+from gateway.ratelimit import Limits, RateLimit, limit_login_attempts
 from gateway.schemas import Text, UserOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -56,6 +56,9 @@ async def register(body: Registration, clients: Clients, metadata: AsAnyone) -> 
     dependencies=[Depends(RateLimit("login"))],
     responses=error_responses("invalid_credentials", "too_many_requests"),
 )
-async def login(body: Credentials, clients: Clients, metadata: AsAnyone) -> AccessToken:
+async def login(
+    body: Credentials, clients: Clients, metadata: AsAnyone, limiter: Limits, settings: Settings
+) -> AccessToken:
+    await limit_login_attempts(body.email, limiter, settings)
     reply = await clients.users.Login(user_pb2.LoginRequest(**body.model_dump()), metadata=metadata)
     return AccessToken(access_token=reply.access_token, expires_in=reply.expires_in)

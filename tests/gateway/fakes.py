@@ -84,7 +84,7 @@ class FakeClients:
 
 
 class UnreachableRedis:
-    """What the rate limiter meets when Redis is down: it lets requests through."""
+    """A Redis that is down: the cache reads through, rate limits are held in the process."""
 
     def pipeline(self, **_: Any) -> Any:
         raise RedisError("no Redis in in-process tests")
@@ -94,7 +94,6 @@ class FakeCache:
     """Stands in for gateway.cache.CatalogueCache: always loads, remembers invalidations."""
 
     def __init__(self) -> None:
-        self.redis = UnreachableRedis()
         self.invalidated: list[tuple[str, ...]] = []
 
     async def get_or_load(
