@@ -13,6 +13,7 @@ from gateway.clients import ServiceClients
 from gateway.edge import BodyLimit, SafetyHeaders
 from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
+from gateway.live.slots import ConnectionSlots
 from gateway.metrics import ObservedRequests
 from gateway.openapi import error_responses
 from gateway.ratelimit import Limiter
@@ -80,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=error_responses("validation_error", "service_unavailable"),
     )
+    app.state.live_slots = ConnectionSlots(settings.live_max_connections_per_client)
     install_error_handlers(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)

@@ -43,3 +43,5 @@ class GatewaySettings(
     login_account_window_seconds: int = Field(default=900, ge=1)
     hold_rate_limit_per_minute: int = Field(default=30, ge=1)
     """Holds (POST /api/bookings) one user may make per minute."""
+    live_max_connections_per_client: int = Field(default=20, ge=1)
+    """Live seat-map feeds one client address may have open; more are closed with 1013."""

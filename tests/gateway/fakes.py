@@ -91,14 +91,16 @@ class UnreachableRedis:
 
 
 class FakeCache:
-    """Stands in for gateway.cache.CatalogueCache: always loads, remembers invalidations."""
+    """Stands in for gateway.cache.CatalogueCache: always loads; remembers keys, invalidations."""
 
     def __init__(self) -> None:
+        self.keys: list[tuple[str, str]] = []
         self.invalidated: list[tuple[str, ...]] = []
 
     async def get_or_load(
         self, namespace: str, key: str, load: Callable[[], Awaitable[Any]]
     ) -> Any:
+        self.keys.append((namespace, key))
         return await load()
 
     async def invalidate(self, namespaces: Iterable[str]) -> None:
