@@ -15,7 +15,7 @@ from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
 from gateway.live.slots import ConnectionSlots
 from gateway.metrics import ObservedRequests
-from gateway.openapi import error_responses
+from gateway.openapi import ANY_ROUTE, error_responses
 from gateway.ratelimit import Limiter
 from gateway.routes import (
     auth,
@@ -79,7 +79,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         summary="Browse movies and showtimes, hold seats, pay, and watch the seat map live.",
         version="1.0.0",
         lifespan=lifespan,
-        responses=error_responses("validation_error", "service_unavailable"),
+        responses=error_responses(*ANY_ROUTE),
     )
     app.state.live_slots = ConnectionSlots(settings.live_max_connections_per_client)
     install_error_handlers(app)
