@@ -3,8 +3,8 @@
 Each limit is a fixed window per key that opens with the key's first request; requests beyond
 the limit in that window get 429 with Retry-After. While Redis is unreachable each process
 keeps the same windows in memory, so a limit is never lifted (it is per replica until Redis is
-back). The limits: sign-up and sign-in per client IP, sign-in per account (normalised email),
-holds per user.
+back). The limits: sign-up and sign-in per client IP, failed sign-ins per account (by
+normalised email, from any address), holds per user.
 
 The client IP is the one uvicorn reports, which honours X-Forwarded-For only from its trusted
 proxies (FORWARDED_ALLOW_IPS), so clients cannot pick their own key.
@@ -15,9 +15,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
+import grpc
 from fastapi import Depends, Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -40,6 +42,15 @@ async def count_request(redis: Redis, key: str, *, limit: int, window_seconds: i
         pipe.ttl(key)
         _, count, ttl = await pipe.execute()
     return 0 if int(count) <= limit else max(int(ttl), 1)
+
+
+async def read_window(redis: Redis, key: str) -> tuple[int, int]:
+    """The requests counted in a key's window and the seconds until it ends (0, 0 if none)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.get(key)
+        pipe.ttl(key)
+        count, ttl = await pipe.execute()
+    return int(count or 0), max(int(ttl), 0)
 
 
 class LocalWindows:
@@ -67,6 +78,12 @@ class LocalWindows:
         self._windows[key] = (ends, count + 1)
         return 0 if count + 1 <= limit else max(math.ceil(ends - now), 1)
 
+    def read(self, key: str) -> tuple[int, int]:
+        """The requests counted in a key's window and the seconds until it ends (0, 0 if none)."""
+        now = self.clock()
+        ends, count = self._windows.get(key, (0.0, 0))
+        return (count, max(math.ceil(ends - now), 1)) if ends > now else (0, 0)
+
     def _make_room(self, now: float) -> None:
         if len(self._windows) < self.max_keys:
             return
@@ -92,12 +109,34 @@ class Limiter:
             log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
             retry_after = self.local.count(key, limit=limit, window_seconds=window_seconds)
         if retry_after:
-            raise ApiError(
-                429,
-                f"too many {what}; try again in {retry_after} s",
-                "too_many_requests",
-                headers={"Retry-After": str(retry_after)},
-            )
+            raise too_many(what, retry_after)
+
+    async def refuse_if_spent(self, key: str, *, limit: int, what: str) -> None:
+        """429 with Retry-After when `key`'s window has counted `limit` already; counts nothing."""
+        try:
+            count, retry_after = await read_window(self.redis, key)
+        except RedisError:
+            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            count, retry_after = self.local.read(key)
+        if count >= limit:
+            raise too_many(what, retry_after)
+
+    async def record(self, key: str, *, window_seconds: int) -> None:
+        """Counts one event under `key` without refusing anything."""
+        try:
+            await count_request(self.redis, key, limit=0, window_seconds=window_seconds)
+        except RedisError:
+            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            self.local.count(key, limit=0, window_seconds=window_seconds)
+
+
+def too_many(what: str, retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        f"too many {what}; try again in {retry_after} s",
+        "too_many_requests",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 async def get_limiter(request: Request) -> Limiter:
@@ -124,14 +163,22 @@ class RateLimit:
         )
 
 
-async def limit_login_attempts(email: str, limiter: Limiter, settings: Settings) -> None:
-    """At most LOGIN_ATTEMPTS_PER_ACCOUNT sign-ins to one account per window, from anywhere."""
-    await limiter.check(
-        f"ratelimit:login-account:{email.strip().casefold()}",
-        limit=settings.login_attempts_per_account,
-        window_seconds=settings.login_account_window_seconds,
-        what="sign-in attempts for this account",
+@asynccontextmanager
+async def failed_logins_counted(
+    email: str, limiter: Limiter, settings: Settings
+) -> AsyncIterator[None]:
+    """Runs a sign-in unless the account had LOGIN_FAILURES_PER_ACCOUNT failures in the window
+    (from any address); a wrong password in the block counts one more."""
+    key = f"ratelimit:login-failures:{email.strip().casefold()}"
+    await limiter.refuse_if_spent(
+        key, limit=settings.login_failures_per_account, what="failed sign-ins for this account"
     )
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+            await limiter.record(key, window_seconds=settings.login_failure_window_seconds)
+        raise
 
 
 async def limit_holds(caller: CurrentUser, limiter: Limits, settings: Settings) -> None:

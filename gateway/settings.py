@@ -38,9 +38,9 @@ class GatewaySettings(
     """The largest request body the gateway reads; a larger one answers 413."""
     gateway_metrics_port: Port = 9100
     """Where the gateway serves Prometheus metrics (never on the API port); 0: nowhere."""
-    login_attempts_per_account: int = Field(default=10, ge=1)
-    """Sign-in attempts to one account (by email, any case) per window, from any address."""
-    login_account_window_seconds: int = Field(default=900, ge=1)
+    login_failures_per_account: int = Field(default=10, ge=1)
+    """Failed sign-ins to one account (by email, any case, from any address) before 429."""
+    login_failure_window_seconds: int = Field(default=900, ge=1)
     hold_rate_limit_per_minute: int = Field(default=30, ge=1)
     """Holds (POST /api/bookings) one user may make per minute."""
     live_max_connections_per_client: int = Field(default=20, ge=1)

@@ -1,4 +1,4 @@
-"""Sign-up and sign-in; both rate-limited per client IP, sign-in per account too."""
+"""Sign-up and sign-in; both rate-limited per client IP, failed sign-ins per account too."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cinemapb.user.v1 import user_pb2
 from gateway.convert import user_out
 from gateway.deps import AsAnyone, Clients, Settings
 from gateway.openapi import error_responses
-from gateway.ratelimit import Limits, RateLimit, limit_login_attempts
+from gateway.ratelimit import Limits, RateLimit, failed_logins_counted
 from gateway.schemas import Text, UserOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -59,6 +59,7 @@ async def register(body: Registration, clients: Clients, metadata: AsAnyone) -> 
 async def login(
     body: Credentials, clients: Clients, metadata: AsAnyone, limiter: Limits, settings: Settings
 ) -> AccessToken:
-    await limit_login_attempts(body.email, limiter, settings)
-    reply = await clients.users.Login(user_pb2.LoginRequest(**body.model_dump()), metadata=metadata)
+    async with failed_logins_counted(body.email, limiter, settings):
+        request = user_pb2.LoginRequest(**body.model_dump())
+        reply = await clients.users.Login(request, metadata=metadata)
     return AccessToken(access_token=reply.access_token, expires_in=reply.expires_in)

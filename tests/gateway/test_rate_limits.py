@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from cinemapb.user.v1 import user_pb2
 from gateway.ratelimit import LocalWindows
 from gateway.settings import GatewaySettings
 from svckit.errors import Unauthenticated
@@ -24,7 +25,7 @@ def settings() -> GatewaySettings:
     return GatewaySettings(
         jwt_secret=JWT_SECRET,
         auth_rate_limit_per_minute=3,
-        login_attempts_per_account=5,
+        login_failures_per_account=5,
         hold_rate_limit_per_minute=2,
     )
 
@@ -57,7 +58,7 @@ async def test_with_redis_down_registrations_per_address_are_still_limited(
     assert_limited(await api.post("/api/auth/register", json=body), 60)
 
 
-async def test_logins_to_one_account_are_limited_whatever_the_address(
+async def test_failed_logins_to_one_account_are_limited_whatever_the_address(
     app_with_many_addresses: httpx.AsyncClient, services: FakeClients
 ) -> None:
     services.users.replies["Login"] = WRONG
@@ -74,6 +75,15 @@ async def test_logins_to_one_account_are_limited_whatever_the_address(
         "/api/auth/login", json={"email": "bob@example.com", "password": "guess"}
     )
     assert other.status_code == 401
+
+
+async def test_successful_logins_do_not_count_against_the_account(
+    app_with_many_addresses: httpx.AsyncClient, services: FakeClients
+) -> None:
+    services.users.replies["Login"] = user_pb2.LoginResponse(access_token="t", expires_in=900)
+    body = {"email": "ada@example.com", "password": "right"}
+    for _ in range(12):
+        assert (await app_with_many_addresses.post("/api/auth/login", json=body)).is_success
 
 
 async def test_holds_are_limited_per_user_per_minute(
@@ -98,8 +108,8 @@ async def test_holds_without_a_token_are_401_not_counted(api: httpx.AsyncClient)
 def test_the_defaults() -> None:
     settings = GatewaySettings()
     assert settings.hold_rate_limit_per_minute == 30
-    assert settings.login_attempts_per_account == 10
-    assert settings.login_account_window_seconds == 900
+    assert settings.login_failures_per_account == 10
+    assert settings.login_failure_window_seconds == 900
 
 
 class Clock:
@@ -130,3 +140,15 @@ def test_local_windows_keep_a_bounded_number_of_keys() -> None:
     clock.now += 61
     windows.count("fresh", limit=1, window_seconds=60)
     assert len(windows) == 1
+
+
+def test_a_local_window_can_be_read_without_counting() -> None:
+    clock = Clock()
+    windows = LocalWindows(clock=clock)
+    assert windows.read("k") == (0, 0)
+    windows.count("k", limit=0, window_seconds=60)
+    clock.now += 20.5
+    assert windows.read("k") == (1, 40)
+    assert windows.read("k") == (1, 40)
+    clock.now += 40
+    assert windows.read("k") == (0, 0)
