@@ -34,7 +34,7 @@ HallId = Annotated[int, Path(ge=1, le=MAX_ID, description="the hall's id")]
 SeatId = Annotated[int, Path(ge=1, le=MAX_ID, description="the seat's id")]
 SessionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the session's id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="the user's id")]
-BookingId = Annotated[Text, Path(max_length=64, description="the booking's id (a UUID)")]
+BookingId = Annotated[Text, Path(description="the booking's id (a UUID)")]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 """An optional id to filter a list by."""
 IdItem = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -46,7 +46,13 @@ async def test_a_safe_request_id_is_kept(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/movies/5"), ("GET", "/api/nothing"), ("POST", "/api/genres"), ("GET", "/")],
+    [
+        ("GET", "/api/movies/5"),
+        ("GET", "/api/nothing"),
+        ("POST", "/api/genres"),
+        ("GET", "/"),
+        ("GET", "/static/styles.css"),
+    ],
 )
 async def test_answers_tell_browsers_not_to_sniff_or_leak_the_referrer(
     api: httpx.AsyncClient, services: FakeClients, method: str, path: str
