@@ -28,6 +28,8 @@ PORT = 56379
 URL = f"redis://{HOST}:{PORT}/0"
 """The default URL; `url()` is the one of this process's server."""
 START_TIMEOUT = 20.0
+REDIS_MEMORY_CAP = ("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
+"""Redis holds only a cache and rate-limit windows: past 256 MB it drops the least used keys."""
 
 
 def port() -> int:
@@ -65,6 +67,30 @@ def server_pid() -> int | None:
     return pid
 
 
+def server_command(server: str, home: Path) -> list[str]:
+    """The redis-server command line: no persistence, a memory cap, daemonised in `home`."""
+    return [
+        server,
+        "--bind",
+        HOST,
+        "--port",
+        str(port()),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        *REDIS_MEMORY_CAP,
+        "--daemonize",
+        "yes",
+        "--pidfile",
+        str(_pid_file()),
+        "--logfile",
+        str(home / "redis.log"),
+        "--dir",
+        str(home),
+    ]
+
+
 def ensure() -> str:
     """Start redis-server unless one answers on its port; return its URL."""
     if answers():
@@ -77,25 +103,7 @@ def ensure() -> str:
     log = home / "redis.log"
     server = require_command("redis-server", "redis-server")
     subprocess.run(
-        [
-            server,
-            "--bind",
-            HOST,
-            "--port",
-            str(port()),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "yes",
-            "--pidfile",
-            str(_pid_file()),
-            "--logfile",
-            str(log),
-            "--dir",
-            str(home),
-        ],
+        server_command(server, home),
         check=True,
         start_new_session=True,
     )

@@ -133,8 +133,8 @@ def isolated_env(
     }
     env |= {f"{svc.upper()}_ADDR": f"127.0.0.1:{port_base + i}" for i, svc in enumerate(SERVICES)}
     env |= {
-        f"{svc.upper()}_METRICS_PORT": str(port_base + len(SERVICES) + i)
-        for i, svc in enumerate(SERVICES)
+        f"{process.upper()}_METRICS_PORT": str(port_base + len(SERVICES) + i)
+        for i, process in enumerate(PROCESSES)
     }
     env |= {
         "GATEWAY_PORT": str(gateway_port),

@@ -10,10 +10,13 @@ from redis.asyncio import Redis
 
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
+from gateway.edge import BodyLimit, SafetyHeaders
 from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
-from gateway.metrics import ObservedRequests, metrics
-from gateway.openapi import error_responses
+from gateway.live.slots import ConnectionSlots
+from gateway.metrics import ObservedRequests
+from gateway.openapi import ANY_ROUTE, error_responses
+from gateway.ratelimit import Limiter
 from gateway.routes import (
     auth,
     bookings,
@@ -30,6 +33,7 @@ from gateway.routes import (
 )
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
+from svckit.metrics import metrics_server
 
 ROUTERS = (
     auth.router,
@@ -56,14 +60,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.clients = ServiceClients.connect(settings)
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0)
         app.state.cache = CatalogueCache(redis)
+        app.state.limiter = Limiter(redis)
         # The catalogue may have been written while no gateway ran (make run loads the demo
         # before it starts the gateway): reads cached before then are not to be trusted.
         await app.state.cache.invalidate(CATALOGUE_NAMESPACES)
         try:
-            async with live_feed(settings, app.state.clients) as hub:
-                app.state.live = hub
-                freeze_startup_objects()
-                yield
+            with metrics_server(settings.gateway_host, settings.gateway_metrics_port):
+                async with live_feed(settings, app.state.clients) as hub:
+                    app.state.live = hub
+                    freeze_startup_objects()
+                    yield
         finally:
             await app.state.clients.close()
             await redis.aclose()
@@ -73,12 +79,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         summary="Browse movies and showtimes, hold seats, pay, and watch the seat map live.",
         version="1.0.0",
         lifespan=lifespan,
-        responses=error_responses("validation_error", "service_unavailable"),
+        responses=error_responses(*ANY_ROUTE),
     )
+    app.state.live_slots = ConnectionSlots(settings.live_max_connections_per_client)
     install_error_handlers(app)
 
+    app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
+    app.add_middleware(SafetyHeaders)
     app.add_middleware(ObservedRequests)
-    app.add_route("/metrics", metrics, include_in_schema=False)
     for router in ROUTERS:
         app.include_router(router)
     return app

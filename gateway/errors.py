@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from svckit.errors import error_from_trailers
 
@@ -45,6 +46,9 @@ HTTP_CODES: dict[int, str] = {
     502: "bad_gateway",
     503: "service_unavailable",
 }
+
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 class ApiError(Exception):
@@ -101,6 +105,18 @@ def describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str
     return f"{first['field']}: {first['message']}", fields
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (Starlette names only the first route's)."""
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def on_api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -116,9 +132,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, message, "validation_error", details={"fields": fields})
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, str(exc.detail), code, exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(exc.status_code, str(exc.detail), code, headers)
 
     @app.exception_handler(Exception)
     async def on_unexpected(_request: Request, exc: Exception) -> JSONResponse:

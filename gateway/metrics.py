@@ -1,5 +1,7 @@
 """What the gateway tells operators about each HTTP request: an id, metrics and an access log line.
 
+The metrics are served on a port of their own (GATEWAY_METRICS_PORT), never on the API port.
+
 Metrics are labelled by the route's path template (`/api/bookings/{booking_id}`), never the
 raw path, so one label value stands for a route however many ids it serves.
 """
@@ -7,20 +9,19 @@ raw path, so one label value stands for a route however many ids it serves.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from svckit.logging import request_id_var
-from svckit.metrics import exposition
 
 REQUEST_ID_HEADER = "X-Request-ID"
-MAX_REQUEST_ID_LENGTH = 64
+SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+"""A client's request id is used only when it is this: safe in logs, headers and metadata."""
 UNMATCHED = "unmatched"
 """The route label of a request no route answers (a 404 for an unknown path)."""
 
@@ -55,12 +56,11 @@ def route_template(scope: Scope) -> str:
 
 
 def incoming_request_id(scope: Scope) -> str:
-    """The client's X-Request-ID when it is usable, else a new one."""
+    """The client's X-Request-ID when it is a safe token, else a new one."""
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            text = bytes(value).decode("latin-1")
-            if 0 < len(text) <= MAX_REQUEST_ID_LENGTH:
-                return text
+            if SAFE_REQUEST_ID.fullmatch(value):
+                return bytes(value).decode("ascii")
             break
     return uuid.uuid4().hex
 
@@ -116,9 +116,3 @@ class ObservedRequests:
                     }
                 },
             )
-
-
-async def metrics(_request: Request) -> Response:
-    """Prometheus metrics of this gateway process."""
-    content, content_type = exposition()
-    return Response(content, media_type=content_type)

@@ -7,12 +7,15 @@ from typing import Any
 from gateway.schemas import ErrorBody
 
 ERRORS: dict[str, tuple[int, str]] = {
+    "bad_request": (400, "A body that cannot be read (not UTF-8 JSON)"),
+    "payload_too_large": (413, "A request body over GATEWAY_MAX_BODY_BYTES"),
     "validation_error": (422, "Invalid input"),
+    "bad_gateway": (502, "A service failed unexpectedly"),
     "service_unavailable": (503, "A service is down"),
     "unauthenticated": (401, "No valid access token"),
     "invalid_credentials": (401, "Wrong email or password"),
     "forbidden": (403, "Your role does not allow it (an admin's, or your own account's)"),
-    "too_many_requests": (429, "Too many attempts from this client; see Retry-After"),
+    "too_many_requests": (429, "Too many requests from this client or account; see Retry-After"),
     "email_taken": (409, "Email already registered"),
     "user_not_found": (404, "No such user"),
     "genre_not_found": (404, "No such genre"),
@@ -44,6 +47,16 @@ ERRORS: dict[str, tuple[int, str]] = {
     "push_subscription_not_found": (404, "You have no subscription with this endpoint"),
 }
 """Every error code a route documents: its HTTP status and what it means."""
+
+ANY_ROUTE = (
+    "bad_request",
+    "payload_too_large",
+    "validation_error",
+    "too_many_requests",
+    "bad_gateway",
+    "service_unavailable",
+)
+"""What every route may answer, whatever it does: the app documents these for all of them."""
 
 ADMIN_ONLY = ("unauthenticated", "forbidden")
 """What a route for admins answers to a caller without a token, or without the role."""

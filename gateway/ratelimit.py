@@ -1,25 +1,37 @@
-"""Per-client rate limits on sign-up and sign-in, shared by every gateway replica through Redis.
+"""Rate limits shared by every gateway replica through Redis, and held per process without it.
 
-A fixed window per (route, client IP) opens with the client's first request and lasts a minute;
-requests beyond the limit in that window get 429 with Retry-After. The client IP is the one
-uvicorn reports, which honours X-Forwarded-For only from its trusted proxies
-(FORWARDED_ALLOW_IPS), so clients cannot pick their own key.
+Each limit is a fixed window per key that opens with the key's first request; requests beyond
+the limit in that window get 429 with Retry-After. While Redis is unreachable each process
+keeps the same windows in memory, so a limit is never lifted (it is per replica until Redis is
+back). The limits: sign-up and sign-in per client IP, failed sign-ins per account (by
+normalised email, from any address), holds per user.
+
+The client IP is the one uvicorn reports, which honours X-Forwarded-For only from its trusted
+proxies (FORWARDED_ALLOW_IPS), so clients cannot pick their own key.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import Request
+import grpc
+from fastapi import Depends, Request
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from gateway.deps import CurrentUser, Settings
 from gateway.errors import ApiError
-from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+MAX_LOCAL_KEYS = 100_000
+"""Windows one process keeps while Redis is away; beyond it the oldest go first."""
 
 
 async def count_request(redis: Redis, key: str, *, limit: int, window_seconds: int) -> int:
@@ -32,31 +44,148 @@ async def count_request(redis: Redis, key: str, *, limit: int, window_seconds: i
     return 0 if int(count) <= limit else max(int(ttl), 1)
 
 
+async def read_window(redis: Redis, key: str) -> tuple[int, int]:
+    """The requests counted in a key's window and the seconds until it ends (0, 0 if none)."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.get(key)
+        pipe.ttl(key)
+        count, ttl = await pipe.execute()
+    return int(count or 0), max(int(ttl), 0)
+
+
+class LocalWindows:
+    """The same fixed windows in this process's memory, for when Redis cannot be reached."""
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.monotonic, max_keys: int = MAX_LOCAL_KEYS
+    ) -> None:
+        self.clock = clock
+        self.max_keys = max_keys
+        self._windows: dict[str, tuple[float, int]] = {}
+        """key -> (when its window ends, requests counted in it), oldest window first."""
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def count(self, key: str, *, limit: int, window_seconds: int) -> int:
+        """Counts one request; 0 when it is within the limit, else the seconds to wait."""
+        now = self.clock()
+        ends, count = self._windows.get(key, (0.0, 0))
+        if ends <= now:
+            self._windows.pop(key, None)
+            self._make_room(now)
+            ends, count = now + window_seconds, 0
+        self._windows[key] = (ends, count + 1)
+        return 0 if count + 1 <= limit else max(math.ceil(ends - now), 1)
+
+    def read(self, key: str) -> tuple[int, int]:
+        """The requests counted in a key's window and the seconds until it ends (0, 0 if none)."""
+        now = self.clock()
+        ends, count = self._windows.get(key, (0.0, 0))
+        return (count, max(math.ceil(ends - now), 1)) if ends > now else (0, 0)
+
+    def _make_room(self, now: float) -> None:
+        if len(self._windows) < self.max_keys:
+            return
+        self._windows = {key: window for key, window in self._windows.items() if window[0] > now}
+        while len(self._windows) >= self.max_keys:
+            del self._windows[next(iter(self._windows))]
+
+
+class Limiter:
+    """Counts requests against limits in Redis, or in this process while Redis is away."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.local = LocalWindows()
+
+    async def check(self, key: str, *, limit: int, window_seconds: int, what: str) -> None:
+        """Counts one request under `key`; 429 with Retry-After when it is over the limit."""
+        try:
+            retry_after = await count_request(
+                self.redis, key, limit=limit, window_seconds=window_seconds
+            )
+        except RedisError:
+            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            retry_after = self.local.count(key, limit=limit, window_seconds=window_seconds)
+        if retry_after:
+            raise too_many(what, retry_after)
+
+    async def refuse_if_spent(self, key: str, *, limit: int, what: str) -> None:
+        """429 with Retry-After when `key`'s window has counted `limit` already; counts nothing."""
+        try:
+            count, retry_after = await read_window(self.redis, key)
+        except RedisError:
+            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            count, retry_after = self.local.read(key)
+        if count >= limit:
+            raise too_many(what, retry_after)
+
+    async def record(self, key: str, *, window_seconds: int) -> None:
+        """Counts one event under `key` without refusing anything."""
+        try:
+            await count_request(self.redis, key, limit=0, window_seconds=window_seconds)
+        except RedisError:
+            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            self.local.count(key, limit=0, window_seconds=window_seconds)
+
+
+def too_many(what: str, retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        f"too many {what}; try again in {retry_after} s",
+        "too_many_requests",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def get_limiter(request: Request) -> Limiter:
+    limiter: Limiter = request.app.state.limiter
+    return limiter
+
+
+Limits = Annotated[Limiter, Depends(get_limiter)]
+
+
 class RateLimit:
     """A route dependency: at most AUTH_RATE_LIMIT_PER_MINUTE requests per client IP per minute."""
 
     def __init__(self, route: str) -> None:
         self.route = route
 
-    async def __call__(self, request: Request) -> None:
-        settings: GatewaySettings = request.app.state.settings
-        limit = settings.auth_rate_limit_per_minute
+    async def __call__(self, request: Request, limiter: Limits, settings: Settings) -> None:
         client = request.client.host if request.client else "unknown"
-        redis: Redis = request.app.state.cache.redis
-        try:
-            retry_after = await count_request(
-                redis,
-                f"ratelimit:{self.route}:{client}",
-                limit=limit,
-                window_seconds=WINDOW_SECONDS,
-            )
-        except RedisError:
-            log.warning("rate limiter unavailable; letting the request through", exc_info=True)
-            return
-        if retry_after:
-            raise ApiError(
-                429,
-                f"too many requests; try again in {retry_after} s",
-                "too_many_requests",
-                headers={"Retry-After": str(retry_after)},
-            )
+        await limiter.check(
+            f"ratelimit:{self.route}:{client}",
+            limit=settings.auth_rate_limit_per_minute,
+            window_seconds=WINDOW_SECONDS,
+            what="requests",
+        )
+
+
+@asynccontextmanager
+async def failed_logins_counted(
+    email: str, limiter: Limiter, settings: Settings
+) -> AsyncIterator[None]:
+    """Runs a sign-in unless the account had LOGIN_FAILURES_PER_ACCOUNT failures in the window
+    (from any address); a wrong password in the block counts one more."""
+    key = f"ratelimit:login-failures:{email.strip().casefold()}"
+    await limiter.refuse_if_spent(
+        key, limit=settings.login_failures_per_account, what="failed sign-ins for this account"
+    )
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+            await limiter.record(key, window_seconds=settings.login_failure_window_seconds)
+        raise
+
+
+async def limit_holds(caller: CurrentUser, limiter: Limits, settings: Settings) -> None:
+    """A route dependency: at most HOLD_RATE_LIMIT_PER_MINUTE holds per user per minute."""
+    await limiter.check(
+        f"ratelimit:holds:{caller.user_id}",
+        limit=settings.hold_rate_limit_per_minute,
+        window_seconds=WINDOW_SECONDS,
+        what="holds",
+    )

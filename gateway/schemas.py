@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Path, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from svckit.vocabulary import (
     BookingStatus,
@@ -23,13 +23,18 @@ T = TypeVar("T")
 MAX_ID = 2**63 - 1
 """The largest id a service stores (a signed 64-bit integer)."""
 
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+"""Text on one line: no control character (C0, DEL or C1; NUL included), so no tab or newline."""
+LongText = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+"""Free text that may span lines: tabs and line breaks, but no other control character."""
+
 GenreId = Annotated[int, Path(ge=1, le=MAX_ID, description="the genre's id")]
 MovieId = Annotated[int, Path(ge=1, le=MAX_ID, description="the movie's id")]
 HallId = Annotated[int, Path(ge=1, le=MAX_ID, description="the hall's id")]
 SeatId = Annotated[int, Path(ge=1, le=MAX_ID, description="the seat's id")]
 SessionId = Annotated[int, Path(ge=1, le=MAX_ID, description="the session's id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="the user's id")]
-BookingId = Annotated[str, Path(description="the booking's id (a UUID)")]
+BookingId = Annotated[Text, Path(description="the booking's id (a UUID)")]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 """An optional id to filter a list by."""
 IdItem = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -9,6 +9,7 @@ from svckit.settings import (
     JwtSettings,
     KafkaSettings,
     MovieSvcPeer,
+    Port,
     ProcessSettings,
     RedisSettings,
     UserSvcPeer,
@@ -33,3 +34,14 @@ class GatewaySettings(
     health_timeout_seconds: float = 1.0
     auth_rate_limit_per_minute: int = Field(default=30, ge=1)
     """Register or login requests one client IP may make per minute, per route."""
+    gateway_max_body_bytes: int = Field(default=65536, ge=1)
+    """The largest request body the gateway reads; a larger one answers 413."""
+    gateway_metrics_port: Port = 9100
+    """Where the gateway serves Prometheus metrics (never on the API port); 0: nowhere."""
+    login_failures_per_account: int = Field(default=10, ge=1)
+    """Failed sign-ins to one account (by email, any case, from any address) before 429."""
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    hold_rate_limit_per_minute: int = Field(default=30, ge=1)
+    """Holds (POST /api/bookings) one user may make per minute."""
+    live_max_connections_per_client: int = Field(default=20, ge=1)
+    """Live seat-map feeds one client address may have open; more are closed with 1013."""

@@ -25,6 +25,7 @@ from svckit.interceptors import ServerInterceptor, UnaryHandler, UnaryIntercepto
 from svckit.logging import request_id_var
 from svckit.metrics import listen_host, metrics_server, observe_rpc
 from svckit.settings import GrpcServing, JwtSettings
+from svckit.text import control_character_error
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class ErrorInterceptor(UnaryInterceptor):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
+                if (invalid := control_character_error(request)) is not None:
+                    raise invalid
                 return await inner(request, context)
             except ServiceError as error:
                 code = error.status

@@ -1,7 +1,7 @@
 """Prometheus metrics every service shares: gRPC calls and Kafka consumer lag.
 
 Each gRPC service serves them over HTTP on its own port (`<SVC>_METRICS_PORT`); the gateway
-serves the same default registry at `GET /metrics`. Only counters, histograms and gauges set
+serves it on `GATEWAY_METRICS_PORT`. Only counters, histograms and gauges set
 by loops that already run: nothing here costs a query or a network call per request.
 """
 

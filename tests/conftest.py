@@ -60,6 +60,8 @@ def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
         "ADMIN_EMAIL": ADMIN_EMAIL,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "AUTH_RATE_LIMIT_PER_MINUTE": "100000",
+        "HOLD_RATE_LIMIT_PER_MINUTE": "100000",
+        "LOGIN_FAILURES_PER_ACCOUNT": "100000",
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

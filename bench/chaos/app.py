@@ -90,6 +90,7 @@ def start_app(endpoints: Endpoints) -> ChaosApp:
         "ADMIN_EMAIL": ADMIN_EMAIL,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
+        "HOLD_RATE_LIMIT_PER_MINUTE": "1000000",
         "BCRYPT_ROUNDS": "4",
         "BOOKING_HOLD_SECONDS": str(HOLD_SECONDS),
         "LOG_LEVEL": "WARNING",

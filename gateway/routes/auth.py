@@ -1,4 +1,4 @@
-"""Sign-up and sign-in; both rate-limited per client IP."""
+"""Sign-up and sign-in; both rate-limited per client IP, failed sign-ins per account too."""
 
 from __future__ import annotations
 
@@ -9,25 +9,25 @@ from pydantic import BaseModel, Field
 
 from cinemapb.user.v1 import user_pb2
 from gateway.convert import user_out
-from gateway.deps import AsAnyone, Clients
+from gateway.deps import AsAnyone, Clients, Settings
 from gateway.openapi import error_responses
-from gateway.ratelimit import RateLimit
-from gateway.schemas import UserOut
+from gateway.ratelimit import Limits, RateLimit, failed_logins_counted
+from gateway.schemas import Text, UserOut
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 class Credentials(BaseModel):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
-    password: str = Field(max_length=128)
+    email: Text = Field(max_length=254, examples=["ada@example.com"])
+    password: Text = Field(max_length=128)
 
 
 class Registration(Credentials):
-    password: str = Field(
+    password: Text = Field(
         max_length=128,
         description="8+ characters (at most 72 bytes), with letters and digits, not a common one",
     )
-    name: str = Field(min_length=1, max_length=100, examples=["Ada Lovelace"])
+    name: Text = Field(min_length=1, max_length=100, examples=["Ada Lovelace"])
 
 
 class AccessToken(BaseModel):
@@ -56,6 +56,10 @@ async def register(body: Registration, clients: Clients, metadata: AsAnyone) -> 
     dependencies=[Depends(RateLimit("login"))],
     responses=error_responses("invalid_credentials", "too_many_requests"),
 )
-async def login(body: Credentials, clients: Clients, metadata: AsAnyone) -> AccessToken:
-    reply = await clients.users.Login(user_pb2.LoginRequest(**body.model_dump()), metadata=metadata)
+async def login(
+    body: Credentials, clients: Clients, metadata: AsAnyone, limiter: Limits, settings: Settings
+) -> AccessToken:
+    async with failed_logins_counted(body.email, limiter, settings):
+        request = user_pb2.LoginRequest(**body.model_dump())
+        reply = await clients.users.Login(request, metadata=metadata)
     return AccessToken(access_token=reply.access_token, expires_in=reply.expires_in)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel, Field
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.convert import booking_out, paginated
 from gateway.deps import AsUser, Clients, Page
 from gateway.openapi import error_responses
-from gateway.schemas import MAX_ID, BookingId, BookingOut, IdItem, Paginated
+from gateway.ratelimit import limit_holds
+from gateway.schemas import MAX_ID, BookingId, BookingOut, IdItem, Paginated, Text
 
 router = APIRouter(prefix="/api", tags=["bookings"])
 
@@ -46,6 +47,7 @@ async def list_page(
     status_code=201,
     response_model=BookingOut,
     summary="Hold seats of a session for the caller until the hold expires",
+    dependencies=[Depends(limit_holds)],
     description=(
         "Answers 201 with the pending booking. With an `Idempotency-Key` header, a retry with "
         "the same key and body answers 201 with the same booking (kept 24 h); the same key with "
@@ -62,6 +64,7 @@ async def list_page(
         "too_many_seats",
         "seat_not_in_hall",
         "idempotency_key_reused",
+        "too_many_requests",
     ),
 )
 async def create_booking(
@@ -69,7 +72,7 @@ async def create_booking(
     metadata: AsUser,
     clients: Clients,
     idempotency_key: Annotated[
-        str | None,
+        Text | None,
         Header(max_length=255, description="makes retries safe: same key, same booking"),
     ] = None,
 ) -> BookingOut:

@@ -12,7 +12,7 @@ from gateway.cache import STALE_AFTER_MOVIE_WRITE
 from gateway.convert import genre_out, paginated
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
 from gateway.openapi import ADMIN_ONLY, error_responses
-from gateway.schemas import GenreId, GenreOut, Paginated
+from gateway.schemas import GenreId, GenreOut, Paginated, Text
 
 router = APIRouter(prefix="/api", tags=["genres"])
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["genres"])
 class GenreIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
-    name: str = Field(
+    name: Text = Field(
         min_length=1,
         max_length=100,
         description="unique ignoring case; surrounding spaces are dropped",

@@ -13,13 +13,13 @@ from gateway.catalogue import load_hall
 from gateway.convert import hall_out, paginated, seat_out
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
 from gateway.openapi import ADMIN_ONLY, error_responses
-from gateway.schemas import HallId, HallOut, HallSeatOut, Paginated, SeatId
+from gateway.schemas import HallId, HallOut, HallSeatOut, Paginated, SeatId, Text
 from svckit.vocabulary import SEAT_TYPE, SeatType
 
 router = APIRouter(prefix="/api", tags=["halls"])
 
 HallNumber = Annotated[int, Field(ge=1, le=9999, description="unique, as shown at the door")]
-HallName = Annotated[str, Field(max_length=100, examples=["Red Hall"])]
+HallName = Annotated[Text, Field(max_length=100, examples=["Red Hall"])]
 SeatPlace = Annotated[int, Field(ge=1, le=200)]
 
 

@@ -1,8 +1,9 @@
 """WS /api/sessions/{id}/live: the seat map as a snapshot, then every change as it happens.
 
 Protocol (JSON text frames) in gateway/live/protocol.py. Close codes: 4404 unknown session,
-4422 malformed id, 1013 too slow to follow or the feed is not available (reconnect later),
-1011 unexpected failure.
+4422 malformed id, 1013 too slow to follow, the feed is not available or the client address
+has LIVE_MAX_CONNECTIONS_PER_CLIENT feeds open already (reconnect later), 1009 a client frame
+over 4 KiB, 1011 unexpected failure.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.websockets import WebSocketState
 
 from gateway.live.hub import LiveHub, SessionNotFound, Watcher
 from gateway.live.protocol import CloseCode
+from gateway.live.slots import ConnectionSlots
 from gateway.schemas import MAX_ID
 
 router = APIRouter(prefix="/api", tags=["seat map"])
@@ -44,6 +46,16 @@ def parse_session_id(raw: str) -> int | None:
 async def live_seat_map(websocket: WebSocket, session_id: str) -> None:
     """Anyone may watch; no token needed."""
     await websocket.accept()
+    slots: ConnectionSlots = websocket.app.state.live_slots
+    client = websocket.client.host if websocket.client else "unknown"
+    with slots.take(client) as granted:
+        if granted:
+            await _watch(websocket, session_id)
+        else:
+            await _close(websocket, (CloseCode.TRY_AGAIN_LATER, "too many live feeds open"))
+
+
+async def _watch(websocket: WebSocket, session_id: str) -> None:
     number = parse_session_id(session_id)
     if number is None:
         await _close(websocket, (CloseCode.INVALID_SESSION_ID, "invalid session id"))

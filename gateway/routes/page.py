@@ -22,9 +22,8 @@ PAGE_HEADERS = {
         "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
 }
+"""With the safety headers every answer carries (gateway/edge.py)."""
 
 
 class RevalidatedStaticFiles(StaticFiles):
@@ -39,7 +38,6 @@ class RevalidatedStaticFiles(StaticFiles):
     ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["Cache-Control"] = "no-cache"
-        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
 

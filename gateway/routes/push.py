@@ -14,7 +14,7 @@ from cinemapb.user.v1 import user_pb2
 from gateway.convert import push_subscription_out
 from gateway.deps import AsAnyone, AsUser, Clients
 from gateway.openapi import error_responses
-from gateway.schemas import PushSubscriptionOut
+from gateway.schemas import PushSubscriptionOut, Text
 
 router = APIRouter(prefix="/api", tags=["push"])
 
@@ -54,7 +54,7 @@ class PushKeys(BaseModel):
 
 
 class PushSubscriptionIn(BaseModel):
-    endpoint: str = Field(
+    endpoint: Text = Field(
         min_length=1,
         max_length=MAX_ENDPOINT_LENGTH,
         description="the push service URL from the browser's PushSubscription",
@@ -106,7 +106,7 @@ async def add_push_subscription(
 )
 async def delete_push_subscription(
     endpoint: Annotated[
-        str, Query(min_length=1, max_length=MAX_ENDPOINT_LENGTH, description="its endpoint URL")
+        Text, Query(min_length=1, max_length=MAX_ENDPOINT_LENGTH, description="its endpoint URL")
     ],
     metadata: AsUser,
     clients: Clients,

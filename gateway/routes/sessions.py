@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 import grpc
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime, BaseModel, Field, StrictInt, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StrictInt,
+    field_validator,
+)
 
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
@@ -29,6 +38,25 @@ from svckit.protoconv import to_timestamp
 router = APIRouter(prefix="/api", tags=["sessions"])
 
 DEFAULT_BASE_PRICE = Decimal("10.00")
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+DAY_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def day_text(value: Any) -> Any:
+    if not isinstance(value, str) or DAY_TEXT.fullmatch(value) is None:
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
+def within_calendar(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+Day = Annotated[date, BeforeValidator(day_text), AfterValidator(within_calendar)]
+"""A UTC calendar day from 2000-01-01 to 2100-12-31."""
 
 EntityId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Price = Annotated[Decimal, Field(gt=0, le=10000, decimal_places=2, examples=[12.5])]
@@ -151,7 +179,11 @@ async def list_sessions(
     movie_id: IdFilter = None,
     hall_id: IdFilter = None,
     day: Annotated[
-        date | None, Query(alias="date", description="a UTC calendar day, YYYY-MM-DD")
+        Day | None,
+        Query(
+            alias="date",
+            description=f"a UTC calendar day, YYYY-MM-DD, from {FIRST_DAY} to {LAST_DAY}",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     message = cinema_pb2.ListSessionsRequest(

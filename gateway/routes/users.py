@@ -9,7 +9,7 @@ from cinemapb.user.v1 import user_pb2
 from gateway.convert import paginated, user_out
 from gateway.deps import AsUser, Clients, CurrentUser, Page
 from gateway.openapi import error_responses
-from gateway.schemas import Paginated, UserId, UserOut
+from gateway.schemas import Paginated, Text, UserId, UserOut
 from svckit.vocabulary import ROLE, Role
 
 router = APIRouter(prefix="/api", tags=["users"])
@@ -21,9 +21,9 @@ ACCOUNT_ERRORS = ("unauthenticated", "forbidden", "user_not_found")
 class UserUpdate(BaseModel):
     """Fields to change; those left out stay as they are. Only an admin may change a role."""
 
-    email: str | None = Field(default=None, max_length=254, examples=["ada@example.com"])
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    password: str | None = Field(default=None, min_length=1, max_length=128)
+    email: Text | None = Field(default=None, max_length=254, examples=["ada@example.com"])
+    name: Text | None = Field(default=None, min_length=1, max_length=100)
+    password: Text | None = Field(default=None, min_length=1, max_length=128)
     role: Role | None = None
 
     def to_pb(self, user_id: int) -> user_pb2.UpdateUserRequest:

@@ -66,9 +66,7 @@ def default_port(process: str) -> int:
 
 
 def metrics_port(process: str) -> int:
-    """Where the code serves Prometheus metrics by default: the gateway on its own port."""
-    if process == "gateway":
-        return default_port("gateway")
+    """Where the code serves Prometheus metrics by default: a port of its own, not the API's."""
     port = settings_defaults(process)[f"{process.upper()}_METRICS_PORT"]
     assert isinstance(port, int)
     return port

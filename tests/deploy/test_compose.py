@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from deploy.infra import TOPICS
+from deploy.redis_server import REDIS_MEMORY_CAP
 from deploy.stack import PROCESSES, SERVICES
 from tests.deploy.code_facts import (
     IMAGE,
@@ -178,9 +179,10 @@ def test_processes_announce_their_metrics_port_to_prometheus(
         "prometheus.io/path": "/metrics",
         "prometheus.io/port": str(port),
     }
-    if process in SERVICES:
-        assert service["expose"] == [str(port)]
-        assert str(environment(service).get(f"{process.upper()}_METRICS_PORT", port)) == str(port)
+    assert service["expose"] == [str(port)]
+    assert str(environment(service).get(f"{process.upper()}_METRICS_PORT", port)) == str(port)
+    published = [str(mapping).rsplit(":", 1)[-1] for mapping in service.get("ports", [])]
+    assert str(port) not in published, "metrics stay inside the compose network"
 
 
 def test_the_gateway_listens_on_all_interfaces_and_is_published_on_8000(
@@ -279,3 +281,11 @@ def test_every_process_takes_the_jwt_secret_from_the_environment_with_no_default
     assert re.fullmatch(r"\$\{JWT_SECRET:\?[^}]+\}", raw), raw
     with pytest.raises(LookupError, match="JWT_SECRET"):
         interpolate(raw, {})
+
+
+def test_redis_has_a_memory_cap_and_evicts_the_least_recently_used_keys(
+    services: dict[str, Any],
+) -> None:
+    redis_host = urlsplit(environment(services["gateway"])["REDIS_URL"]).hostname
+    command_line = " ".join(services[str(redis_host)]["command"])
+    assert " ".join(REDIS_MEMORY_CAP) in command_line

@@ -229,10 +229,8 @@ def test_pods_announce_their_metrics_port_to_prometheus(process: str) -> None:
         "prometheus.io/path": "/metrics",
     }
     ports = container_ports(deployment_of(process))
-    if process == "gateway":
-        assert ports == {"http": port}
-    else:
-        assert ports == {"grpc": default_port(process), "metrics": port}
+    api_port = "http" if process == "gateway" else "grpc"
+    assert ports == {api_port: default_port(process), "metrics": port}
 
 
 @pytest.mark.parametrize("service", SERVICES)

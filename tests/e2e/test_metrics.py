@@ -1,7 +1,8 @@
 """Prometheus metrics move with what users do, and one request id follows a hold through the logs.
 
-The gateway serves its metrics at /metrics; booking_svc is restarted for this module with a
-metrics port of its own (other local stacks may hold the default one) and 2-second holds.
+The gateway serves its metrics on GATEWAY_METRICS_PORT (not the API port); booking_svc is
+restarted for this module with a metrics port of its own (other local stacks may hold the default
+one) and 2-second holds.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def booking_metrics(running_stack: RunningStack) -> Iterator[str]:
 
 @pytest.fixture
 def gateway_metrics(running_stack: RunningStack) -> str:
-    return f"{running_stack.base_url}/metrics"
+    return f"http://127.0.0.1:{running_stack.env['GATEWAY_METRICS_PORT']}/metrics"
 
 
 @pytest.fixture

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from gateway.app import create_app
+from gateway.ratelimit import Limiter
 from gateway.settings import GatewaySettings
 from svckit.identity import Caller
 from svckit.tokens import issue_access_token
-from tests.gateway.fakes import FakeCache, FakeClients
+from tests.gateway.fakes import FakeCache, FakeClients, UnreachableRedis
 
 JWT_SECRET = "in-process-tests-secret-0123456789abcdef"
 USER_ID, ADMIN_ID = 7, 1
@@ -40,6 +42,7 @@ def app(settings: GatewaySettings, services: FakeClients, cache: FakeCache) -> F
     app.state.settings = settings
     app.state.clients = services
     app.state.cache = cache
+    app.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
     return app
 
 
@@ -68,3 +71,18 @@ def user(settings: GatewaySettings) -> dict[str, str]:
 @pytest.fixture
 def admin(settings: GatewaySettings) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(settings, Caller(ADMIN_ID, 'admin'))}"}
+
+
+@pytest.fixture
+async def app_with_many_addresses(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app whose every request comes from another client address."""
+    counter = iter(range(1, 1_000_000))
+
+    async def another_address(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            scope["client"] = (f"198.51.100.{next(counter) % 250 + 1}", 40000)
+        await app(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=another_address, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        yield client

@@ -84,22 +84,23 @@ class FakeClients:
 
 
 class UnreachableRedis:
-    """What the rate limiter meets when Redis is down: it lets requests through."""
+    """A Redis that is down: the cache reads through, rate limits are held in the process."""
 
     def pipeline(self, **_: Any) -> Any:
         raise RedisError("no Redis in in-process tests")
 
 
 class FakeCache:
-    """Stands in for gateway.cache.CatalogueCache: always loads, remembers invalidations."""
+    """Stands in for gateway.cache.CatalogueCache: always loads; remembers keys, invalidations."""
 
     def __init__(self) -> None:
-        self.redis = UnreachableRedis()
+        self.keys: list[tuple[str, str]] = []
         self.invalidated: list[tuple[str, ...]] = []
 
     async def get_or_load(
         self, namespace: str, key: str, load: Callable[[], Awaitable[Any]]
     ) -> Any:
+        self.keys.append((namespace, key))
         return await load()
 
     async def invalidate(self, namespaces: Iterable[str]) -> None:

@@ -174,3 +174,14 @@ async def test_the_status_filter_maps_the_protobuf_enum(stub: MovieServiceAsyncS
     assert found.total == 1
     everything = await stub.ListMovies(movie_pb2.ListMoviesRequest())
     assert everything.total == 2
+
+
+async def test_control_characters_are_refused_before_the_service_sees_them(
+    stub: MovieServiceAsyncStub,
+) -> None:
+    request = movie_pb2.CreateGenreRequest(name="Film\x00Noir")
+    status, code, details = await failure(stub.CreateGenre(request, metadata=ADMIN))
+    assert (status, code) == (grpc.StatusCode.INVALID_ARGUMENT, "validation_error")
+    assert details["fields"] == ["name"]
+    search = movie_pb2.ListMoviesRequest(query="a\x00b")
+    assert (await failure(stub.ListMovies(search)))[0] == grpc.StatusCode.INVALID_ARGUMENT

@@ -1,0 +1,102 @@
+"""How the gateway process serves HTTP and WebSockets: uvicorn with bounded heads and frames."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+
+MAX_HEAD_BYTES = 16 * 1024
+"""The request line and headers of one request; more answers 431 and closes the connection."""
+MAX_WS_FRAME_BYTES = 4096
+"""The largest WebSocket message a client may send (the live feed reads none); more closes 1009."""
+HEAD_TOO_LARGE = json.dumps(
+    {"error": "request headers too large", "code": "request_header_fields_too_large"}
+).encode()
+
+
+class HeadTooLarge(Exception):
+    """A request head passed MAX_HEAD_BYTES."""
+
+
+class BoundedHeadProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol that answers 431 to a request head over MAX_HEAD_BYTES.
+
+    httptools itself takes a head of any size. This counts the head as it is parsed (a head
+    that came whole is refused when it is complete) and the bytes that arrive while a head is
+    still incomplete (a head that keeps coming is cut off), so a huge header costs about
+    MAX_HEAD_BYTES of memory, not its size.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = False
+        self._head_bytes = 0
+        self._head_arrived = 0
+        self._refused = False
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = self._head_arrived = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._head_bytes += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_bytes += len(name) + len(value) + 4
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        if self._head_bytes > MAX_HEAD_BYTES:
+            raise HeadTooLarge
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._in_head or self.transport.is_closing():
+            return
+        self._head_arrived += len(data)
+        if self._head_arrived > MAX_HEAD_BYTES:
+            self._refuse()
+
+    def send_400_response(self, msg: str) -> None:
+        """A head refused by `on_headers_complete` reaches here as a parser error: 431."""
+        if self._in_head or self._head_bytes <= MAX_HEAD_BYTES:
+            super().send_400_response(msg)
+        else:
+            self._refuse()
+
+    def _refuse(self) -> None:
+        if self._refused:
+            return
+        self._refused = True
+        self.logger.warning("request head over %d bytes: 431", MAX_HEAD_BYTES)
+        self.transport.write(
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"content-type: application/json\r\n"
+            b"content-length: " + str(len(HEAD_TOO_LARGE)).encode() + b"\r\n"
+            b"connection: close\r\n\r\n" + HEAD_TOO_LARGE
+        )
+        self.transport.close()
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Runs the gateway until it is told to stop."""
+    uvicorn.run(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        http=BoundedHeadProtocol,
+        ws_max_size=MAX_WS_FRAME_BYTES,
+        ws_per_message_deflate=False,
+        log_config=None,
+        access_log=False,
+    )

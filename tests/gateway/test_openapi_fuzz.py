@@ -1,0 +1,165 @@
+"""Property-based fuzzing of the gateway over its own OpenAPI, in this process, with fake services.
+
+Schemathesis generates requests (valid and invalid) for every operation and checks each answer:
+no 5xx, and a status, content type, headers and body that the OpenAPI documents. It runs as an
+admin and as a user; a few examples per operation keep it to seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from google.protobuf import empty_pb2
+from grpc_health.v1 import health_pb2
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from cinemapb.booking.v1 import booking_pb2
+from cinemapb.cinema.v1 import cinema_pb2
+from cinemapb.movie.v1 import movie_pb2
+from cinemapb.user.v1 import user_pb2
+from gateway.app import create_app
+from gateway.ratelimit import Limiter
+from gateway.settings import GatewaySettings
+from svckit.identity import Caller
+from tests.gateway.conftest import ADMIN_ID, JWT_SECRET, USER_ID, token_for
+from tests.gateway.fakes import FakeCache, FakeClients, UnreachableRedis
+from tests.gateway.helpers import (
+    MOMENT,
+    a_booking,
+    a_genre,
+    a_hall,
+    a_movie,
+    a_seat,
+    a_session,
+    a_user,
+)
+
+EXAMPLES_PER_OPERATION = 8
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    allow_header_conformance,
+]
+"""No 5xx, and every answer as the OpenAPI documents it (405s naming every allowed method)."""
+
+
+def answering_services() -> FakeClients:
+    """Fake services with a plausible answer to every call the gateway makes."""
+    services = FakeClients()
+    empty = empty_pb2.Empty()
+    services.users.replies |= {
+        "Register": a_user(),
+        "Login": user_pb2.LoginResponse(access_token="t", token_type="bearer", expires_in=900),
+        "GetUser": a_user(),
+        "ListUsers": user_pb2.ListUsersResponse(items=[a_user()], total=1),
+        "UpdateUser": a_user(),
+        "DeleteUser": empty,
+        "GetVapidPublicKey": user_pb2.VapidPublicKey(public_key="BNcR"),
+        "AddPushSubscription": user_pb2.PushSubscription(
+            id=1, endpoint="https://push.example/1", created_at=MOMENT
+        ),
+        "DeletePushSubscription": empty,
+    }
+    services.movies.replies |= {
+        "ListGenres": movie_pb2.ListGenresResponse(items=[a_genre()], total=1),
+        "CreateGenre": a_genre(),
+        "UpdateGenre": a_genre(),
+        "DeleteGenre": empty,
+        "ListMovies": movie_pb2.ListMoviesResponse(items=[a_movie()], total=1),
+        "GetMovie": a_movie(),
+        "CreateMovie": a_movie(),
+        "UpdateMovie": a_movie(),
+        "DeleteMovie": empty,
+    }
+    services.cinema.replies |= {
+        "ListHalls": cinema_pb2.ListHallsResponse(items=[a_hall()], total=1),
+        "GetHall": a_hall(),
+        "CreateHall": a_hall(),
+        "UpdateHall": a_hall(),
+        "DeleteHall": empty,
+        "AddSeat": a_seat(),
+        "UpdateSeat": a_seat(),
+        "DeleteSeat": empty,
+        "ListSessions": cinema_pb2.ListSessionsResponse(items=[a_session()], total=1),
+        "GetSession": a_session(),
+        "CreateSession": a_session(),
+        "UpdateSession": a_session(),
+        "DeleteSession": empty,
+    }
+    services.booking.replies |= {
+        "CreateBooking": a_booking(),
+        "GetBooking": a_booking(),
+        "ListBookings": booking_pb2.ListBookingsResponse(items=[a_booking()], total=1),
+        "ConfirmBooking": a_booking(),
+        "CancelBooking": a_booking(),
+        "GetSeatMap": booking_pb2.SeatMap(
+            session_id=4,
+            version=3,
+            seats=[
+                booking_pb2.SeatState(
+                    seat_id=11, row=1, number=4, type=cinema_pb2.SEAT_TYPE_VIP, price_cents=1875
+                )
+            ],
+        ),
+    }
+    for health in services.healths.values():
+        health.replies["Check"] = _serving()
+    return services
+
+
+def _serving() -> health_pb2.HealthCheckResponse:
+    return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
+
+
+SETTINGS = GatewaySettings(jwt_secret=JWT_SECRET)
+APP = create_app(SETTINGS)
+APP.state.settings = SETTINGS
+APP.state.clients = answering_services()
+APP.state.cache = FakeCache()
+APP.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
+
+ADMIN = {"Authorization": f"Bearer {token_for(SETTINGS, Caller(ADMIN_ID, 'admin'))}"}
+USER = {"Authorization": f"Bearer {token_for(SETTINGS, Caller(USER_ID, 'user'))}"}
+
+
+async def app_without_lifespan(scope: Any, receive: Any, send: Any) -> None:
+    """The app, its lifespan (real service clients, Redis, Kafka) answered without running."""
+    if scope["type"] != "lifespan":
+        await APP(scope, receive, send)
+        return
+    while (await receive())["type"] == "lifespan.startup":
+        await send({"type": "lifespan.startup.complete"})
+    await send({"type": "lifespan.shutdown.complete"})
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", app_without_lifespan)
+bounded = settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@bounded
+def test_as_an_admin_no_answer_is_a_5xx_or_outside_the_openapi(case: Any) -> None:
+    case.call_and_validate(headers=ADMIN, checks=CHECKS)
+
+
+@schema.parametrize()
+@bounded
+def test_as_a_user_no_answer_is_a_5xx_or_outside_the_openapi(case: Any) -> None:
+    case.call_and_validate(headers=USER, checks=CHECKS)
