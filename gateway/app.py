@@ -14,6 +14,7 @@ from gateway.errors import install_error_handlers
 from gateway.live.feed import live_feed
 from gateway.metrics import ObservedRequests, metrics
 from gateway.openapi import error_responses
+from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     auth,
     bookings,
@@ -30,6 +31,7 @@ from gateway.routes import (
 )
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
+from svckit.tasks import background
 
 ROUTERS = (
     auth.router,
@@ -59,8 +61,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # The catalogue may have been written while no gateway ran (make run loads the demo
         # before it starts the gateway): reads cached before then are not to be trusted.
         await app.state.cache.invalidate(CATALOGUE_NAMESPACES)
+        versions = TokenVersions(user_svc_lookup(app.state.clients.users))
+        app.state.token_versions = versions
         try:
-            async with live_feed(settings, app.state.clients) as hub:
+            async with (
+                live_feed(settings, app.state.clients) as hub,
+                background({"revocations": UserChangedFeed(versions, settings).run}),
+            ):
                 app.state.live = hub
                 freeze_startup_objects()
                 yield
