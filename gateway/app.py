@@ -17,6 +17,7 @@ from gateway.live.slots import ConnectionSlots
 from gateway.metrics import ObservedRequests
 from gateway.openapi import ANY_ROUTE, error_responses
 from gateway.ratelimit import Limiter
+from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     auth,
     bookings,
@@ -34,6 +35,7 @@ from gateway.routes import (
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
 from svckit.metrics import metrics_server
+from svckit.tasks import background
 
 ROUTERS = (
     auth.router,
@@ -64,9 +66,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # The catalogue may have been written while no gateway ran (make run loads the demo
         # before it starts the gateway): reads cached before then are not to be trusted.
         await app.state.cache.invalidate(CATALOGUE_NAMESPACES)
+        versions = TokenVersions(user_svc_lookup(app.state.clients.users))
+        app.state.token_versions = versions
         try:
             with metrics_server(settings.gateway_host, settings.gateway_metrics_port):
-                async with live_feed(settings, app.state.clients) as hub:
+                async with (
+                    live_feed(settings, app.state.clients) as hub,
+                    background({"revocations": UserChangedFeed(versions, settings).run}),
+                ):
                     app.state.live = hub
                     freeze_startup_objects()
                     yield

@@ -14,10 +14,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gateway.cache import CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.errors import ApiError
+from gateway.revocation import TokenVersions
 from gateway.schemas import PageParams
 from gateway.settings import GatewaySettings
 from svckit.identity import Caller, call_metadata
-from svckit.tokens import InvalidToken, verify_access_token
+from svckit.tokens import InvalidToken, verify_access_claims
 
 bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
 
@@ -30,6 +31,11 @@ async def get_clients(request: Request) -> ServiceClients:
 async def get_settings(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
+
+
+async def get_token_versions(request: Request) -> TokenVersions:
+    versions: TokenVersions = request.app.state.token_versions
+    return versions
 
 
 async def get_cache(request: Request) -> CatalogueCache:
@@ -46,11 +52,17 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 """The request's bearer token as sent (FastAPI reads it once per request)."""
 
 
-async def optional_caller(settings: Settings, credentials: Credentials) -> Caller | None:
+Versions = Annotated[TokenVersions, Depends(get_token_versions)]
+
+
+async def optional_caller(
+    settings: Settings, versions: Versions, credentials: Credentials
+) -> Caller | None:
+    """The caller a valid, unrevoked bearer token names; None without a token."""
     if credentials is None:
         return None
     try:
-        return verify_access_token(
+        token = verify_access_claims(
             credentials.credentials,
             secret=settings.jwt_secret.get_secret_value(),
             algorithm=settings.jwt_algorithm,
@@ -59,6 +71,14 @@ async def optional_caller(settings: Settings, credentials: Credentials) -> Calle
         raise ApiError(
             401, "invalid or expired token", "invalid_token", headers={"WWW-Authenticate": "Bearer"}
         ) from error
+    if await versions.voids(token.caller.user_id, token.version):
+        raise ApiError(
+            401,
+            "this sign-in has ended (password, role or account changed); sign in again",
+            "token_revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return token.caller
 
 
 async def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

@@ -14,6 +14,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "service_unavailable": (503, "A service is down"),
     "unauthenticated": (401, "No valid access token"),
     "invalid_credentials": (401, "Wrong email or password"),
+    "invalid_refresh_token": (401, "Unknown, expired, revoked or already used refresh token"),
+    "token_revoked": (401, "The sign-in ended: password, role or account changed"),
     "forbidden": (403, "Your role does not allow it (an admin's, or your own account's)"),
     "too_many_requests": (429, "Too many requests from this client or account; see Retry-After"),
     "email_taken": (409, "Email already registered"),

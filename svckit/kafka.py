@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
-from confluent_kafka import Consumer, Message, Producer
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
 
 CONTENT_TYPE = "application/protobuf"
 
@@ -36,6 +37,57 @@ def consumer_config(
         "auto.offset.reset": "earliest",
         "enable.auto.commit": auto_commit,
     }
+
+
+def broadcast_consumer_config(bootstrap: str, group_id: str) -> dict[str, object]:
+    """A consumer that reads every partition itself (a group of its own), from now on, and is
+    handed each record at once: for state every replica of a process must hear."""
+    return consumer_config(bootstrap, group_id) | {
+        "auto.offset.reset": "latest",
+        "enable.auto.offset.store": False,
+        "fetch.wait.max.ms": 10,
+        "fetch.min.bytes": 1,
+        "socket.nagle.disable": True,
+    }
+
+
+def assign_at_end(consumer: Consumer, topics: list[str], *, timeout: float = 10.0) -> None:
+    """Assigns every partition of `topics` at its end offset, resolved now."""
+    partitions = []
+    for topic in topics:
+        metadata = consumer.list_topics(topic, timeout=timeout).topics[topic]
+        if metadata.error is not None:
+            raise KafkaException(metadata.error)
+        for number in sorted(metadata.partitions):
+            _, end = consumer.get_watermark_offsets(
+                TopicPartition(topic, number), timeout=timeout, cached=False
+            )
+            partitions.append(TopicPartition(topic, number, end))
+    consumer.assign(partitions)
+
+
+def _next_records(consumer: Consumer, batch_size: int, wait_seconds: float) -> list[Message]:
+    """Waits for a record, then takes whatever else has already arrived."""
+    first = consumer.poll(wait_seconds)
+    if first is None:
+        return []
+    return [first, *consumer.consume(batch_size - 1, 0)]
+
+
+async def arrived_records(
+    consumer: Consumer, batch_size: int, wait_seconds: float
+) -> list[Message]:
+    """The records that arrived (up to `batch_size`, waiting at most `wait_seconds` for the
+    first), polled in a worker thread; if cancelled, lets the poll finish before the caller
+    closes the consumer."""
+    polling = asyncio.ensure_future(
+        asyncio.to_thread(_next_records, consumer, batch_size, wait_seconds)
+    )
+    try:
+        return await asyncio.shield(polling)
+    except asyncio.CancelledError:
+        await asyncio.wait([polling])
+        raise
 
 
 def make_consumer(bootstrap: str, group_id: str, *, auto_commit: bool = False) -> Consumer:

@@ -13,13 +13,13 @@ import logging
 import uuid
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, Message
 from google.protobuf.message import DecodeError
 
 from cinemapb.events.v1 import events_pb2
 from gateway.live.hub import LiveHub
 from gateway.live.protocol import Change, change
-from svckit.kafka import consumer_config
+from svckit.kafka import arrived_records, assign_at_end, broadcast_consumer_config
 from svckit.metrics import ConsumerLag
 from svckit.settings import KafkaSettings
 from svckit.vocabulary import BOOKING_TOPICS
@@ -29,42 +29,12 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
 BATCH_SIZE = 100
 """At most this many records per hand-over: less than a watcher's inbox holds."""
-METADATA_TIMEOUT_SECONDS = 10.0
 
 
 def live_consumer_config(settings: KafkaSettings) -> dict[str, Any]:
     """A group of its own per process, tuned to hand over each record at once."""
     group = settings.consumer_group(f"gateway-live-{uuid.uuid4().hex}")
-    return consumer_config(settings.kafka_bootstrap_servers, group) | {
-        "auto.offset.reset": "latest",
-        "enable.auto.offset.store": False,
-        "fetch.wait.max.ms": 10,
-        "fetch.min.bytes": 1,
-        "socket.nagle.disable": True,
-    }
-
-
-def _assign_at_end(consumer: Consumer, topics: list[str]) -> None:
-    """Assigns every partition of `topics` at its end offset, resolved now."""
-    partitions = []
-    for topic in topics:
-        metadata = consumer.list_topics(topic, timeout=METADATA_TIMEOUT_SECONDS).topics[topic]
-        if metadata.error is not None:
-            raise KafkaException(metadata.error)
-        for number in sorted(metadata.partitions):
-            _, end = consumer.get_watermark_offsets(
-                TopicPartition(topic, number), timeout=METADATA_TIMEOUT_SECONDS, cached=False
-            )
-            partitions.append(TopicPartition(topic, number, end))
-    consumer.assign(partitions)
-
-
-def _next_records(consumer: Consumer) -> list[Message]:
-    """Waits for a record, then takes whatever else has already arrived."""
-    first = consumer.poll(POLL_SECONDS)
-    if first is None:
-        return []
-    return [first, *consumer.consume(BATCH_SIZE - 1, 0)]
+    return broadcast_consumer_config(settings.kafka_bootstrap_servers, group)
 
 
 class BookingEventFeed:
@@ -80,14 +50,14 @@ class BookingEventFeed:
     async def run(self) -> None:
         consumer = Consumer(live_consumer_config(self.settings))
         try:
-            await asyncio.to_thread(_assign_at_end, consumer, list(self.topics))
+            await asyncio.to_thread(assign_at_end, consumer, list(self.topics))
             if self._runs:
                 self.hub.resync_all()
             self._runs += 1
             self.hub.live.set()
             log.info("live feed consuming %s", ", ".join(self.topics))
             while True:
-                records = await _in_thread(consumer)
+                records = await arrived_records(consumer, BATCH_SIZE, POLL_SECONDS)
                 self.lag.refresh(consumer)
                 self.hub.publish(self.changes(records))
         finally:
@@ -118,13 +88,3 @@ class BookingEventFeed:
         if topic is None or event.session_id <= 0 or event.seat_map_version <= 0:
             return None
         return change(topic, event)
-
-
-async def _in_thread(consumer: Consumer) -> list[Message]:
-    """Polls in a worker thread; if cancelled, lets the poll finish before the caller closes."""
-    polling = asyncio.ensure_future(asyncio.to_thread(_next_records, consumer))
-    try:
-        return await asyncio.shield(polling)
-    except asyncio.CancelledError:
-        await asyncio.wait([polling])
-        raise

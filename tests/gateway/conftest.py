@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import grpc
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from gateway.app import create_app
 from gateway.ratelimit import Limiter
+from gateway.revocation import TokenVersions, Version
 from gateway.settings import GatewaySettings
 from svckit.identity import Caller
 from svckit.tokens import issue_access_token
-from tests.gateway.fakes import FakeCache, FakeClients, UnreachableRedis
+from tests.gateway.fakes import FakeCache, FakeClients, UnreachableRedis, failed_call
 
 JWT_SECRET = "in-process-tests-secret-0123456789abcdef"
 USER_ID, ADMIN_ID = 7, 1
@@ -35,14 +37,43 @@ def cache() -> FakeCache:
     return FakeCache()
 
 
+class KnownVersions(dict[int, Version]):
+    """user_svc's token versions as the fake knows them: version 0 for anyone not listed."""
+
+    lookups = 0
+    down = False
+
+    async def lookup(self, user_id: int) -> Version:
+        self.lookups += 1
+        if self.down:
+            raise failed_call(grpc.StatusCode.UNAVAILABLE, "user_svc is down")
+        return self.get(user_id, Version(0))
+
+
 @pytest.fixture
-def app(settings: GatewaySettings, services: FakeClients, cache: FakeCache) -> FastAPI:
+def known_versions() -> KnownVersions:
+    return KnownVersions()
+
+
+@pytest.fixture
+def token_versions(known_versions: KnownVersions) -> TokenVersions:
+    return TokenVersions(known_versions.lookup)
+
+
+@pytest.fixture
+def app(
+    settings: GatewaySettings,
+    services: FakeClients,
+    cache: FakeCache,
+    token_versions: TokenVersions,
+) -> FastAPI:
     """The app with what its lifespan would set up, faked (the lifespan itself never runs)."""
     app = create_app(settings)
     app.state.settings = settings
     app.state.clients = services
     app.state.cache = cache
     app.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
+    app.state.token_versions = token_versions
     return app
 
 

@@ -18,4 +18,4 @@ def test_slots_are_counted_per_address_and_given_back() -> None:
 
 
 def test_the_default_limit_is_20() -> None:
-    assert GatewaySettings().live_max_connections_per_client == 20
+    assert GatewaySettings.model_fields["live_max_connections_per_client"].default == 20

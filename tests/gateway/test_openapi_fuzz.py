@@ -28,6 +28,7 @@ from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
 from gateway.app import create_app
 from gateway.ratelimit import Limiter
+from gateway.revocation import TokenVersions, Version
 from gateway.settings import GatewaySettings
 from svckit.identity import Caller
 from tests.gateway.conftest import ADMIN_ID, JWT_SECRET, USER_ID, token_for
@@ -61,7 +62,13 @@ def answering_services() -> FakeClients:
     empty = empty_pb2.Empty()
     services.users.replies |= {
         "Register": a_user(),
-        "Login": user_pb2.LoginResponse(access_token="t", token_type="bearer", expires_in=900),
+        "Login": user_pb2.LoginResponse(
+            access_token="t", expires_in=900, refresh_token="r", refresh_expires_in=3600
+        ),
+        "Refresh": user_pb2.LoginResponse(
+            access_token="t", expires_in=900, refresh_token="r", refresh_expires_in=3600
+        ),
+        "Logout": empty,
         "GetUser": a_user(),
         "ListUsers": user_pb2.ListUsersResponse(items=[a_user()], total=1),
         "UpdateUser": a_user(),
@@ -119,6 +126,10 @@ def answering_services() -> FakeClients:
     return services
 
 
+async def current_version(user_id: int) -> Version:
+    return Version(0)
+
+
 def _serving() -> health_pb2.HealthCheckResponse:
     return health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
 
@@ -129,6 +140,7 @@ APP.state.settings = SETTINGS
 APP.state.clients = answering_services()
 APP.state.cache = FakeCache()
 APP.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
+APP.state.token_versions = TokenVersions(current_version)
 
 ADMIN = {"Authorization": f"Bearer {token_for(SETTINGS, Caller(ADMIN_ID, 'admin'))}"}
 USER = {"Authorization": f"Bearer {token_for(SETTINGS, Caller(USER_ID, 'user'))}"}

@@ -106,7 +106,7 @@ async def test_holds_without_a_token_are_401_not_counted(api: httpx.AsyncClient)
 
 
 def test_the_defaults() -> None:
-    settings = GatewaySettings()
+    settings = GatewaySettings(jwt_secret=JWT_SECRET)
     assert settings.hold_rate_limit_per_minute == 30
     assert settings.login_failures_per_account == 10
     assert settings.login_failure_window_seconds == 900

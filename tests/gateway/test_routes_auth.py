@@ -55,9 +55,17 @@ async def test_register_with_a_taken_email_is_409_email_taken(
 async def test_login_answers_the_services_token_as_a_bearer_token(
     api: httpx.AsyncClient, services: FakeClients
 ) -> None:
-    services.users.replies["Login"] = user_pb2.LoginResponse(access_token="t.o.k", expires_in=60)
+    services.users.replies["Login"] = user_pb2.LoginResponse(
+        access_token="t.o.k", expires_in=60, refresh_token="r.e.f", refresh_expires_in=3600
+    )
     response = await api.post("/api/auth/login", json={"email": "a@example.com", "password": "x"})
-    assert response.json() == {"access_token": "t.o.k", "token_type": "bearer", "expires_in": 60}
+    assert response.json() == {
+        "access_token": "t.o.k",
+        "token_type": "bearer",
+        "expires_in": 60,
+        "refresh_token": "r.e.f",
+        "refresh_expires_in": 3600,
+    }
 
 
 async def test_wrong_credentials_are_401_invalid_credentials(
