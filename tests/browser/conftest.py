@@ -33,6 +33,8 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 375, "height": 812}
 TOKEN_KEY = "cinema.token"
 """Where the page keeps the access token (gateway/static/js/auth.js)."""
+REFRESH_KEY = "cinema.refresh"
+"""Where the page keeps the refresh token."""
 
 OpenPage = Callable[..., Page]
 

@@ -10,8 +10,19 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, OpenPage, Showtime
-from tests.helpers import DEFAULT_PASSWORD, bearer, new_email, new_user_token
+from svckit.identity import Caller
+from svckit.tokens import issue_access_token
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    REFRESH_KEY,
+    SCREENSHOTS,
+    TOKEN_KEY,
+    OpenPage,
+    Showtime,
+)
+from tests.conftest import RunningStack
+from tests.helpers import DEFAULT_PASSWORD, bearer, new_email, new_user_token, register
 
 MakeShowtime = Callable[..., Showtime]
 CLOCK = re.compile(r"^(\d+):(\d\d)$")
@@ -163,10 +174,10 @@ def test_the_seat_map_fits_a_phone_with_large_enough_seats_and_is_captured_on_ph
     open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client
 ) -> None:
     show = make_showtime(rows=8, seats_per_row=14, vip_rows=(8,), wheelchair=((1, 1), (1, 2)))
-    other = new_user_token(api)
-    hold_seats(api, other, show.session_id, [show.seats[4, n] for n in (6, 7)])
-    paid = hold_seats(api, other, show.session_id, [show.seats[5, n] for n in (9, 10, 11)])
-    assert api.post(f"/api/bookings/{paid}/confirm", headers=bearer(other)).status_code == 200
+    holder, payer = new_user_token(api), new_user_token(api)
+    hold_seats(api, holder, show.session_id, [show.seats[4, n] for n in (6, 7)])
+    paid = hold_seats(api, payer, show.session_id, [show.seats[5, n] for n in (9, 10, 11)])
+    assert api.post(f"/api/bookings/{paid}/confirm", headers=bearer(payer)).status_code == 200
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -268,3 +279,31 @@ def test_the_page_reconnects_when_the_server_drops_its_feed_and_catches_up(
     expect(seat(page, show.seats[2, 3])).to_have_attribute("data-status", "held")
     expect(page.locator(".live")).to_have_attribute("data-live", "open")
     assert len(sockets) >= 2
+
+
+def test_an_expired_access_token_is_renewed_silently_with_the_refresh_token(
+    open_page: OpenPage, api: httpx.Client, running_stack: RunningStack
+) -> None:
+    user = register(api)
+    signed_in = api.post(
+        "/api/auth/login", json={"email": user["email"], "password": DEFAULT_PASSWORD}
+    ).json()
+    expired = issue_access_token(
+        Caller(user["id"], "user"),
+        secret=running_stack.env["JWT_SECRET"],
+        algorithm="HS256",
+        ttl_seconds=-60,
+    )
+    page = open_page(token=expired)
+    page.add_init_script(
+        f"localStorage.setItem({json.dumps(REFRESH_KEY)}, {json.dumps(signed_in['refresh_token'])})"
+    )
+    page.goto("/#/bookings")
+    expect(page.locator(".account__name")).to_have_text(user["name"])
+    kept = page.evaluate(
+        f"[localStorage.getItem({json.dumps(TOKEN_KEY)}), "
+        f"localStorage.getItem({json.dumps(REFRESH_KEY)})]"
+    )
+    assert kept[0] != expired
+    assert kept[1] != signed_in["refresh_token"]
+    assert api.get("/api/me", headers=bearer(kept[0])).json()["id"] == user["id"]

@@ -102,7 +102,13 @@ def test_login_answers_a_bearer_token_that_opens_api_me(api: httpx.Client) -> No
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert set(body) == {
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "refresh_expires_in",
+    }
     assert body["token_type"] == "bearer"
     assert body["expires_in"] > 0
     me = api.get("/api/me", headers=bearer(body["access_token"]))
