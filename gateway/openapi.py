@@ -31,7 +31,16 @@ ERRORS: dict[str, tuple[int, str]] = {
     "seat_exists": (409, "Another seat is there"),
     "session_not_found": (404, "No such session"),
     "session_overlap": (409, "Overlaps another session in the hall"),
-    "session_started": (409, "The session has started"),
+    "session_started": (
+        409,
+        "The session has started (for a customer's cancel of a paid booking: or is within "
+        "BOOKING_CANCEL_CUTOFF_MINUTES of it, with `cancel_cutoff_minutes`)",
+    ),
+    "hold_limit": (
+        409,
+        "You would hold more than BOOKING_MAX_SEATS_PER_USER seats of the session "
+        "(`max_seats_per_user`)",
+    ),
     "session_cancelled": (409, "The session is cancelled"),
     "session_finished": (409, "The session is over"),
     "invalid_time_range": (422, "Start in the past or end not after start"),
@@ -44,7 +53,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "duplicate_seats": (422, "A seat listed twice"),
     "too_many_seats": (422, "More seats than BOOKING_MAX_SEATS"),
     "seat_not_in_hall": (422, "Seats not in the session's hall, listed in `seat_ids`"),
-    "idempotency_key_reused": (422, "The Idempotency-Key came before with another body"),
+    "idempotency_key_reused": (422, "The Idempotency-Key came before with another request"),
     "invalid_push_endpoint": (422, "Not an https push endpoint"),
     "push_subscription_not_found": (404, "You have no subscription with this endpoint"),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Path, Query
+from fastapi import Header, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from svckit.vocabulary import (
@@ -26,6 +26,13 @@ MAX_ID = 2**63 - 1
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 """Text on one line: no control character (C0, DEL or C1; NUL included), so no tab or newline."""
 LongText = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+IdempotencyKey = Annotated[
+    Text | None,
+    Header(
+        max_length=255,
+        description="makes a retry safe: the same key within 24 h answers what the first got",
+    ),
+]
 """Free text that may span lines: tabs and line breaks, but no other control character."""
 
 GenreId = Annotated[int, Path(ge=1, le=MAX_ID, description="the genre's id")]

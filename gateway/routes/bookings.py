@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from cinemapb.booking.v1 import booking_pb2
@@ -12,7 +10,7 @@ from gateway.convert import booking_out, paginated
 from gateway.deps import AsUser, Clients, Page
 from gateway.openapi import error_responses
 from gateway.ratelimit import limit_holds
-from gateway.schemas import MAX_ID, BookingId, BookingOut, IdItem, Paginated, Text
+from gateway.schemas import MAX_ID, BookingId, BookingOut, IdempotencyKey, IdItem, Paginated
 
 router = APIRouter(prefix="/api", tags=["bookings"])
 
@@ -57,6 +55,7 @@ async def list_page(
         "unauthenticated",
         "session_not_found",
         "seats_taken",
+        "hold_limit",
         "session_started",
         "session_cancelled",
         "no_seats",
@@ -71,10 +70,7 @@ async def create_booking(
     body: BookingRequest,
     metadata: AsUser,
     clients: Clients,
-    idempotency_key: Annotated[
-        Text | None,
-        Header(max_length=255, description="makes retries safe: same key, same booking"),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.CreateBookingRequest(
         session_id=body.session_id, seat_ids=body.seats_id, idempotency_key=idempotency_key or ""
@@ -126,6 +122,7 @@ async def get_booking(booking_id: BookingId, metadata: AsUser, clients: Clients)
         *ONE_BOOKING_ERRORS,
         "hold_expired",
         "booking_not_pending",
+        "session_started",
         "validation_error",
         "idempotency_key_reused",
     ),
@@ -134,10 +131,7 @@ async def confirm_booking(
     booking_id: BookingId,
     metadata: AsUser,
     clients: Clients,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=255, description="makes retries safe: same key, same answer"),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.ConfirmBookingRequest(
         id=booking_id, idempotency_key=idempotency_key or ""
@@ -156,17 +150,18 @@ async def confirm_booking(
         "`idempotency_key_reused`."
     ),
     responses=error_responses(
-        *ONE_BOOKING_ERRORS, "booking_not_cancellable", "validation_error", "idempotency_key_reused"
+        *ONE_BOOKING_ERRORS,
+        "booking_not_cancellable",
+        "session_started",
+        "validation_error",
+        "idempotency_key_reused",
     ),
 )
 async def cancel_booking(
     booking_id: BookingId,
     metadata: AsUser,
     clients: Clients,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=255, description="makes retries safe: same key, same answer"),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.CancelBookingRequest(id=booking_id, idempotency_key=idempotency_key or "")
     return booking_out(await clients.booking.CancelBooking(request, metadata=metadata))
