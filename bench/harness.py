@@ -45,6 +45,7 @@ async def bench_stack(**overrides: str) -> AsyncIterator[BenchStack]:
         "ADMIN_PASSWORD": ADMIN_PASSWORD,
         "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
         "HOLD_RATE_LIMIT_PER_MINUTE": "1000000",
+        "BOOKING_MAX_SEATS_PER_USER": "1000000",
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
         **overrides,
