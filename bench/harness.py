@@ -46,6 +46,7 @@ async def bench_stack(**overrides: str) -> AsyncIterator[BenchStack]:
         "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
         "HOLD_RATE_LIMIT_PER_MINUTE": "1000000",
         "BOOKING_MAX_SEATS_PER_USER": "1000000",
+        "LIVE_MAX_CONNECTIONS_PER_CLIENT": "1000000",
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
         **overrides,

@@ -43,8 +43,8 @@ from booking_svc.events import BookingEvents
 from booking_svc.jobs import BATCH_SIZE
 from booking_svc.repository import BookingRepository, Share
 from booking_svc.seating import SeatingCache
-from svckit.errors import AlreadyExists, Conflict, NotFound, Unauthenticated
-from svckit.identity import Caller
+from svckit.errors import AlreadyExists, Conflict, NotFound
+from svckit.identity import Caller, signed_in
 from svckit.metrics import LAG_BUCKETS
 from svckit.vocabulary import Topic
 
@@ -95,12 +95,6 @@ class SessionUpdate:
     starts_at: datetime
     ends_at: datetime
     cancelled: bool
-
-
-def require_caller(caller: Caller | None) -> Caller:
-    if caller is None:
-        raise Unauthenticated("sign in to book seats")
-    return caller
 
 
 def _utcnow() -> datetime:
@@ -164,7 +158,7 @@ class BookingService:
         idempotency_key: str = "",
     ) -> Booking:
         """Holds the seats for the caller until the hold expires, or explains why not."""
-        user = require_caller(caller)
+        user = signed_in(caller, "sign in to book seats")
         wanted = validate_seat_selection(seat_ids, self.max_seats)
         key = validate_idempotency_key(idempotency_key)
         digest = request_hash(session_id, wanted)
@@ -243,7 +237,7 @@ class BookingService:
     ) -> Booking:
         """Records payment of the caller's hold, if neither it has expired nor its session
         started by the database clock. A retry under the key of one that did answers as it did."""
-        user = require_caller(caller)
+        user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
         keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CONFIRM)
         try:
@@ -272,7 +266,7 @@ class BookingService:
         A customer's paid booking can be cancelled only until the cutoff before its session
         starts, by the session start the booking row holds (kept current by SessionChanged)
         and the database clock, in the cancelling statement itself; an admin's whenever."""
-        user = require_caller(caller)
+        user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
         keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CANCEL)
         cutoff = None if user.is_admin else self.cancel_cutoff
@@ -401,7 +395,7 @@ class BookingService:
     # -- reads ---------------------------------------------------------------------------------
 
     async def get(self, caller: Caller | None, raw_id: str) -> Booking:
-        user = require_caller(caller)
+        user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
         async with self.sessions() as db:
             booking = await BookingRepository(db).get(booking_id)
@@ -413,7 +407,7 @@ class BookingService:
         self, caller: Caller | None, *, page: int, page_size: int, mine_only: bool
     ) -> tuple[list[Booking], int]:
         """The caller's bookings (an admin's: everyone's unless `mine_only`), newest first."""
-        user = require_caller(caller)
+        user = signed_in(caller, "sign in to book seats")
         owner = None if user.is_admin and not mine_only else user.user_id
         async with self.sessions() as db:
             return await BookingRepository(db).list(

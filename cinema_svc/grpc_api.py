@@ -20,8 +20,8 @@ from cinema_svc.schedule import Schedule
 from cinema_svc.settings import Settings
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from svckit.db import make_sessionmaker
-from svckit.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from svckit.identity import current_caller
+from svckit.errors import InvalidArgument
+from svckit.identity import current_caller, require_admin
 from svckit.protoconv import from_timestamp
 from svckit.vocabulary import Topic
 
@@ -30,14 +30,6 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def require_admin() -> None:
-    caller = current_caller()
-    if caller is None:
-        raise Unauthenticated("authentication required")
-    if not caller.is_admin:
-        raise PermissionDenied("admin role required")
 
 
 def moment(stamp: Timestamp, field: str) -> datetime:
@@ -79,7 +71,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def CreateHall(
         self, request: cinema_pb2.CreateHallRequest, context: Context
     ) -> cinema_pb2.Hall:
-        require_admin()
+        require_admin(current_caller())
         hall = await self.halls.create(
             request.number, request.name, request.rows, request.seats_per_row
         )
@@ -88,20 +80,20 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def UpdateHall(
         self, request: cinema_pb2.UpdateHallRequest, context: Context
     ) -> cinema_pb2.Hall:
-        require_admin()
+        require_admin(current_caller())
         return hall_pb(await self.halls.update(request.id, request.number, request.name))
 
     async def DeleteHall(
         self, request: cinema_pb2.DeleteHallRequest, context: Context
     ) -> empty_pb2.Empty:
-        require_admin()
+        require_admin(current_caller())
         await self.halls.delete(request.id)
         return empty_pb2.Empty()
 
     async def AddSeat(
         self, request: cinema_pb2.AddSeatRequest, context: Context
     ) -> cinema_pb2.Seat:
-        require_admin()
+        require_admin(current_caller())
         seat = await self.halls.add_seat(
             request.hall_id, request.row, request.number, seat_type_from_pb(request.type)
         )
@@ -110,7 +102,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def UpdateSeat(
         self, request: cinema_pb2.UpdateSeatRequest, context: Context
     ) -> cinema_pb2.Seat:
-        require_admin()
+        require_admin(current_caller())
         seat = await self.halls.update_seat(
             request.id, request.row, request.number, seat_type_from_pb(request.type)
         )
@@ -119,7 +111,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def DeleteSeat(
         self, request: cinema_pb2.DeleteSeatRequest, context: Context
     ) -> empty_pb2.Empty:
-        require_admin()
+        require_admin(current_caller())
         await self.halls.delete_seat(request.id)
         return empty_pb2.Empty()
 
@@ -148,7 +140,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def CreateSession(
         self, request: cinema_pb2.CreateSessionRequest, context: Context
     ) -> cinema_pb2.Session:
-        require_admin()
+        require_admin(current_caller())
         draft = SessionDraft(
             movie_id=request.movie_id,
             hall_id=request.hall_id,
@@ -161,7 +153,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def UpdateSession(
         self, request: cinema_pb2.UpdateSessionRequest, context: Context
     ) -> cinema_pb2.Session:
-        require_admin()
+        require_admin(current_caller())
         draft = SessionDraft(
             movie_id=request.movie_id,
             hall_id=request.hall_id,
@@ -174,7 +166,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
     async def DeleteSession(
         self, request: cinema_pb2.DeleteSessionRequest, context: Context
     ) -> empty_pb2.Empty:
-        require_admin()
+        require_admin(current_caller())
         await self.schedule.cancel(request.id)
         return empty_pb2.Empty()
 

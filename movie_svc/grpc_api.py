@@ -12,8 +12,7 @@ from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from movie_svc import domain
 from movie_svc.catalogue import Catalogue
 from svckit.db import make_sessionmaker
-from svckit.errors import PermissionDenied, Unauthenticated
-from svckit.identity import current_caller
+from svckit.identity import current_caller, require_admin
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import MOVIE_STATUS
 
@@ -28,15 +27,6 @@ def status_label(number: movie_pb2.MovieStatus.ValueType) -> str:
         return MOVIE_STATUS.label(number)
     except ValueError:
         raise domain.invalid("movie_status", f"unknown value {number}") from None
-
-
-def require_admin() -> None:
-    """Catalogue writes are for admins; reads are public."""
-    caller = current_caller()
-    if caller is None:
-        raise Unauthenticated("authentication required")
-    if not caller.is_admin:
-        raise PermissionDenied("admin role required")
 
 
 def genre_pb(genre: domain.Genre) -> movie_pb2.Genre:
@@ -95,18 +85,18 @@ class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
     async def CreateGenre(
         self, request: movie_pb2.CreateGenreRequest, context: Context
     ) -> movie_pb2.Genre:
-        require_admin()
+        require_admin(current_caller())
         return genre_pb(await self.catalogue.create_genre(domain.genre_name(request.name)))
 
     async def UpdateGenre(
         self, request: movie_pb2.UpdateGenreRequest, context: Context
     ) -> movie_pb2.Genre:
-        require_admin()
+        require_admin(current_caller())
         name = domain.genre_name(request.name)
         return genre_pb(await self.catalogue.rename_genre(request.id, name))
 
     async def DeleteGenre(self, request: movie_pb2.DeleteGenreRequest, context: Context) -> Empty:
-        require_admin()
+        require_admin(current_caller())
         await self.catalogue.delete_genre(request.id)
         return Empty()
 
@@ -128,17 +118,17 @@ class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
     async def CreateMovie(
         self, request: movie_pb2.CreateMovieRequest, context: Context
     ) -> movie_pb2.Movie:
-        require_admin()
+        require_admin(current_caller())
         return movie_pb(await self.catalogue.create_movie(movie_draft(request.movie)))
 
     async def UpdateMovie(
         self, request: movie_pb2.UpdateMovieRequest, context: Context
     ) -> movie_pb2.Movie:
-        require_admin()
+        require_admin(current_caller())
         draft = movie_draft(request.movie)
         return movie_pb(await self.catalogue.replace_movie(request.id, draft))
 
     async def DeleteMovie(self, request: movie_pb2.DeleteMovieRequest, context: Context) -> Empty:
-        require_admin()
+        require_admin(current_caller())
         await self.catalogue.delete_movie(request.id)
         return Empty()

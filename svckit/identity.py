@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from svckit.errors import PermissionDenied, Unauthenticated
 from svckit.vocabulary import Role
 
 AUTHORIZATION_KEY = "authorization"
@@ -51,6 +52,25 @@ class ServiceCaller:
 Identity = Caller | ServiceCaller
 
 _current: ContextVar[Identity | None] = ContextVar("identity", default=None)
+
+
+def signed_in(caller: Caller | None, message: str = "authentication required") -> Caller:
+    """The calling user, or Unauthenticated for an anonymous (or service) call."""
+    if caller is None:
+        raise Unauthenticated(message)
+    return caller
+
+
+def require_admin(caller: Caller | None) -> Caller:
+    """The calling admin: Unauthenticated for an anonymous call, PermissionDenied for a user.
+
+    The one admin check of every service; a service decides in its gRPC layer (or its use
+    case, where ownership matters) which of its methods need it.
+    """
+    caller = signed_in(caller)
+    if not caller.is_admin:
+        raise PermissionDenied("admin role required")
+    return caller
 
 
 def user_id_of(subject: str) -> int | None:

@@ -7,16 +7,14 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from svckit.errors import Conflict, InvalidArgument, NotFound
-from svckit.identity import Caller
+from svckit.identity import Caller, require_admin, signed_in
 from user_svc.domain import (
     Account,
     AccountChanges,
     PushSubscriptionRecord,
     TokenHolder,
     check_role_change,
-    require_admin,
     require_self_or_admin,
-    signed_in,
     valid_email,
     valid_name,
     valid_push_endpoint,

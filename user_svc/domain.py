@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from svckit.errors import InvalidArgument, PermissionDenied, Unauthenticated
-from svckit.identity import Caller
+from svckit.errors import InvalidArgument, PermissionDenied
+from svckit.identity import Caller, signed_in
 from svckit.vocabulary import ROLE, Role
 
 MAX_EMAIL_LENGTH = 254
@@ -93,20 +93,6 @@ def valid_role(label: str) -> Role:
     if label not in ROLE:
         raise InvalidArgument("role must be user or admin", code="invalid_role")
     return cast(Role, label)
-
-
-def signed_in(caller: Caller | None) -> Caller:
-    """The caller, or Unauthenticated for an anonymous call."""
-    if caller is None:
-        raise Unauthenticated("authentication required")
-    return caller
-
-
-def require_admin(caller: Caller | None) -> Caller:
-    caller = signed_in(caller)
-    if not caller.is_admin:
-        raise PermissionDenied("admin role required")
-    return caller
 
 
 def require_self_or_admin(caller: Caller | None, user_id: int) -> Caller:

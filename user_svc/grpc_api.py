@@ -8,7 +8,7 @@ import grpc
 from google.protobuf import empty_pb2
 
 from cinemapb.user.v1 import user_pb2, user_pb2_grpc
-from svckit.identity import current_caller
+from svckit.identity import current_caller, require_admin
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import ROLE, Role
 from user_svc.accounts import Accounts
@@ -16,7 +16,6 @@ from user_svc.domain import (
     DEFAULT_ADMIN_NAME,
     Account,
     AccountChanges,
-    require_admin,
     valid_role,
 )
 from user_svc.sign_ins import SignedIn, SignIns
