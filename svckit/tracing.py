@@ -85,7 +85,19 @@ def instrument_app(app: FastAPI) -> None:
     if _enabled:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-        FastAPIInstrumentor.instrument_app(app)
+        FastAPIInstrumentor.instrument_app(app, exclude_spans=["receive", "send"])
+
+
+@contextmanager
+def untraced() -> Iterator[None]:
+    """No instrumentation spans for the block: for a loop's housekeeping statements."""
+    if not _enabled:
+        yield
+        return
+    from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+    with suppress_instrumentation():
+        yield
 
 
 def current_traceparent() -> str | None:

@@ -60,11 +60,15 @@ class BookingEventFeed:
             while True:
                 records = await arrived_records(consumer, BATCH_SIZE, POLL_SECONDS)
                 self.lag.refresh(consumer)
-                with received(records, "gateway.live"):
-                    self.hub.publish(self.changes(records))
+                self.hand_over(records)
         finally:
             self.hub.live.clear()
             await asyncio.to_thread(consumer.close)
+
+    def hand_over(self, records: list[Message]) -> None:
+        """Gives the hub the watched changes among `records`, each in its event's trace."""
+        with received(records, "gateway.live"):
+            self.hub.publish(self.changes(records))
 
     def changes(self, records: list[Message]) -> list[Change]:
         """The watched sessions' changes among `records`, in version order per session."""

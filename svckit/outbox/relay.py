@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from svckit.kafka import cloudevent_headers, producer_config
 from svckit.outbox.leadership import Leader, leading
 from svckit.outbox.metrics import RelayMetrics
-from svckit.tracing import publish_span, span_traceparent
+from svckit.tracing import publish_span, span_traceparent, untraced
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,11 @@ class OutboxRelay:
         return self._producer
 
     async def run(self) -> None:
-        """Waits to become the leader, then relays until cancelled."""
+        """Waits to become the leader, then relays until cancelled (its statements untraced)."""
+        with untraced():
+            await self._relay()
+
+    async def _relay(self) -> None:
         async with leading(
             self.dsn, source=self.source, poll_seconds=self.idle_poll_seconds
         ) as leader:
