@@ -36,6 +36,7 @@ from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
 from svckit.metrics import metrics_server
 from svckit.tasks import background
+from svckit.tracing import instrument_app, setup_tracing
 
 ROUTERS = (
     auth.router,
@@ -55,6 +56,7 @@ ROUTERS = (
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
+    setup_tracing("gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +92,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.live_slots = ConnectionSlots(settings.live_max_connections_per_client)
     install_error_handlers(app)
+    instrument_app(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
     app.add_middleware(SafetyHeaders)

@@ -94,12 +94,21 @@ def make_consumer(bootstrap: str, group_id: str, *, auto_commit: bool = False) -
     return Consumer(consumer_config(bootstrap, group_id, auto_commit=auto_commit))
 
 
-def cloudevent_headers(event_id: str, event_type: str, source: str, time: datetime) -> Headers:
-    """CloudEvents Kafka binary-mode headers for a protobuf-encoded record value."""
+def cloudevent_headers(
+    event_id: str,
+    event_type: str,
+    source: str,
+    time: datetime,
+    traceparent: str | None = None,
+) -> Headers:
+    """CloudEvents Kafka binary-mode headers for a protobuf-encoded record value.
+
+    A `traceparent` (the distributed-tracing extension) travels as `ce_traceparent`.
+    """
     if time.tzinfo is None:
         raise ValueError("CloudEvents time must be timezone-aware")
     rfc3339 = time.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return [
+    headers: Headers = [
         ("ce_id", event_id.encode()),
         ("ce_type", event_type.encode()),
         ("ce_source", source.encode()),
@@ -107,6 +116,9 @@ def cloudevent_headers(event_id: str, event_type: str, source: str, time: dateti
         ("ce_time", rfc3339.encode()),
         ("content-type", CONTENT_TYPE.encode()),
     ]
+    if traceparent:
+        headers.append(("ce_traceparent", traceparent.encode()))
+    return headers
 
 
 def headers_dict(msg: Message) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""JSON log lines on stderr, each carrying the service name and the current request id."""
+"""JSON log lines on stderr, each carrying the service name, the request id and the trace id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+from opentelemetry import trace
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -29,6 +31,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            entry["trace_id"] = trace.format_trace_id(span_context.trace_id)
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)

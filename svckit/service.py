@@ -14,11 +14,13 @@ from svckit.grpc_server import Setup, serve
 from svckit.logging import configure_logging
 from svckit.migrations import migrate, migrations_dir
 from svckit.settings import GrpcServing
+from svckit.tracing import setup_tracing
 
 
 def run_service(name: str, settings: GrpcServing, setup: Setup) -> None:
-    """Configures JSON logs and serves until SIGTERM/SIGINT."""
+    """Configures JSON logs and tracing, and serves until SIGTERM/SIGINT."""
     configure_logging(name, settings.log_level)
+    setup_tracing(name)
     uvloop.run(serve(name, settings, setup))
 
 

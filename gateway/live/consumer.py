@@ -22,6 +22,7 @@ from gateway.live.protocol import Change, change
 from svckit.kafka import arrived_records, assign_at_end, broadcast_consumer_config
 from svckit.metrics import ConsumerLag
 from svckit.settings import KafkaSettings
+from svckit.tracing import received
 from svckit.vocabulary import BOOKING_TOPICS
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,15 @@ class BookingEventFeed:
             while True:
                 records = await arrived_records(consumer, BATCH_SIZE, POLL_SECONDS)
                 self.lag.refresh(consumer)
-                self.hub.publish(self.changes(records))
+                self.hand_over(records)
         finally:
             self.hub.live.clear()
             await asyncio.to_thread(consumer.close)
+
+    def hand_over(self, records: list[Message]) -> None:
+        """Gives the hub the watched changes among `records`, each in its event's trace."""
+        with received(records, "gateway.live"):
+            self.hub.publish(self.changes(records))
 
     def changes(self, records: list[Message]) -> list[Change]:
         """The watched sessions' changes among `records`, in version order per session."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from confluent_kafka import Producer
+from opentelemetry.trace import Span, StatusCode
 from sqlalchemy import BigInteger, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from svckit.kafka import cloudevent_headers, producer_config
 from svckit.outbox.leadership import Leader, leading
 from svckit.outbox.metrics import RelayMetrics
+from svckit.tracing import publish_span, span_traceparent, untraced
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,11 @@ class OutboxRelay:
         return self._producer
 
     async def run(self) -> None:
-        """Waits to become the leader, then relays until cancelled."""
+        """Waits to become the leader, then relays until cancelled (its statements untraced)."""
+        with untraced():
+            await self._relay()
+
+    async def _relay(self) -> None:
         async with leading(
             self.dsn, source=self.source, poll_seconds=self.idle_poll_seconds
         ) as leader:
@@ -103,6 +109,8 @@ class OutboxRelay:
         Rows count as published only up to the first one Kafka did not acknowledge, so a
         failed event is sent again before any later event is done with; those later ones
         may then arrive twice, which consumers absorb by deduplicating on ce_id.
+        A row queued inside a trace is published in a producer span of that trace, whose
+        traceparent the record carries.
         Also brings the backlog gauge up to date: counting the rows costs a query only when
         the batch was full.
         """
@@ -111,7 +119,7 @@ class OutboxRelay:
             rows = (
                 await conn.execute(
                     select(t.c.id, t.c.event_id, t.c.topic, t.c.key, t.c.event_type)
-                    .add_columns(t.c.payload, t.c.created_at)
+                    .add_columns(t.c.payload, t.c.created_at, t.c.traceparent)
                     .where(t.c.published_at.is_(None))
                     .order_by(t.c.id)
                     .limit(self.batch_size)
@@ -124,25 +132,30 @@ class OutboxRelay:
         delivered: set[int] = set()
         failures: list[Any] = []
 
-        def on_delivery(row_id: int) -> Callable[[Any, Any], None]:
+        def on_delivery(row_id: int, span: Span | None) -> Callable[[Any, Any], None]:
             def callback(error: Any, _message: Any) -> None:
                 if error is None:
                     delivered.add(row_id)
                 else:
                     failures.append(error)
+                if span is not None:
+                    if error is not None:
+                        span.set_status(StatusCode.ERROR, str(error))
+                    span.end()
 
             return callback
 
         for row in rows:
-            headers: list[tuple[str, str | bytes | None]] = [
-                *cloudevent_headers(str(row.event_id), row.event_type, self.source, row.created_at)
-            ]
+            span = publish_span(row.topic, row.traceparent)
+            traceparent = span_traceparent(span) if span is not None else None
             self.producer.produce(
                 row.topic,
                 key=row.key.encode(),
                 value=row.payload,
-                headers=headers,
-                on_delivery=on_delivery(row.id),
+                headers=cloudevent_headers(
+                    str(row.event_id), row.event_type, self.source, row.created_at, traceparent
+                ),
+                on_delivery=on_delivery(row.id, span),
             )
         while len(delivered) + len(failures) < len(rows):
             await asyncio.to_thread(self.producer.flush, 1.0)

@@ -32,5 +32,6 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("payload", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
+        Column("traceparent", Text),
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
     )

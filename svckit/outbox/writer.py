@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from svckit.db import driver_connection
 from svckit.outbox.table import NOTIFY_CHANNEL
+from svckit.tracing import current_traceparent
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,18 @@ async def add_events(session: AsyncSession, table: Table, events: Sequence[Outbo
     """Queues events, in order, inside the caller's transaction and wakes the relay at commit.
 
     One statement whatever the count: the rows travel as arrays in binary form, and the
-    NOTIFY rides along.
+    NOTIFY rides along. Each row keeps the active span's traceparent (NULL with tracing off).
     """
     if not events:
         return
     statement = sql.SQL(
         """
         WITH queued AS (
-            INSERT INTO {table} (event_id, topic, key, event_type, payload)
-            SELECT * FROM unnest(
+            INSERT INTO {table} (event_id, topic, key, event_type, payload, traceparent)
+            SELECT unnested.*, %(traceparent)s::text FROM unnest(
                 %(event_ids)b::uuid[], %(topics)b::text[], %(keys)b::text[],
                 %(event_types)b::text[], %(payloads)b::bytea[]
-            )
+            ) AS unnested
         )
         SELECT pg_notify(%(channel)s, '')
         """
@@ -54,6 +55,7 @@ async def add_events(session: AsyncSession, table: Table, events: Sequence[Outbo
             "keys": [event.key for event in events],
             "event_types": [event.event_type for event in events],
             "payloads": [event.payload for event in events],
+            "traceparent": current_traceparent(),
             "channel": NOTIFY_CHANNEL,
         },
     )

@@ -15,6 +15,7 @@ from cinemapb.events.v1 import events_pb2
 from svckit.consuming import consume
 from svckit.kafka import consumer_config, headers_dict
 from svckit.metrics import ConsumerLag
+from svckit.tracing import receiving
 from svckit.vocabulary import Topic
 from user_svc.notifications.events import booking_notice, decode_event, event_id_of
 from user_svc.notifications.messages import Kind
@@ -83,4 +84,5 @@ class BookingEventConsumer:
             )
             return
         ce_id = headers_dict(message).get("ce_id", "")
-        await self.handle(self.topics[message.topic() or ""], event, ce_id)
+        with receiving(message, GROUP):
+            await self.handle(self.topics[message.topic() or ""], event, ce_id)
