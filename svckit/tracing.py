@@ -38,6 +38,10 @@ _tracer = trace.get_tracer("svckit")
 _enabled = False
 
 
+ENDPOINT_VARIABLE = "OTEL_EXPORTER_OTLP_ENDPOINT"
+"""Read by every process; the OTLP exporter reads the other standard `OTEL_*` variables."""
+
+
 def tracing_enabled() -> bool:
     """True once this process exports spans (`setup_tracing` found an endpoint, or a test)."""
     return _enabled
@@ -49,7 +53,7 @@ def setup_tracing(service: str) -> None:
     Called once per process before any server, channel or connection is made; later calls
     and calls without an endpoint do nothing.
     """
-    if _enabled or not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    if _enabled or not os.environ.get(ENDPOINT_VARIABLE):
         return
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from deploy.stack import SERVICES
+from svckit.tracing import ENDPOINT_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "cinema-hall:latest"
@@ -118,7 +119,8 @@ def settings_defaults(process: str) -> Mapping[str, object]:
 
 
 def reads(process: str) -> frozenset[str]:
-    return frozenset(settings_defaults(process))
+    """Its settings classes' variables, and the tracing endpoint every process reads."""
+    return frozenset(settings_defaults(process)) | {ENDPOINT_VARIABLE}
 
 
 def needs_in_container(process: str) -> frozenset[str]:
