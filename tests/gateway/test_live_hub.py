@@ -158,7 +158,7 @@ async def test_closing_the_hub_ends_every_feed_with_1012_and_it_is_no_longer_liv
         for watcher in (first, second):
             assert watcher.dropped.is_set()
             code, reason = watcher.ending
-            assert code == CloseCode.SERVICE_RESTART == 1012
+            assert (code, int(code)) == (CloseCode.SERVICE_RESTART, 1012)
             assert "reconnect" in reason
         assert hub.watchers(SESSION) == hub.watchers(SESSION + 1) == 0
         assert not hub.live.is_set()
