@@ -1,4 +1,4 @@
-"""A real Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1:59092.
+"""A real Apache Kafka broker (KRaft, broker+controller in one JVM) on 127.0.0.1:19092.
 
 CINEMA_STATE_DIR and CINEMA_INFRA_PORT_OFFSET (deploy/_proc.py) move it elsewhere.
 """
@@ -35,8 +35,8 @@ from deploy._proc import (
 )
 
 HOST = "127.0.0.1"
-PORT = 59092
-CONTROLLER_PORT = 59093
+PORT = 19092
+CONTROLLER_PORT = 19093
 BOOTSTRAP = f"{HOST}:{PORT}"
 """The default bootstrap; `bootstrap()` is the one of this process's broker."""
 LIBS_GLOB = "kafka_2.13-*.jar"

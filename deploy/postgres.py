@@ -1,4 +1,4 @@
-"""A private PostgreSQL cluster in `.state/postgres` on 127.0.0.1:55432 (superuser `cinema`).
+"""A private PostgreSQL cluster in `.state/postgres` on 127.0.0.1:15432 (superuser `cinema`).
 
 CINEMA_STATE_DIR and CINEMA_INFRA_PORT_OFFSET (deploy/_proc.py) move it elsewhere.
 """
@@ -28,7 +28,7 @@ from deploy._proc import (
 )
 
 HOST = "127.0.0.1"
-PORT = 55432
+PORT = 15432
 """The default port; `port()` is where this process's cluster listens."""
 SUPERUSER = "cinema"
 DSN_BASE = f"postgresql://{SUPERUSER}@{HOST}:{PORT}"

@@ -1,4 +1,4 @@
-"""A throwaway Redis (no persistence) on 127.0.0.1:56379.
+"""A throwaway Redis (no persistence) on 127.0.0.1:16379.
 
 CINEMA_STATE_DIR and CINEMA_INFRA_PORT_OFFSET (deploy/_proc.py) move it elsewhere.
 """
@@ -24,7 +24,7 @@ from deploy._proc import (
 )
 
 HOST = "127.0.0.1"
-PORT = 56379
+PORT = 16379
 URL = f"redis://{HOST}:{PORT}/0"
 """The default URL; `url()` is the one of this process's server."""
 START_TIMEOUT = 20.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -10,10 +11,21 @@ import grpc
 from svckit.identity import AUTHORIZATION_KEY, BEARER_PREFIX
 from svckit.service_identity import ServiceTokens
 
+SERVICE_CONFIG: dict[str, object] = {"loadBalancingConfig": [{"round_robin": {}}]}
+"""Calls spread over every address the target resolves to, not pinned to the first one.
+
+Behind a headless Kubernetes Service (`dns:///user-svc:15051`) the name resolves to every ready
+pod; servers end each connection after a while (svckit/grpc_server.py), and the channel then
+resolves the name again, so pods started by a rolling update or a scale-up get calls too.
+"""
+DNS_MIN_SECONDS_BETWEEN_RESOLUTIONS = 5
+
 CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.enable_retries", 1),
+    ("grpc.service_config", json.dumps(SERVICE_CONFIG)),
+    ("grpc.dns_min_time_between_resolutions_ms", DNS_MIN_SECONDS_BETWEEN_RESOLUTIONS * 1000),
 ]
 
 if TYPE_CHECKING:

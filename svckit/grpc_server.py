@@ -36,6 +36,10 @@ SERVER_OPTIONS = [
     ("grpc.so_reuseport", 0),
     ("grpc.max_concurrent_streams", 1000),
     ("grpc.keepalive_permit_without_calls", 1),
+    # Clients re-resolve their target when a connection ends (svckit/clients.py): ending each
+    # one after a while lets them find pods that started since; calls in flight get the grace.
+    ("grpc.max_connection_age_ms", 300_000),
+    ("grpc.max_connection_age_grace_ms", 30_000),
 ]
 GRACE_SECONDS = 5.0
 

@@ -14,13 +14,16 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-LOCAL_POSTGRES = "postgresql://cinema@127.0.0.1:55432"
-LOCAL_KAFKA = "127.0.0.1:59092"
-LOCAL_REDIS = "redis://127.0.0.1:56379/0"
-USER_SVC_ADDR = "127.0.0.1:50051"
-MOVIE_SVC_ADDR = "127.0.0.1:50052"
-CINEMA_SVC_ADDR = "127.0.0.1:50053"
-BOOKING_SVC_ADDR = "127.0.0.1:50054"
+# Local defaults sit below 32768, out of the range the kernel hands to outgoing connections, and
+# apart from the ports the tests (gateways 18000+, stacks 21051+), the bench (23051+) and the
+# chaos run (24051+, its private infrastructure at these infrastructure ports + 10000) use.
+LOCAL_POSTGRES = "postgresql://cinema@127.0.0.1:15432"
+LOCAL_KAFKA = "127.0.0.1:19092"
+LOCAL_REDIS = "redis://127.0.0.1:16379/0"
+USER_SVC_ADDR = "127.0.0.1:15051"
+MOVIE_SVC_ADDR = "127.0.0.1:15052"
+CINEMA_SVC_ADDR = "127.0.0.1:15053"
+BOOKING_SVC_ADDR = "127.0.0.1:15054"
 
 MIN_JWT_SECRET_BYTES = 32
 

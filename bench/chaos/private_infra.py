@@ -16,7 +16,7 @@ from deploy._proc import PORT_OFFSET_VAR, STATE_DIR, STATE_DIR_VAR, port_offset,
 from deploy.infra import DATABASE_URL_VARS, SERVICE_DATABASES, Endpoints
 
 STATE = STATE_DIR / "chaos"
-PORT_OFFSET = -30000
+PORT_OFFSET = 10000
 """PostgreSQL on 25432, Kafka on 29092 (controller 29093), Redis on 26379."""
 
 

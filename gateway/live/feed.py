@@ -44,7 +44,12 @@ def snapshot_loader(clients: ServiceClients) -> SnapshotLoader:
 
 @asynccontextmanager
 async def live_feed(settings: KafkaSettings, clients: ServiceClients) -> AsyncIterator[LiveHub]:
-    """The hub, fed by the booking topics for the block; waits (a while) until it is positioned."""
+    """The hub, fed by the booking topics for the block; waits (a while) until it is positioned.
+
+    When the block ends (the gateway stops), every feed still open ends with 1012, telling its
+    page to reconnect. uvicorn closes open WebSockets with 1012 itself on SIGTERM, before the
+    application's shutdown; this covers the feeds it leaves and any other server.
+    """
     hub = LiveHub(Snapshots(snapshot_loader(clients)))
     consumer = BookingEventFeed(hub, settings)
     async with background({"live-feed": consumer.run}):
@@ -52,4 +57,7 @@ async def live_feed(settings: KafkaSettings, clients: ServiceClients) -> AsyncIt
             await asyncio.wait_for(hub.live.wait(), START_TIMEOUT_SECONDS)
         except TimeoutError:
             log.warning("live feed not positioned after %.0fs; still trying", START_TIMEOUT_SECONDS)
-        yield hub
+        try:
+            yield hub
+        finally:
+            hub.close_all()

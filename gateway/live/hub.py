@@ -12,7 +12,7 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from gateway.live.protocol import Change, Snapshot
+from gateway.live.protocol import Change, CloseCode, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,11 @@ RESYNC = None
 """An inbox entry that asks for a fresh snapshot (the feed may have missed events)."""
 
 SnapshotLoader = Callable[[int], Awaitable[Snapshot]]
+Close = tuple[CloseCode, str]
+"""How the server ends a feed: the close code and its reason."""
+
+TOO_SLOW: Close = (CloseCode.TRY_AGAIN_LATER, "too slow to follow the feed; reconnect")
+RESTARTING: Close = (CloseCode.SERVICE_RESTART, "the gateway is restarting; reconnect")
 
 
 class SessionNotFound(Exception):
@@ -84,6 +89,8 @@ class Watcher:
         self.reorder_grace = reorder_grace
         self.inbox: asyncio.Queue[Change | None] = asyncio.Queue(queue_size)
         self.dropped = asyncio.Event()
+        self.ending: Close = TOO_SLOW
+        """Why the server ended the feed, once `dropped` is set."""
         self.version = -1
         self._ahead: dict[int, Change] = {}
 
@@ -92,9 +99,15 @@ class Watcher:
         try:
             self.inbox.put_nowait(change)
         except asyncio.QueueFull:
-            self.dropped.set()
+            self.drop(TOO_SLOW)
             return False
         return True
+
+    def drop(self, ending: Close) -> None:
+        """Ends the feed: the connection closes with `ending`."""
+        if not self.dropped.is_set():
+            self.ending = ending
+            self.dropped.set()
 
     async def messages(self) -> AsyncGenerator[str, None]:
         """The feed: a snapshot, then changes in version order, and a snapshot after any gap."""
@@ -183,6 +196,18 @@ class LiveHub:
         """Asks every watcher to reload its snapshot (after the feed may have missed events)."""
         for watchers in list(self._sessions.values()):
             self._offer(list(watchers), RESYNC)
+
+    def close_all(self) -> None:
+        """Ends every feed with 1012 (service restart): their pages reconnect to another gateway.
+
+        Called when the gateway is told to stop; the hub is no longer live, so a feed that
+        still reaches this process waits for it or is refused.
+        """
+        self.live.clear()
+        for watchers in list(self._sessions.values()):
+            for watcher in list(watchers):
+                watcher.drop(RESTARTING)
+                self._forget(watcher)
 
     def _offer(self, watchers: list[Watcher], change: Change | None) -> None:
         for watcher in watchers:

@@ -22,6 +22,7 @@ class CloseCode(IntEnum):
     """Why the server ends a feed (WebSocket close codes)."""
 
     INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012
     TRY_AGAIN_LATER = 1013
     SESSION_NOT_FOUND = 4404
     INVALID_SESSION_ID = 4422

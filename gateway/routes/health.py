@@ -1,4 +1,8 @@
-"""GET /healthz: every service's gRPC health, aggregated."""
+"""GET /healthz: every service's gRPC health, aggregated; GET /readyz: this gateway alone.
+
+Kubernetes' readiness probe asks /readyz, so an outage behind the gateway never takes every
+gateway pod out of rotation; /healthz stays for people and alerts.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2
 
 from gateway.clients import ServiceClients
+from gateway.live.hub import LiveHub
 
 router = APIRouter(tags=["health"])
 
@@ -43,3 +48,17 @@ async def healthz(request: Request) -> JSONResponse:
         }
         return JSONResponse(body, 503)
     return JSONResponse({"status": "ok", "services": services})
+
+
+@router.get(
+    "/readyz",
+    summary="200 when this gateway can take traffic (its live feed is positioned), else 503",
+    include_in_schema=False,
+)
+async def readyz(request: Request) -> JSONResponse:
+    """Asks no service: answers from this process's own state only."""
+    hub: LiveHub | None = getattr(request.app.state, "live", None)
+    if hub is None or not hub.live.is_set():
+        body = {"error": "live feed not positioned", "code": "service_unavailable"}
+        return JSONResponse(body, 503)
+    return JSONResponse({"status": "ok"})

@@ -73,6 +73,25 @@ def metrics_port(process: str) -> int:
     return port
 
 
+def gateway_get_status(path: str) -> int:
+    """What the gateway answers GET `path` with, in this process, before its lifespan ran."""
+    import asyncio
+
+    import httpx
+
+    from gateway.app import create_app
+    from gateway.settings import GatewaySettings
+
+    app = create_app(GatewaySettings(jwt_secret=SecretStr("deployment-tests-" + "x" * 32)))
+
+    async def get() -> int:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            return (await client.get(path)).status_code
+
+    return asyncio.run(get())
+
+
 def peers(process: str) -> frozenset[str]:
     """The services a process calls: those whose *_SVC_ADDR it reads, but for itself."""
     return frozenset(s for s in SERVICES if s != process and addr_setting(s) in reads(process))

@@ -17,6 +17,8 @@ import yaml
 
 from deploy.infra import TOPICS
 from deploy.stack import PROCESSES, SERVICES
+from gateway.routes.live import CLOSE_GRACE_SECONDS
+from svckit.grpc_server import GRACE_SECONDS
 from tests.deploy.code_facts import (
     IMAGE,
     IMAGE_UID,
@@ -24,6 +26,7 @@ from tests.deploy.code_facts import (
     addr_setting,
     command,
     default_port,
+    gateway_get_status,
     host_name,
     metrics_port,
     needs_in_container,
@@ -240,10 +243,13 @@ def test_services_use_native_grpc_probes_on_their_port(service: str) -> None:
         assert app[probe]["grpc"] == {"port": default_port(service)}
 
 
-def test_the_gateway_is_ready_when_healthz_passes_and_alive_while_it_accepts_connections() -> None:
+def test_the_gateway_is_ready_on_its_own_state_and_alive_while_it_accepts_connections() -> None:
+    """Readiness asks the gateway alone (/readyz), not the services behind it (/healthz)."""
     app = container(deployment_of("gateway"))
     port = default_port("gateway")
-    assert app["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": port}
+    assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": port}
+    assert gateway_get_status("/readyz") == 503, "not ready before its live feed is positioned"
+    assert gateway_get_status("/no-such-probe") == 404
     assert app["livenessProbe"]["tcpSocket"] == {"port": port}
     assert app["startupProbe"]["tcpSocket"] == {"port": port}
 
@@ -274,7 +280,7 @@ def test_services_listen_on_all_interfaces_and_call_their_peers_by_service_name(
     if process in SERVICES:
         assert env[addr_setting(process)] == f"0.0.0.0:{default_port(process)}"
     for peer in peers(process):
-        assert env[addr_setting(peer)] == f"{host_name(peer)}:{default_port(peer)}"
+        assert env[addr_setting(peer)] == f"dns:///{host_name(peer)}:{default_port(peer)}"
     if process == "gateway":
         assert env["GATEWAY_HOST"] == "0.0.0.0"
         assert int(env["GATEWAY_PORT"]) == default_port("gateway")
@@ -342,6 +348,49 @@ def test_every_deployment_has_a_disruption_budget_for_its_pods() -> None:
     for name, deployment in objects_of("Deployment").items():
         selector = budgets[name]["spec"]["selector"]["matchLabels"]
         assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_grpc_services_are_headless_so_callers_balance_over_every_pod(process: str) -> None:
+    spec = objects_of("Service")[host_name(process)]["spec"]
+    if process in SERVICES:
+        assert spec["clusterIP"] == "None"
+        assert "type" not in spec
+    else:
+        assert spec["type"] == "ClusterIP"
+    assert not spec.get("publishNotReadyAddresses", False)
+
+
+def pre_stop_seconds(process: str) -> int:
+    """How long the container's preStop hook waits (a sleep) before SIGTERM."""
+    hook = container(deployment_of(process))["lifecycle"]["preStop"]["exec"]["command"]
+    found = re.fullmatch(r"import time; time\.sleep\((\d+)\)", hook[-1])
+    assert hook[:2] == ["python", "-c"], hook
+    assert found is not None, hook
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_pods_leave_rotation_before_sigterm_and_have_time_to_drain(process: str) -> None:
+    """preStop covers the time it takes to leave endpoints and DNS; the grace covers the drain."""
+    waited = pre_stop_seconds(process)
+    assert waited >= 5
+    drain = CLOSE_GRACE_SECONDS if process == "gateway" else GRACE_SECONDS
+    grace = deployment_of(process)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace >= waited + drain + 5
+
+
+def test_disruption_budgets_and_autoscalers_keep_a_pod_serving_and_let_a_drain_proceed() -> None:
+    autoscalers = objects_of("HorizontalPodAutoscaler")
+    for name, deployment in objects_of("Deployment").items():
+        spec = deployment["spec"]
+        fewest = (
+            autoscalers[name]["spec"]["minReplicas"] if name in autoscalers else spec["replicas"]
+        )
+        budget = objects_of("PodDisruptionBudget")[name]["spec"]
+        assert budget == {"maxUnavailable": 1, "selector": spec["selector"]}
+        assert fewest >= 2, f"{name}: one pod down must leave one serving"
+        assert spec["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
 
 
 def test_the_topics_job_creates_the_topics_of_the_local_launcher() -> None:

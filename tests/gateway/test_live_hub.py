@@ -15,7 +15,7 @@ from confluent_kafka import Message
 from cinemapb.events.v1 import events_pb2
 from gateway.live.consumer import BookingEventFeed
 from gateway.live.hub import LiveHub, SessionNotFound, Snapshots, Watcher
-from gateway.live.protocol import Change, Snapshot, change
+from gateway.live.protocol import Change, CloseCode, Snapshot, change
 from svckit.settings import KafkaSettings
 from svckit.vocabulary import Topic
 
@@ -148,6 +148,29 @@ async def test_a_watcher_whose_inbox_is_full_is_dropped_and_the_others_get_every
         assert not reader.dropped.is_set()
         assert hub.watchers(SESSION) == 1
     assert hub.watchers(SESSION) == 0
+
+
+async def test_closing_the_hub_ends_every_feed_with_1012_and_it_is_no_longer_live() -> None:
+    hub = hub_with(FakeSeatMaps(version=0))
+    hub.live.set()
+    with hub.watch(SESSION) as first, hub.watch(SESSION + 1) as second:
+        hub.close_all()
+        for watcher in (first, second):
+            assert watcher.dropped.is_set()
+            code, reason = watcher.ending
+            assert (code, int(code)) == (CloseCode.SERVICE_RESTART, 1012)
+            assert "reconnect" in reason
+        assert hub.watchers(SESSION) == hub.watchers(SESSION + 1) == 0
+        assert not hub.live.is_set()
+
+
+def test_a_watcher_too_slow_to_follow_is_told_to_try_again_later() -> None:
+    hub = hub_with(FakeSeatMaps(version=0), queue_size=1)
+    with hub.watch(SESSION) as watcher:
+        hub.publish([changed(1), changed(2)])
+        assert watcher.ending[0] == CloseCode.TRY_AGAIN_LATER
+        hub.close_all()
+        assert watcher.ending[0] == CloseCode.TRY_AGAIN_LATER, "the first reason stands"
 
 
 async def test_watchers_of_one_session_see_nothing_of_another() -> None:
