@@ -3,7 +3,7 @@
 Protocol (JSON text frames) in gateway/live/protocol.py. Close codes: 4404 unknown session,
 4422 malformed id, 1013 too slow to follow, the feed is not available or the client address
 has LIVE_MAX_CONNECTIONS_PER_CLIENT feeds open already (reconnect later), 1009 a client frame
-over 4 KiB, 1011 unexpected failure.
+over 4 KiB, 1012 the gateway is restarting (reconnect), 1011 unexpected failure.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import grpc
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from gateway.live.hub import LiveHub, SessionNotFound, Watcher
+from gateway.live.hub import Close, LiveHub, SessionNotFound, Watcher
 from gateway.live.protocol import CloseCode
 from gateway.live.slots import ConnectionSlots
 from gateway.schemas import MAX_ID
@@ -31,8 +31,6 @@ CLOSE_GRACE_SECONDS = 10.0
 """How long a close frame may wait behind unsent data before the connection is let go."""
 SESSION_ID = re.compile(r"[0-9]{1,19}")
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
-
-Close = tuple[CloseCode, str]
 
 
 def parse_session_id(raw: str) -> int | None:
@@ -87,7 +85,7 @@ async def _serve(websocket: WebSocket, watcher: Watcher) -> Close | None:
     if listening in done:
         return None
     if dropped in done:
-        return CloseCode.TRY_AGAIN_LATER, "too slow to follow the feed; reconnect"
+        return watcher.ending
     return _failure(sending.exception())
 
 
