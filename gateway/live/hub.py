@@ -12,6 +12,8 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from prometheus_client import Gauge
+
 from gateway.live.protocol import Change, CloseCode, Snapshot
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,9 @@ Close = tuple[CloseCode, str]
 
 TOO_SLOW: Close = (CloseCode.TRY_AGAIN_LATER, "too slow to follow the feed; reconnect")
 RESTARTING: Close = (CloseCode.SERVICE_RESTART, "the gateway is restarting; reconnect")
+
+
+LIVE_WATCHERS = Gauge("live_watchers", "WebSocket watchers of the live seat map on this gateway.")
 
 
 class SessionNotFound(Exception):
@@ -177,6 +182,7 @@ class LiveHub:
             reorder_grace=self.reorder_grace,
         )
         self._sessions.setdefault(session_id, set()).add(watcher)
+        LIVE_WATCHERS.inc()
         try:
             yield watcher
         finally:
@@ -217,8 +223,9 @@ class LiveHub:
 
     def _forget(self, watcher: Watcher) -> None:
         watchers = self._sessions.get(watcher.session_id)
-        if watchers is None:
+        if watchers is None or watcher not in watchers:
             return
         watchers.discard(watcher)
+        LIVE_WATCHERS.dec()
         if not watchers:
             del self._sessions[watcher.session_id]

@@ -11,6 +11,7 @@ from typing import cast
 
 import pytest
 from confluent_kafka import Message
+from prometheus_client import REGISTRY
 
 from cinemapb.events.v1 import events_pb2
 from gateway.live.consumer import BookingEventFeed
@@ -316,3 +317,23 @@ async def test_records_of_unwatched_sessions_and_undecodable_records_are_skipped
             record("booking.cancelled", 6),
         ]
         assert consume(hub, records) == [(SESSION, 6)]
+
+
+def watching() -> float:
+    """What the gateway's `live_watchers` gauge says now."""
+    value = REGISTRY.get_sample_value("live_watchers")
+    assert value is not None
+    return value
+
+
+def test_the_watcher_gauge_counts_each_watcher_once_however_its_feed_ends() -> None:
+    hub = hub_with(FakeSeatMaps(version=0), queue_size=1)
+    before = watching()
+    with hub.watch(SESSION), hub.watch(SESSION + 1) as slow:
+        assert watching() == before + 2
+        hub.publish([changed(1, session_id=SESSION + 1), changed(2, session_id=SESSION + 1)])
+        assert slow.dropped.is_set()
+        assert watching() == before + 1
+        hub.close_all()
+        assert watching() == before
+    assert watching() == before
