@@ -65,6 +65,8 @@ async def test_calls_of_one_channel_reach_every_address_of_its_target(
     async with insecure_channel(target) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         await channel.channel_ready()
-        for _ in range(20):
+        for _ in range(20):  # the first calls may come before the second address is connected
             await stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
-    assert [servicer.checks for servicer in servicers] == [10, 10]
+    checks = [servicer.checks for servicer in servicers]
+    assert sum(checks) == 20
+    assert min(checks) >= 5, f"calls pinned to one address: {checks}"
