@@ -8,7 +8,6 @@ take them as a known caller that is never a user and never an admin.
 
 from __future__ import annotations
 
-import functools
 import re
 import time
 import uuid
@@ -17,7 +16,7 @@ import jwt
 
 from svckit.identity import ServiceCaller
 from svckit.settings import JwtSettings
-from svckit.tokens import InvalidToken
+from svckit.tokens import InvalidToken, decode_claims, remembered
 
 SERVICE_TOKEN_TYPE = "svc+jwt"  # noqa: S105 (a JWT header type, not a secret)
 SERVICE_AUDIENCE = "cinema-services"
@@ -26,7 +25,6 @@ SUBJECT = re.compile(r"service:(?P<name>[a-z][a-z0-9_]{0,62})")
 TOKEN_TTL_SECONDS = 300
 RENEW_BEFORE_SECONDS = 60
 """A token is renewed this long before it expires, so no call in flight carries a stale one."""
-VERIFIED_TOKENS_KEPT = 1_000
 
 
 def issue_service_token(
@@ -52,25 +50,19 @@ def is_service_token(token: str) -> bool:
 
 
 def verify_service_token(token: str, *, secret: str, algorithm: str) -> ServiceCaller:
-    """The service a valid service token names; a token seen before is only checked for expiry."""
-    caller, expires = _verified(token, secret, algorithm)
-    if expires <= time.time():
-        raise InvalidToken("Signature has expired")
-    return caller
+    """The service a valid service token names."""
+    return _verified_service(token, secret, algorithm)
 
 
-@functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
-def _verified(token: str, secret: str, algorithm: str) -> tuple[ServiceCaller, float]:
-    try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[algorithm],
-            audience=SERVICE_AUDIENCE,
-            options={"require": ["sub", "role", "aud", "exp", "iat", "jti"]},
-        )
-    except jwt.PyJWTError as error:
-        raise InvalidToken(str(error)) from error
+@remembered
+def _verified_service(token: str, secret: str, algorithm: str) -> tuple[ServiceCaller, float]:
+    claims = decode_claims(
+        token,
+        secret,
+        algorithm,
+        required=["sub", "role", "aud", "exp", "iat", "jti"],
+        audience=SERVICE_AUDIENCE,
+    )
     subject = SUBJECT.fullmatch(str(claims["sub"]))
     if subject is None or claims["role"] != SERVICE_ROLE:
         raise InvalidToken("unexpected subject or role")

@@ -1,12 +1,15 @@
-"""JWT access tokens: signed by user_svc at login, verified by the gateway on every call."""
+"""JWT access tokens (signed by user_svc at login, verified by the gateway and every service),
+and the verifier that checks a token seen before only for expiry."""
 
 from __future__ import annotations
 
 import functools
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import jwt
 
@@ -14,6 +17,7 @@ from svckit.identity import Caller, user_id_of
 
 VERIFIED_TOKENS_KEPT = 10_000
 VERSION_CLAIM = "ver"
+T = TypeVar("T")
 
 
 class InvalidToken(Exception):
@@ -60,29 +64,48 @@ def verify_access_token(token: str, *, secret: str, algorithm: str) -> Caller:
 
 
 def verify_access_claims(token: str, *, secret: str, algorithm: str) -> AccessToken:
-    """Accepts only the configured algorithm; 'none' and any other are refused.
+    """Accepts only the configured algorithm; 'none' and any other are refused."""
+    return _verified_access(token, secret, algorithm)
 
-    A token seen before is not checked again, only its expiry: every request of a client
-    carries the same token, and checking its signature anew is a tenth of the gateway's work.
+
+Interpretation = Callable[[str, str, str], tuple[T, float]]
+
+
+def remembered(interpret: Interpretation[T]) -> Callable[[str, str, str], T]:
+    """A token verifier that checks a token seen before only for expiry.
+
+    Every request of a client carries the same token, and checking its signature anew is a
+    tenth of the gateway's work. `interpret(token, secret, algorithm)` verifies a token and
+    answers what it says with its expiry (epoch seconds), or raises InvalidToken.
     """
-    verified, expires = _verified(token, secret, algorithm)
-    if expires <= time.time():
-        raise InvalidToken("Signature has expired")
-    return verified
+    cached = functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(interpret)
+
+    def verify(token: str, secret: str, algorithm: str) -> T:
+        verified, expires = cached(token, secret, algorithm)
+        if expires <= time.time():
+            raise InvalidToken("Signature has expired")
+        return verified
+
+    return verify
 
 
-@functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)
-def _verified(token: str, secret: str, algorithm: str) -> tuple[AccessToken, float]:
-    """What a valid token says, and when it expires (epoch seconds)."""
+def decode_claims(
+    token: str, secret: str, algorithm: str, *, required: list[str], audience: str | None = None
+) -> dict[str, Any]:
+    """The claims of a token signed with `secret` by `algorithm` (no other), or InvalidToken."""
     try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[algorithm],
-            options={"require": ["sub", "role", "exp", "iat", "jti"]},
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[algorithm], audience=audience, options={"require": required}
         )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
+    return claims
+
+
+@remembered
+def _verified_access(token: str, secret: str, algorithm: str) -> tuple[AccessToken, float]:
+    """What a valid access token says, and when it expires."""
+    claims = decode_claims(token, secret, algorithm, required=["sub", "role", "exp", "iat", "jti"])
     user_id, role = user_id_of(str(claims["sub"])), claims["role"]
     if user_id is None or role not in ("user", "admin"):
         raise InvalidToken("unexpected subject or role")
