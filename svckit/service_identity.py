@@ -8,6 +8,7 @@ take them as a known caller that is never a user and never an admin.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -41,8 +42,12 @@ def issue_service_token(
     return jwt.encode(claims, secret, algorithm=algorithm, headers={"typ": SERVICE_TOKEN_TYPE})
 
 
+@functools.lru_cache(maxsize=10_000)
 def is_service_token(token: str) -> bool:
-    """Whether the token says it is a service token (its signature is not checked here)."""
+    """Whether the token says it is a service token (its signature is not checked here).
+
+    Remembered: every call a service serves asks this of a token it has mostly seen before.
+    """
     try:
         return jwt.get_unverified_header(token).get("typ") == SERVICE_TOKEN_TYPE
     except jwt.PyJWTError:
