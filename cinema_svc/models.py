@@ -46,7 +46,7 @@ class Seat(Base):
     __tablename__ = "seats"
     __table_args__ = (
         UniqueConstraint("hall_id", "row", "number"),
-        CheckConstraint("type IN ('standard', 'vip', 'wheelchair')", name="type"),
+        CheckConstraint("type IN ('standard', 'vip', 'wheelchair', 'companion')", name="type"),
         CheckConstraint("row > 0 AND number > 0", name="position"),
     )
 

@@ -11,6 +11,7 @@ PRICE_MULTIPLIERS: dict[SeatType, Decimal] = {
     "standard": Decimal("1.0"),
     "vip": Decimal("1.5"),
     "wheelchair": Decimal("0.8"),
+    "companion": Decimal("1.0"),
 }
 
 

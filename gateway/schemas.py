@@ -109,7 +109,9 @@ class SessionOut(BaseModel):
     hall_id: int
     start_time: datetime
     end_time: datetime
-    base_price: float = Field(description="price of a standard seat; vip x1.5, wheelchair x0.8")
+    base_price: float = Field(
+        description="price of a standard seat; vip x1.5, wheelchair x0.8, companion x1.0"
+    )
     status: SessionStatus
 
 

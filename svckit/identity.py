@@ -37,6 +37,11 @@ class Caller:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_staff(self) -> bool:
+        """Staff or admin: may see reports and check tickets."""
+        return self.role in ("staff", "admin")
+
 
 @dataclass(frozen=True)
 class ServiceCaller:
@@ -70,6 +75,14 @@ def require_admin(caller: Caller | None) -> Caller:
     caller = signed_in(caller)
     if not caller.is_admin:
         raise PermissionDenied("admin role required")
+    return caller
+
+
+def require_staff(caller: Caller | None) -> Caller:
+    """The calling staff member or admin: Unauthenticated when anonymous, else PermissionDenied."""
+    caller = signed_in(caller)
+    if not caller.is_staff:
+        raise PermissionDenied("staff or admin role required")
     return caller
 
 

@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jwt
 
 from svckit.identity import Caller, user_id_of
+from svckit.vocabulary import ROLE, Role
 
 VERIFIED_TOKENS_KEPT = 10_000
 VERSION_CLAIM = "ver"
@@ -107,10 +108,10 @@ def _verified_access(token: str, secret: str, algorithm: str) -> tuple[AccessTok
     """What a valid access token says, and when it expires."""
     claims = decode_claims(token, secret, algorithm, required=["sub", "role", "exp", "iat", "jti"])
     user_id, role = user_id_of(str(claims["sub"])), claims["role"]
-    if user_id is None or role not in ("user", "admin"):
+    if user_id is None or role not in ROLE:
         raise InvalidToken("unexpected subject or role")
     version = claims.get(VERSION_CLAIM, 0)
     if type(version) is not int or version < 0:
         raise InvalidToken("unexpected token version")
-    caller = Caller(user_id=user_id, role="admin" if role == "admin" else "user")
+    caller = Caller(user_id=user_id, role=cast(Role, role))
     return AccessToken(caller, version), float(claims["exp"])

@@ -108,14 +108,14 @@ CANCEL_REASON = Labels(events_pb2.CancelReason, unspecified="")
 MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
 
-SeatType = Literal["standard", "vip", "wheelchair"]
+SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
 BookingStatus = Literal["pending", "confirmed", "finished", "expired", "cancelled"]
 PaymentStatus = Literal["pending", "paid", "refunded", "void"]
 SeatStatus = Literal["free", "held", "booked"]
 CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
-Role = Literal["user", "admin"]
+Role = Literal["user", "admin", "staff"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",

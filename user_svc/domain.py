@@ -91,7 +91,7 @@ def valid_name(raw: str) -> str:
 def valid_role(label: str) -> Role:
     """The role a label names, or InvalidArgument (invalid_role)."""
     if label not in ROLE:
-        raise InvalidArgument("role must be user or admin", code="invalid_role")
+        raise InvalidArgument("role must be user, staff or admin", code="invalid_role")
     return cast(Role, label)
 
 

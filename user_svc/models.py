@@ -42,7 +42,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         Index("uq_users_email_lower", text("lower(email)"), unique=True),
-        CheckConstraint("role IN ('user', 'admin')", name="role"),
+        CheckConstraint("role IN ('user', 'admin', 'staff')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
