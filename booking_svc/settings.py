@@ -5,13 +5,14 @@ from pydantic import Field
 from svckit.settings import (
     BookingRules,
     BookingSvcServing,
+    CinemaLocale,
     CinemaSvcPeer,
     KafkaSettings,
     local_database_url,
 )
 
 
-class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules):
+class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, CinemaLocale):
     """Bookings: asks cinema_svc for seating, writes and follows events on Kafka."""
 
     booking_database_url: str = local_database_url("booking")

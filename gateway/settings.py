@@ -5,6 +5,7 @@ from pydantic import Field
 from svckit.settings import (
     BookingRules,
     BookingSvcPeer,
+    CinemaLocale,
     CinemaSvcPeer,
     JwtSettings,
     KafkaSettings,
@@ -26,6 +27,7 @@ class GatewaySettings(
     RedisSettings,
     JwtSettings,
     BookingRules,
+    CinemaLocale,
 ):
     """The REST gateway: calls every service, follows the booking topics, caches in Redis."""
 

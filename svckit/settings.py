@@ -3,15 +3,16 @@
 Each process builds its own settings class from the mixins of what it uses: `ProcessSettings`
 (every process), its own `*Serving` (a gRPC service: where it listens and serves metrics),
 one `*Peer` per service it calls, `KafkaSettings`, `RedisSettings`, `JwtSettings`,
-`BookingRules`. A field's name is its environment variable, lower-cased; a serving mixin's
-generic fields read the service's own `<SVC>_ADDR` and `<SVC>_METRICS_PORT`.
+`BookingRules`, `CinemaLocale`. A field's name is its environment variable, lower-cased; a
+serving mixin's generic fields read the service's own `<SVC>_ADDR` and `<SVC>_METRICS_PORT`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Local defaults sit below 32768, out of the range the kernel hands to outgoing connections, and
@@ -28,6 +29,18 @@ BOOKING_SVC_ADDR = "127.0.0.1:15054"
 MIN_JWT_SECRET_BYTES = 32
 
 Port = Annotated[int, Field(ge=0, le=65535)]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
+    return name
+
+
+ZoneName = Annotated[str, AfterValidator(_known_zone)]
+"""An IANA time zone name this machine knows."""
 
 
 class SettingsMixin(BaseSettings):
@@ -135,6 +148,15 @@ class BookingRules(SettingsMixin):
 
     booking_hold_seconds: int = Field(default=900, gt=0)
     booking_max_seats: int = Field(default=4, gt=0)
+
+
+class CinemaLocale(SettingsMixin):
+    """The cinema's money and clock: what prices are in, and which zone showtimes are shown in."""
+
+    currency: str = Field(default="EUR", pattern="^[A-Z]{3}$")
+    """ISO 4217 code of every price; amounts are integer minor units inside, decimals in JSON."""
+    cinema_timezone: ZoneName = "UTC"
+    """IANA zone the cinema's showtimes are shown and planned in."""
 
 
 def local_database_url(database: str) -> str:

@@ -1,14 +1,13 @@
 """Notification settings: mail, web push, reminders and how messages show times and links."""
 
 from email.utils import parseaddr
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 
-from svckit.settings import CinemaSvcPeer, KafkaSettings, MovieSvcPeer
+from svckit.settings import CinemaLocale, CinemaSvcPeer, KafkaSettings, MovieSvcPeer
 
 
-class NotificationSettings(KafkaSettings, CinemaSvcPeer, MovieSvcPeer):
+class NotificationSettings(KafkaSettings, CinemaSvcPeer, MovieSvcPeer, CinemaLocale):
     """Follows the booking topics and asks cinema_svc and movie_svc what a booking is for."""
 
     smtp_host: str = ""
@@ -25,23 +24,12 @@ class NotificationSettings(KafkaSettings, CinemaSvcPeer, MovieSvcPeer):
     """Remind this long before an unpaid hold expires; 0 sends no reminders."""
     public_base_url: str = "http://127.0.0.1:8000"
     """Where users open the web page; links in notifications point here."""
-    cinema_timezone: str = "UTC"
-    """Session times in notifications are shown in this IANA time zone."""
 
     @field_validator("smtp_from")
     @classmethod
     def _has_address(cls, value: str) -> str:
         if "@" not in parseaddr(value)[1]:
             raise ValueError("SMTP_FROM needs an email address, e.g. 'Cinema <no-reply@x.org>'")
-        return value
-
-    @field_validator("cinema_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
     @field_validator("public_base_url")
