@@ -16,7 +16,10 @@ from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
 from booking_svc.settings import Settings
-from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
+from booking_svc.ticket_api import TicketServiceServicer
+from booking_svc.ticket_codes import TicketSigner
+from booking_svc.tickets import TicketDesk
+from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc, tickets_pb2, tickets_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
 from svckit.db import make_sessionmaker
@@ -36,10 +39,13 @@ def main() -> None:
             cinema = service_channel(
                 settings.cinema_svc_addr, ServiceTokens("booking_svc", settings)
             )
+            sessions = make_sessionmaker(engine)
+            signer = TicketSigner(settings.ticket_signing_key())
+            events = BookingEvents(settings.topic, signer)
             bookings = BookingService(
-                make_sessionmaker(engine),
+                sessions,
                 SeatingCache(CinemaSeatingProvider(cinema_pb2_grpc.CinemaServiceStub(cinema))),
-                BookingEvents(settings.topic),
+                events,
                 hold_seconds=settings.booking_hold_seconds,
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,
@@ -61,6 +67,9 @@ def main() -> None:
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
                 BookingServiceServicer(bookings), server
             )
+            tickets_pb2_grpc.add_TicketServiceServicer_to_server(
+                TicketServiceServicer(TicketDesk(sessions, events, signer), signer), server
+            )
             tasks = {
                 "outbox-relay": relay.run,
                 **timers(bookings, settings.booking_database_url),
@@ -69,7 +78,7 @@ def main() -> None:
             }
             try:
                 async with background(tasks):
-                    yield service_names(booking_pb2)
+                    yield [*service_names(booking_pb2), *service_names(tickets_pb2)]
             finally:
                 await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)

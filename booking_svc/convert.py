@@ -6,7 +6,9 @@ Enum numbers and labels come from svckit.vocabulary; the domain's statuses are i
 from __future__ import annotations
 
 from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
-from cinemapb.booking.v1 import booking_pb2
+from booking_svc.ticket_codes import TicketSigner
+from booking_svc.ticket_rules import Ticket
+from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from svckit.protoconv import from_timestamp, to_timestamp
 from svckit.vocabulary import (
@@ -15,6 +17,7 @@ from svckit.vocabulary import (
     SEAT_STATUS,
     SEAT_TYPE,
     SESSION_STATUS,
+    TICKET_STATUS,
 )
 
 
@@ -81,3 +84,20 @@ def seating_from_pb(reply: cinema_pb2.SessionSeating) -> SessionSeating:
         status=SESSION_STATUS.label(session.status),
         seats=seats,
     )
+
+
+def ticket_pb(ticket: Ticket, signer: TicketSigner) -> tickets_pb2.Ticket:
+    """A ticket with its signed code."""
+    reply = tickets_pb2.Ticket(
+        id=str(ticket.id),
+        booking_id=str(ticket.booking_id),
+        session_id=ticket.session_id,
+        seat=booked_seat_pb(ticket.seat),
+        code=signer.code(ticket.id, ticket.session_id),
+        status=TICKET_STATUS.number(ticket.status),
+        checked_in_by=ticket.checked_in_by or 0,
+        user_id=ticket.user_id,
+    )
+    if ticket.checked_in_at is not None:
+        reply.checked_in_at.CopyFrom(to_timestamp(ticket.checked_in_at))
+    return reply

@@ -10,9 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from svckit.errors import Conflict, InvalidArgument, NotFound
 from svckit.vocabulary import SeatStatus
+
+if TYPE_CHECKING:
+    from booking_svc.ticket_rules import Ticket
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 
@@ -195,10 +199,12 @@ class Answered:
 
 @dataclass(frozen=True)
 class Change:
-    """One booking change to announce, with the session's seat-map version after it."""
+    """One booking change to announce, with the session's seat-map version after it (and, for
+    a confirmation, the tickets it issued)."""
 
     booking: Booking
     seat_map_version: int
+    tickets: tuple[Ticket, ...] = ()
 
 
 def validate_seat_selection(seat_ids: Sequence[int], max_seats: int) -> tuple[int, ...]:

@@ -1,4 +1,5 @@
-"""BookingEvent messages, written to the outbox in the transaction of the change they describe."""
+"""BookingEvent and TicketCheckedIn messages, written to the outbox in the transaction of the
+change they describe."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from booking_svc.convert import booked_seat_pb
+from booking_svc.convert import booked_seat_pb, ticket_pb
 from booking_svc.domain import Change
 from booking_svc.models import outbox
+from booking_svc.ticket_codes import TicketSigner
+from booking_svc.ticket_rules import Ticket
 from cinemapb.events.v1 import events_pb2
 from svckit.outbox import OutboxEvent, add_events
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import BOOKING_STATUS, CANCEL_REASON, EVENT_TYPE_OF_TOPIC, Topic
 
 
-def booking_event(change: Change, event_id: uuid.UUID, time: datetime) -> events_pb2.BookingEvent:
+def booking_event(
+    change: Change, event_id: uuid.UUID, time: datetime, signer: TicketSigner
+) -> events_pb2.BookingEvent:
     booking = change.booking
     return events_pb2.BookingEvent(
         event_id=str(event_id),
@@ -32,21 +37,39 @@ def booking_event(change: Change, event_id: uuid.UUID, time: datetime) -> events
         seat_map_version=change.seat_map_version,
         expires_at=to_timestamp(booking.expires_at),
         seats=[booked_seat_pb(seat) for seat in booking.seats],
+        tickets=[ticket_pb(ticket, signer) for ticket in change.tickets],
+    )
+
+
+def ticket_checked_in(ticket: Ticket, event_id: uuid.UUID) -> events_pb2.TicketCheckedIn:
+    assert ticket.checked_in_at is not None
+    assert ticket.checked_in_by is not None
+    return events_pb2.TicketCheckedIn(
+        event_id=str(event_id),
+        ticket_id=str(ticket.id),
+        booking_id=str(ticket.booking_id),
+        user_id=ticket.user_id,
+        session_id=ticket.session_id,
+        seat=booked_seat_pb(ticket.seat),
+        checked_in_by=ticket.checked_in_by,
+        time=to_timestamp(ticket.checked_in_at),
     )
 
 
 class BookingEvents:
-    """Queues booking events on the (prefixed) booking topics, keyed by session id."""
+    """Queues booking and ticket events on their (prefixed) topics, keyed by session id; a
+    confirmation carries its tickets' codes, signed by `signer`."""
 
-    def __init__(self, topic: Callable[[str], str]) -> None:
+    def __init__(self, topic: Callable[[str], str], signer: TicketSigner) -> None:
         self.topic = topic
+        self.signer = signer
 
     async def add(self, db: AsyncSession, topic: Topic, changes: Sequence[Change]) -> None:
         """One event per change, in the given order, in one INSERT with one relay wake-up."""
         queued = []
         for change in changes:
             event_id = uuid.uuid4()
-            message = booking_event(change, event_id, change.booking.updated_at)
+            message = booking_event(change, event_id, change.booking.updated_at, self.signer)
             queued.append(
                 OutboxEvent(
                     topic=self.topic(topic),
@@ -57,3 +80,15 @@ class BookingEvents:
                 )
             )
         await add_events(db, outbox, queued)
+
+    async def checked_in(self, db: AsyncSession, ticket: Ticket) -> None:
+        """The ticket.checked_in event of a ticket just checked in, in the caller's transaction."""
+        event_id = uuid.uuid4()
+        event = OutboxEvent(
+            topic=self.topic(Topic.TICKET_CHECKED_IN),
+            key=str(ticket.session_id),
+            event_type=str(EVENT_TYPE_OF_TOPIC[Topic.TICKET_CHECKED_IN]),
+            payload=ticket_checked_in(ticket, event_id).SerializeToString(),
+            event_id=event_id,
+        )
+        await add_events(db, outbox, [event])

@@ -1,5 +1,5 @@
 """booking_svc tables: bookings, their seats, seat-map versions, held seat counts, the keys of
-confirms and cancels, and the event outbox.
+confirms and cancels, tickets, and the event outbox.
 
 The hot path uses SQLAlchemy Core, so the tables are declared as Core tables.
 """
@@ -13,10 +13,12 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     func,
     text,
@@ -153,4 +155,28 @@ action_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("action IN ('confirm', 'cancel')", name="action"),
     Index("ix_action_keys_created_at", "created_at"),
+)
+
+tickets = Table(
+    "tickets",
+    Base.metadata,
+    # One per seat of a confirmed booking, issued in the confirming transaction and voided in
+    # the one that ends the booking. Check-in is one conditional UPDATE from `valid` to `used`,
+    # so of concurrent scans of one code exactly one wins. The code is not stored: it is the
+    # id and session id signed (booking_svc/ticket_codes.py).
+    Column("id", Uuid, primary_key=True),
+    Column("booking_id", Uuid, nullable=False),
+    Column("seat_id", BigInteger, nullable=False),
+    Column("session_id", BigInteger, nullable=False),
+    Column("status", Text, nullable=False, server_default="valid"),
+    Column("issued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("checked_in_at", DateTime(timezone=True)),
+    Column("checked_in_by", BigInteger),
+    CheckConstraint("status IN ('valid', 'used', 'void')", name="status"),
+    ForeignKeyConstraint(
+        ["booking_id", "seat_id"],
+        ["booking_seats.booking_id", "booking_seats.seat_id"],
+        ondelete="CASCADE",
+    ),
+    UniqueConstraint("booking_id", "seat_id"),
 )

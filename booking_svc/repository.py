@@ -33,8 +33,11 @@ from booking_svc.domain import (
     SeatMapState,
     SessionSeating,
     Status,
+    sources,
 )
 from booking_svc.jobs import HOLDS_CHANNEL
+from booking_svc.ticket_repository import TicketRepository
+from booking_svc.ticket_rules import TICKETED
 
 AnyRow = Row[*tuple[Any, ...]]
 
@@ -172,14 +175,16 @@ class BookingRepository:
 
     async def confirm(self, booking_id: uuid.UUID, user_id: int) -> Change | None:
         """Pays the caller's pending hold if neither its deadline nor its session's start has
-        passed by the database clock, and bumps its session's version; None when it could not."""
+        passed by the database clock, bumps its session's version and issues its tickets; None
+        when it could not."""
         row = (await self.db.execute(sql.confirm(booking_id, user_id))).one_or_none()
         if row is None:
             return None
         seats = (await self._seats_of([booking_id])).get(booking_id, [])
         booking = replace(_booking(row), seats=tuple(seats))
         version = (await self._bump_versions({booking.session_id: 1}))[booking.session_id]
-        return Change(booking, version.version)
+        issued = await TicketRepository(self.db).issue(booking_id)
+        return Change(booking, version.version, tuple(issued))
 
     async def end_own(
         self, booking_id: uuid.UUID, caller_id: int, *, cutoff: timedelta | None
@@ -263,7 +268,8 @@ class BookingRepository:
     async def _end(
         self, chosen: sql.Chosen, action: Action, reason: sql.ReasonValue
     ) -> list[Change]:
-        """Ends the bookings `chosen` selects; the changes to announce, in deadline order."""
+        """Ends the bookings `chosen` selects, voiding their tickets; the changes to announce, in
+        deadline order."""
         changes = []
         for row in await self.db.execute(sql.end(chosen, action, reason)):
             *booking, seat_map_version, ids, rows, numbers, types, prices = row
@@ -272,6 +278,8 @@ class BookingRepository:
                 key=lambda s: (s.row, s.number, s.seat_id),
             )
             changes.append(Change(_booking(booking, held), seat_map_version))
+        if TICKETED in sources(action):
+            await TicketRepository(self.db).void([change.booking.id for change in changes])
         return changes
 
     async def _bump_versions(self, changes: Mapping[int, int]) -> dict[int, Version]:

@@ -1,7 +1,8 @@
 """booking_svc settings."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 
+from booking_svc.ticket_codes import signing_key
 from svckit.settings import (
     BookingRules,
     BookingSvcServing,
@@ -10,6 +11,8 @@ from svckit.settings import (
     KafkaSettings,
     local_database_url,
 )
+
+MIN_TICKET_SECRET_BYTES = 32
 
 
 class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, CinemaLocale):
@@ -20,3 +23,20 @@ class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, Ci
     """Most seats one user may hold at once (in pending bookings) in one session."""
     booking_cancel_cutoff_minutes: int = Field(default=0, ge=0)
     """How long before the start a customer can no longer cancel a paid booking."""
+    ticket_signing_secret: SecretStr = SecretStr("")
+    """The key of ticket codes (at least 32 bytes); empty: one derived from JWT_SECRET."""
+
+    @field_validator("ticket_signing_secret")
+    @classmethod
+    def _empty_or_long_enough(cls, secret: SecretStr) -> SecretStr:
+        size = len(secret.get_secret_value().encode())
+        if 0 < size < MIN_TICKET_SECRET_BYTES:
+            raise ValueError(
+                f"TICKET_SIGNING_SECRET must be at least {MIN_TICKET_SECRET_BYTES} bytes"
+            )
+        return secret
+
+    def ticket_signing_key(self) -> bytes:
+        return signing_key(
+            self.ticket_signing_secret.get_secret_value(), self.jwt_secret.get_secret_value()
+        )

@@ -2,7 +2,8 @@
 
 Lock order, which keeps every transaction free of deadlocks: booking rows first, then held
 seat counts (ascending session and user id), then seat rows (inserted in ascending seat id),
-then seat-map version rows (ascending session id), then action keys, then the outbox. Nobody
+then seat-map version rows (ascending session id), then ticket rows, then action keys, then the
+outbox. Nobody
 waits for a booking while holding a version row, and a change under a key a concurrent request
 has just written waits for a writer that needs no more locks.
 """
@@ -58,7 +59,9 @@ from booking_svc.models import (
     bookings,
     held_seat_counts,
     seat_map_versions,
+    tickets,
 )
+from booking_svc.ticket_rules import TicketStatus
 
 Chosen = Select[tuple[uuid.UUID]]
 """Bookings picked for a change: a SELECT of their ids, which should lock them."""
@@ -70,6 +73,7 @@ S = booking_seats.c
 V = seat_map_versions.c
 H = held_seat_counts.c
 K = action_keys.c
+T = tickets.c
 
 BOOKING_COLUMNS = (
     B.id,
@@ -495,3 +499,78 @@ def _seconds_until(earliest: Select[tuple[datetime]]) -> Select[Any]:
 
 NEXT_HOLD_DEADLINE = _seconds_until(select(func.min(B.expires_at)).where(_status_is(HOLDING)))
 NEXT_SESSION_END = _seconds_until(select(func.min(B.session_ends_at)).where(_status_in(LIVE)))
+
+
+# -- tickets -----------------------------------------------------------------------------------
+
+TICKET_COLUMNS = (T.id, T.booking_id, T.session_id, T.status, T.checked_in_at, T.checked_in_by)
+
+
+def _ticket_status(status: TicketStatus) -> ColumnElement[str]:
+    return literal(status.value, Text, literal_execute=True)
+
+
+def _tickets_with_seats(chosen: CTE | Any) -> Select[Any]:
+    """Tickets (a CTE or the table) with their owner and seat: TICKET_COLUMNS, user_id, then
+    SEAT_COLUMNS, by row and number."""
+    c = chosen.c
+    return (
+        select(*(c[column.name] for column in TICKET_COLUMNS), B.user_id, *SEAT_COLUMNS)
+        .join_from(chosen, booking_seats, (S.booking_id == c.booking_id) & (S.seat_id == c.seat_id))
+        .join(bookings, B.id == c.booking_id)
+        .order_by(S.row, S.number, S.seat_id)
+    )
+
+
+def issue_tickets(booking_id: uuid.UUID) -> Select[Any]:
+    """One valid ticket for each seat of the booking that has none (run as it is confirmed);
+    the tickets it issued."""
+    seats = (
+        select(func.gen_random_uuid(), S.booking_id, S.seat_id, S.session_id)
+        .where(S.booking_id == booking_id, S.active)
+        .order_by(S.seat_id)
+    )
+    issued = (
+        pg_insert(tickets)
+        .from_select([T.id, T.booking_id, T.seat_id, T.session_id], seats)
+        .on_conflict_do_nothing(index_elements=[T.booking_id, T.seat_id])
+        .returning(*TICKET_COLUMNS, T.seat_id)
+        .cte("issued")
+    )
+    return _tickets_with_seats(issued)
+
+
+def void_tickets(booking_ids: Sequence[uuid.UUID]) -> ReturningUpdate[Any]:
+    """Voids the tickets of bookings that ended (in the ending transaction), used ones too."""
+    return (
+        update(tickets)
+        .where(T.booking_id == _any_of(booking_ids), T.status != _ticket_status(TicketStatus.VOID))
+        .values(status=TicketStatus.VOID.value)
+        .returning(T.id)
+    )
+
+
+def check_in(ticket_id: uuid.UUID, staff_id: int) -> Select[Any]:
+    """Marks a valid ticket of a session not yet over used, by `staff_id`, now: one conditional
+    UPDATE, so of concurrent check-ins of one ticket exactly one gets a row."""
+    checked = (
+        update(tickets)
+        .where(
+            T.id == ticket_id,
+            T.status == _ticket_status(TicketStatus.VALID),
+            T.booking_id == B.id,
+            B.session_ends_at > func.now(),
+        )
+        .values(status=TicketStatus.USED.value, checked_in_at=func.now(), checked_in_by=staff_id)
+        .returning(*TICKET_COLUMNS, T.seat_id)
+        .cte("checked")
+    )
+    return _tickets_with_seats(checked)
+
+
+def ticket(ticket_id: uuid.UUID) -> Select[Any]:
+    return _tickets_with_seats(tickets).where(T.id == ticket_id)
+
+
+def tickets_of(booking_id: uuid.UUID) -> Select[Any]:
+    return _tickets_with_seats(tickets).where(T.booking_id == booking_id)

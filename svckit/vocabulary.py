@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from cinemapb.movie.v1 import movie_pb2
@@ -28,6 +28,7 @@ class Topic(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     SESSION_CHANGED = "cinema.session-changed"
     USER_CHANGED = "user.changed"
+    TICKET_CHECKED_IN = "ticket.checked-in"
 
 
 class EventType(StrEnum):
@@ -38,6 +39,7 @@ class EventType(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     SESSION_CHANGED = "cinema.session.changed"
     USER_CHANGED = "user.changed"
+    TICKET_CHECKED_IN = "ticket.checked_in"
 
 
 BOOKING_TOPICS = (Topic.BOOKING_CREATED, Topic.BOOKING_CONFIRMED, Topic.BOOKING_CANCELLED)
@@ -50,6 +52,7 @@ EVENT_TYPE_OF_TOPIC = {
     Topic.BOOKING_CANCELLED: EventType.BOOKING_CANCELLED,
     Topic.SESSION_CHANGED: EventType.SESSION_CHANGED,
     Topic.USER_CHANGED: EventType.USER_CHANGED,
+    Topic.TICKET_CHECKED_IN: EventType.TICKET_CHECKED_IN,
 }
 
 
@@ -107,6 +110,7 @@ SEAT_STATUS = Labels(booking_pb2.SeatStatus, unspecified="free")
 CANCEL_REASON = Labels(events_pb2.CancelReason, unspecified="")
 MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
+TICKET_STATUS = Labels(tickets_pb2.TicketStatus)
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
@@ -116,6 +120,7 @@ SeatStatus = Literal["free", "held", "booked"]
 CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
+TicketStatus = Literal["valid", "used", "void"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",

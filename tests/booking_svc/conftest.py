@@ -13,6 +13,7 @@ from booking_svc.domain import SeatInfo, SessionSeating
 from booking_svc.events import BookingEvents
 from booking_svc.seating import SeatingCache
 from booking_svc.service import BookingService
+from booking_svc.ticket_codes import TicketSigner
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
@@ -20,6 +21,7 @@ from svckit.migrations import migrations_dir, upgrade_to_head
 from tests.conftest import SLOT
 
 PREFIX = "unit."
+SIGNER = TicketSigner(b"a ticket signing key for the tests, 32+ bytes")
 
 
 def hall_seats() -> dict[int, SeatInfo]:
@@ -87,7 +89,7 @@ async def clean(engine: AsyncEngine) -> None:
         await conn.execute(
             text(
                 "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts,"
-                " action_keys, outbox RESTART IDENTITY"
+                " action_keys, tickets, outbox RESTART IDENTITY"
             )
         )
 
@@ -115,7 +117,7 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
         return BookingService(
             make_sessionmaker(engine),
             SeatingCache(cinema),
-            BookingEvents(lambda name: PREFIX + name),
+            BookingEvents(lambda name: PREFIX + name, SIGNER),
             hold_seconds=hold_seconds,
             max_seats=max_seats,
             max_seats_per_user=max_seats_per_user,

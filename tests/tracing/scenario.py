@@ -11,6 +11,7 @@ from booking_svc.events import BookingEvents
 from booking_svc.models import outbox
 from booking_svc.seating import SeatingCache
 from booking_svc.service import BookingService
+from booking_svc.ticket_codes import TicketSigner
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import migrations_dir, upgrade_to_head
@@ -37,7 +38,7 @@ def booking_service(engine: AsyncEngine) -> BookingService:
     return BookingService(
         make_sessionmaker(engine),
         SeatingCache(cinema),
-        BookingEvents(KAFKA.topic),
+        BookingEvents(KAFKA.topic, TicketSigner(b"a ticket signing key for the tests, 32+ bytes")),
         hold_seconds=900,
         max_seats=4,
         max_seats_per_user=4,
