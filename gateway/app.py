@@ -21,6 +21,7 @@ from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     auth,
     bookings,
+    door,
     genres,
     halls,
     health,
@@ -30,6 +31,7 @@ from gateway.routes import (
     push,
     seatmap,
     sessions,
+    tickets,
     users,
 )
 from gateway.settings import GatewaySettings
@@ -41,6 +43,7 @@ from svckit.tracing import instrument_app, setup_tracing
 ROUTERS = (
     auth.router,
     bookings.router,
+    door.router,
     genres.router,
     halls.router,
     health.router,
@@ -50,6 +53,7 @@ ROUTERS = (
     push.router,
     seatmap.router,
     sessions.router,
+    tickets.router,
     users.router,
 )
 

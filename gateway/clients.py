@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 
-from cinemapb.booking.v1 import booking_pb2_grpc
+from cinemapb.booking.v1 import booking_pb2_grpc, tickets_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from cinemapb.user.v1 import user_pb2_grpc
@@ -17,13 +17,15 @@ from svckit.clients import insecure_channel
 
 @dataclass
 class ServiceClients:
-    """Stubs for the four services plus their health endpoints."""
+    """Stubs for the four services (booking_svc serves bookings and tickets) plus their health
+    endpoints."""
 
     channels: dict[str, grpc.aio.Channel]
     users: user_pb2_grpc.UserServiceAsyncStub
     movies: movie_pb2_grpc.MovieServiceAsyncStub
     cinema: cinema_pb2_grpc.CinemaServiceAsyncStub
     booking: booking_pb2_grpc.BookingServiceAsyncStub
+    tickets: tickets_pb2_grpc.TicketServiceAsyncStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> ServiceClients:
@@ -39,6 +41,7 @@ class ServiceClients:
             movies=movie_pb2_grpc.MovieServiceStub(channels["movie_svc"]),
             cinema=cinema_pb2_grpc.CinemaServiceStub(channels["cinema_svc"]),
             booking=booking_pb2_grpc.BookingServiceStub(channels["booking_svc"]),
+            tickets=tickets_pb2_grpc.TicketServiceStub(channels["booking_svc"]),
         )
 
     def health(self, service: str) -> health_pb2_grpc.HealthStub:

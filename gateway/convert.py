@@ -8,7 +8,7 @@ from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
@@ -24,6 +24,7 @@ from gateway.schemas import (
     PushSubscriptionOut,
     SeatOut,
     SessionOut,
+    TicketOut,
     UserOut,
 )
 from svckit.protoconv import from_timestamp
@@ -35,6 +36,7 @@ from svckit.vocabulary import (
     SEAT_STATUS,
     SEAT_TYPE,
     SESSION_STATUS,
+    TICKET_STATUS,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -124,4 +126,19 @@ def booking_out(booking: booking_pb2.Booking) -> BookingOut:
         seats=[BookedSeatOut(**priced_seat(seat)) for seat in booking.seats],
         total_price=money(booking.total_price_cents),
         reason=booking.reason or None,
+    )
+
+
+def ticket_out(ticket: tickets_pb2.Ticket) -> TicketOut:
+    return TicketOut(
+        ticket_id=ticket.id,
+        booking_id=ticket.booking_id,
+        session_id=ticket.session_id,
+        seat=BookedSeatOut(**priced_seat(ticket.seat)),
+        code=ticket.code,
+        status=TICKET_STATUS.label(ticket.status),
+        checked_in_at=(
+            from_timestamp(ticket.checked_in_at) if ticket.HasField("checked_in_at") else None
+        ),
+        checked_in_by=ticket.checked_in_by or None,
     )

@@ -56,6 +56,17 @@ ERRORS: dict[str, tuple[int, str]] = {
     "idempotency_key_reused": (422, "The Idempotency-Key came before with another request"),
     "invalid_push_endpoint": (422, "Not an https push endpoint"),
     "push_subscription_not_found": (404, "You have no subscription with this endpoint"),
+    "ticket_not_found": (404, "No such ticket, or not yours"),
+    "invalid_ticket": (422, "Not a ticket code of this cinema: mistyped, damaged or forged"),
+    "ticket_void": (409, "The ticket's booking was cancelled"),
+    "already_checked_in": (
+        409,
+        "The ticket was checked in before: when (`checked_in_at`) and by whom (`checked_in_by`)",
+    ),
+    "wrong_session": (
+        409,
+        "The ticket is for another session than the door's (`ticket_session_id`)",
+    ),
 }
 """Every error code a route documents: its HTTP status and what it means."""
 

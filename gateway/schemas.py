@@ -16,6 +16,7 @@ from svckit.vocabulary import (
     SeatStatus,
     SeatType,
     SessionStatus,
+    TicketStatus,
 )
 
 T = TypeVar("T")
@@ -161,3 +162,16 @@ class PushSubscriptionOut(BaseModel):
     id: int
     endpoint: str
     created_at: datetime
+
+
+class TicketOut(BaseModel):
+    ticket_id: str
+    booking_id: str
+    session_id: int
+    seat: BookedSeatOut
+    code: str = Field(
+        description="the signed code its QR image carries: 56 characters of base32 (A-Z, 2-7)"
+    )
+    status: TicketStatus = Field(description="valid; used once checked in; void once cancelled")
+    checked_in_at: datetime | None
+    checked_in_by: int | None = Field(description="the staff member's user id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
@@ -94,3 +94,22 @@ def a_booking(booking_id: str = "8d7f2b52-2a6e-4a3e-9a59-3f1f5c1b8b1e") -> booki
         expires_at=LATER,
         updated_at=MOMENT,
     )
+
+
+def a_ticket(*, used: bool = False) -> tickets_pb2.Ticket:
+    """A ticket of a_booking()'s seat; `used`: checked in at MOMENT by staff member 30."""
+    ticket = tickets_pb2.Ticket(
+        id="7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        booking_id="8d7f2b52-2a6e-4a3e-9a59-3f1f5c1b8b1e",
+        session_id=4,
+        seat=booking_pb2.BookedSeat(
+            seat_id=11, row=1, number=4, type=cinema_pb2.SEAT_TYPE_VIP, price_cents=1875
+        ),
+        code="AF6J4ZTZOQSUBXUUJPQH7QPZBLTQAAAAAAAAAAAEWGSOMOSFY2XD25K4",
+        status=tickets_pb2.TICKET_STATUS_USED if used else tickets_pb2.TICKET_STATUS_VALID,
+        user_id=7,
+    )
+    if used:
+        ticket.checked_in_at.CopyFrom(MOMENT)
+        ticket.checked_in_by = 30
+    return ticket

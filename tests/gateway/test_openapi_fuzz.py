@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
@@ -41,6 +41,7 @@ from tests.gateway.helpers import (
     a_movie,
     a_seat,
     a_session,
+    a_ticket,
     a_user,
 )
 
@@ -120,6 +121,11 @@ def answering_services() -> FakeClients:
                 )
             ],
         ),
+    }
+    services.tickets.replies |= {
+        "ListTickets": tickets_pb2.ListTicketsResponse(items=[a_ticket()]),
+        "GetTicket": a_ticket(),
+        "CheckIn": a_ticket(used=True),
     }
     for health in services.healths.values():
         health.replies["Check"] = _serving()
