@@ -50,7 +50,7 @@ export async function request(method, path, options = {}) {
   }
 }
 
-async function send(method, path, { body, headers = {} }, token) {
+async function send(method, path, { body, headers = {}, text = false }, token) {
   const sent = { Accept: "application/json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
   if (token) sent.Authorization = `Bearer ${token}`;
@@ -70,12 +70,18 @@ async function send(method, path, { body, headers = {} }, token) {
     });
   }
   observe(response.headers.get("Date"), sentAt, Date.now());
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  const data =
+    response.status === 204
+      ? null
+      : await (text && response.ok ? response.text() : response.json()).catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data);
   return { data, headers: response.headers };
 }
 
 export const get = async (path) => (await request("GET", path)).data;
+/** A successful answer's body as text (an image, say); errors still as ApiError. */
+export const getText = async (path, accept) =>
+  (await request("GET", path, { text: true, headers: { Accept: accept } })).data;
 export const post = async (path, body, options = {}) =>
   (await request("POST", path, { ...options, body })).data;
 

@@ -6,6 +6,7 @@ import { countdown } from "../countdown.js";
 import { h, replace } from "../dom.js";
 import { fullDate, money, seatList, timeOfDay } from "../format.js";
 import { notify, showError } from "../notice.js";
+import { ticketsSection } from "./tickets.js";
 
 const PAGE_SIZE = 20;
 const STATUS_NAMES = {
@@ -61,6 +62,7 @@ function bookingCard(booking, view, stops) {
     booking.reason && status !== "pending"
       ? h("p", { class: "muted", text: `Reason: ${booking.reason.replace(/_/g, " ")}` })
       : null,
+    booking.status === "confirmed" ? ticketsSection(booking) : null,
     actions,
   );
   showtime(booking.session_id)
