@@ -4,8 +4,8 @@
 import { ApiError, get, post } from "../api.js";
 import * as auth from "../auth.js";
 import { h, replace } from "../dom.js";
-import { seatName, timeOfDay } from "../format.js";
-import { showError } from "../notice.js";
+import { dayHeading, seatName, timeOfDay } from "../format.js";
+import { notify, showError } from "../notice.js";
 import { canScan, startScanning } from "./scanner.js";
 import { sound, unlockSound } from "./sound.js";
 
@@ -75,7 +75,7 @@ function admittedLines(result) {
   const seat = `${seatName(result.seat)}${TYPE_NOTES[result.seat.type] ?? ""}`;
   const session = result.session;
   const where = session.start_time
-    ? `${timeOfDay(session.start_time)} · ${session.hall?.name || `Hall ${session.hall?.number}`}`
+    ? `${dayHeading(session.start_time)}, ${timeOfDay(session.start_time)} · ${session.hall?.name || `Hall ${session.hall?.number}`}`
     : `Session ${session.id}`;
   return [seat, result.movie?.title ?? "", where];
 }
@@ -269,6 +269,9 @@ function renderAccount(profile) {
     return;
   }
   const role = profile?.role && profile.role !== "user" ? ` (${profile.role})` : "";
+  if (profile?.role === "user") {
+    notify("This account is not staff: the door refuses its check-ins. Sign in as staff.", "error");
+  }
   replace(
     account,
     h("span", { class: "account__name", text: `${profile?.name ?? ""}${role}` }),

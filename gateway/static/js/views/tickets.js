@@ -21,8 +21,8 @@ function ticketCard(ticket) {
   const image = h("img", {
     class: "ticket__qr",
     alt: `QR code of the ticket for ${name}`,
-    width: 160,
-    height: 160,
+    width: 200,
+    height: 200,
   });
   qrSource(ticket.ticket_id).then(
     (source) => image.setAttribute("src", source),
