@@ -199,7 +199,10 @@ def show_names(api: httpx.Client, session_id: int) -> tuple[str, str]:
 
 
 def text(message: EmailMessage) -> str:
-    return str(message.get_content())
+    """The plain-text body (a confirmation also carries its tickets' QR images)."""
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 def lines(message: EmailMessage) -> list[str]:
@@ -227,6 +230,18 @@ def test_confirmation_and_cancellation_emails_name_the_seats_hall_time_total_and
     assert "Seats: Row 1, seat 2; Row 2, seat 2" in body
     assert f"Total: {booking['total_price']:.2f}" in body
     assert any(booking["id"] in line for line in body)
+    tickets = api.get(f"/api/bookings/{booking['id']}/tickets", headers=user.headers).json()
+    for ticket in tickets:
+        code = " ".join(ticket["code"][i : i + 4] for i in range(0, 56, 4))
+        seat = ticket["seat"]
+        assert f"Row {seat['row']}, seat {seat['number']}: {code}" in body
+    images = [
+        (part.get_filename(), part.get_content_type()) for part in confirmation.iter_attachments()
+    ]
+    assert images == [
+        ("ticket-row1-seat2.png", "image/png"),
+        ("ticket-row2-seat2.png", "image/png"),
+    ]
 
     cancel(api, user.headers, booking["id"])
     _, cancellation = notifying.inbox.wait_for(user.email, "Booking cancelled")

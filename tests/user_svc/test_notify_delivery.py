@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import upgrade_to_head
 from tests.conftest import SLOT
 from user_svc.models import PushSubscription
-from user_svc.notifications.mailer import SendFailed
+from user_svc.notifications.mailer import Attachment, SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind, Seat, Show, Style
 from user_svc.notifications.models import SentNotification
 from user_svc.notifications.notifier import MAX_PUSH_ATTEMPTS, Notifier
@@ -59,7 +59,9 @@ class FakeMailer:
         self.failures: list[SendFailed] = []
         self.delay = delay
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         await asyncio.sleep(self.delay)
         if self.failures:
             raise self.failures.pop(0)

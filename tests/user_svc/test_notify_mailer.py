@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from user_svc.notifications.mailer import SendFailed, SmtpMailer
+from svckit.qr import qr_png
+from user_svc.notifications.mailer import Attachment, SendFailed, SmtpMailer
 
 SENDER = "Cinema Hall <no-reply@cinema-hall.local>"
 
@@ -147,3 +148,20 @@ async def test_an_unreachable_server_fails_for_retry() -> None:
     with pytest.raises(SendFailed) as failed:
         await mailer(free_port()).send("dee@example.com", "S", "B")
     assert not failed.value.permanent
+
+
+async def test_attachments_travel_inline_beside_the_plain_text_body(
+    server: tuple[Inbox, int],
+) -> None:
+    inbox, port = server
+    image = Attachment("ticket-row3-seat7.png", qr_png("HELLO"), "image/png")
+    await mailer(port).send("bea@example.com", "Booking confirmed", "Row 3, seat 7\n", [image])
+    (message,) = inbox.to("bea@example.com")
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert body.get_content() == "Row 3, seat 7\n"
+    (part,) = message.iter_attachments()
+    assert part.get_content_type() == "image/png"
+    assert part.get_content_disposition() == "inline"
+    assert part.get_filename() == "ticket-row3-seat7.png"
+    assert part.get_content() == image.content

@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from svckit.protoconv import to_timestamp
+from svckit.qr import qr_png
 from svckit.vocabulary import CANCEL_REASON, SEAT_TYPE
 from user_svc.notifications.events import (
     booking_notice,
@@ -28,6 +29,7 @@ from user_svc.notifications.messages import (
     Seat,
     Show,
     Style,
+    TicketCode,
     compose,
     money,
     seats_text,
@@ -198,3 +200,45 @@ def test_every_cancel_reason_has_its_words_and_no_other_spelling_does() -> None:
 
 def test_seat_type_notes_are_keyed_by_seat_type_labels() -> None:
     assert set(SEAT_TYPES) <= set(SEAT_TYPE.labels)
+
+
+CODE = "AF6J4ZTZOQSUBXUUJPQH7QPZBLTQAAAAAAAAAAAEWGSOMOSFY2XD25K4"
+OTHER_CODE = "AF6J4ZTZOQSUBXUUJPQH7QPZBLTQAAAAAAAAAAAEWGSOMOSFY2XD25K5"
+
+
+def test_a_confirmation_carries_each_tickets_code_and_qr_image_by_seat() -> None:
+    tickets = (TicketCode(Seat(3, 8), OTHER_CODE), TicketCode(Seat(1, 2, "vip"), CODE))
+    message = compose(notice(Kind.CONFIRMED, tickets=tickets), SHOW, "Ada", STYLE)
+    lines = message.body.splitlines()
+    first = (
+        "Row 1, seat 2 (VIP): AF6J 4ZTZ OQSU BXUU JPQH 7QPZ BLTQ AAAA AAAA AAAE WGSO MOSF Y2XD 25K4"
+    )
+    second = "Row 3, seat 8: AF6J 4ZTZ OQSU BXUU JPQH 7QPZ BLTQ AAAA AAAA AAAE WGSO MOSF Y2XD 25K5"
+    assert lines.index(first) + 1 == lines.index(second)
+    assert [a.filename for a in message.attachments] == [
+        "ticket-row1-seat2.png",
+        "ticket-row3-seat8.png",
+    ]
+    assert message.attachments[0].content == qr_png(CODE)
+    assert {a.mime_type for a in message.attachments} == {"image/png"}
+
+
+def test_other_notices_carry_no_tickets() -> None:
+    message = compose(notice(Kind.CANCELLED, "expired"), SHOW, "Ada", STYLE)
+    assert message.attachments == ()
+    assert "tickets" not in message.body
+
+
+def test_a_confirmed_events_tickets_reach_the_notice_with_their_codes() -> None:
+    event = booking_event(status=booking_pb2.BOOKING_STATUS_CONFIRMED, reason=0)
+    event.tickets.append(
+        tickets_pb2.Ticket(
+            id=str(uuid.uuid4()),
+            code=CODE,
+            seat=booking_pb2.BookedSeat(row=3, number=7, type=cinema_pb2.SEAT_TYPE_VIP),
+        )
+    )
+    found = decode_event(event.SerializeToString())
+    assert found is not None
+    made = booking_notice(found, Kind.CONFIRMED, uuid.UUID(event.event_id))
+    assert made.tickets == (TicketCode(Seat(3, 7, "vip"), CODE),)

@@ -9,7 +9,7 @@ from google.protobuf.message import DecodeError
 from cinemapb.events.v1 import events_pb2
 from svckit.protoconv import from_timestamp
 from svckit.vocabulary import CANCEL_REASON, SEAT_TYPE
-from user_svc.notifications.messages import BookingNotice, Kind, Seat
+from user_svc.notifications.messages import BookingNotice, Kind, Seat, TicketCode
 
 REMINDER_IDS = uuid.UUID("5d6f3c1e-94a4-4f0e-9a53-2b1f1c7e0a41")
 """Namespace of the ids reminders are deduplicated on: one reminder per booking, ever."""
@@ -53,4 +53,11 @@ def booking_notice(
         total_price_cents=event.total_price_cents,
         expires_at=from_timestamp(event.expires_at) if event.HasField("expires_at") else None,
         reason=CANCEL_REASON.label(event.reason),
+        tickets=tuple(
+            TicketCode(
+                Seat(ticket.seat.row, ticket.seat.number, SEAT_TYPE.label(ticket.seat.type)),
+                ticket.code,
+            )
+            for ticket in event.tickets
+        ),
     )

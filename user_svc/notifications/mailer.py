@@ -11,6 +11,8 @@ import asyncio
 import logging
 import smtplib
 import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Protocol
@@ -27,12 +29,25 @@ class SendFailed(Exception):
         self.permanent = permanent
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file an email carries, shown inline where the mail client can (a ticket's QR code)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+
+
 class Mailer(Protocol):
-    async def send(self, to: str, subject: str, body: str) -> None:
-        """Sends one plain-text email or raises SendFailed."""
+    async def send(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        """Sends one plain-text email, with any attachments, or raises SendFailed."""
 
 
-def email_message(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+def email_message(
+    sender: str, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -41,6 +56,15 @@ def email_message(sender: str, to: str, subject: str, body: str) -> EmailMessage
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(body)
+    for attachment in attachments:
+        maintype, subtype = attachment.mime_type.split("/")
+        message.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            disposition="inline",
+        )
     return message
 
 
@@ -64,9 +88,11 @@ class SmtpMailer:
         self.starttls = starttls
         self.timeout = timeout
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
         try:
-            message = email_message(self.sender, to, subject, body)
+            message = email_message(self.sender, to, subject, body, attachments)
         except (ValueError, TypeError) as error:
             raise SendFailed(f"cannot write this email: {error}", permanent=True) from None
         await asyncio.to_thread(self._send_now, message)
@@ -111,5 +137,14 @@ class SmtpMailer:
 class LogMailer:
     """Without SMTP_HOST: writes each email to the log, so development shows what would go out."""
 
-    async def send(self, to: str, subject: str, body: str) -> None:
-        log.info("email not sent (SMTP_HOST unset) to %s: %s\n%s", to, subject, body)
+    async def send(
+        self, to: str, subject: str, body: str, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        names = ", ".join(attachment.filename for attachment in attachments) or "none"
+        log.info(
+            "email not sent (SMTP_HOST unset) to %s: %s\n%s\nattachments: %s",
+            to,
+            subject,
+            body,
+            names,
+        )

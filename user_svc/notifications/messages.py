@@ -9,6 +9,9 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from svckit.qr import qr_png
+from user_svc.notifications.mailer import Attachment
+
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 REASONS: dict[str, str] = {
@@ -38,6 +41,14 @@ class Seat:
 
 
 @dataclass(frozen=True)
+class TicketCode:
+    """A ticket of a confirmed booking: its seat and the code its QR image carries."""
+
+    seat: Seat
+    code: str
+
+
+@dataclass(frozen=True)
 class BookingNotice:
     """A booking change to tell its owner about, with the id it is deduplicated on."""
 
@@ -51,6 +62,8 @@ class BookingNotice:
     expires_at: datetime | None = None
     reason: str = ""
     """For cancellations: a CANCEL_REASON label such as `expired` or `cancelled_by_user`."""
+    tickets: tuple[TicketCode, ...] = ()
+    """For confirmations: the tickets issued, one per seat."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,7 @@ class Message:
     subject: str
     body: str
     push: PushPayload
+    attachments: tuple[Attachment, ...] = ()
 
 
 def seat_label(seat: Seat) -> str:
@@ -144,6 +158,35 @@ def details(notice: BookingNotice, show: Show, style: Style) -> list[str]:
     return lines
 
 
+def grouped(code: str) -> str:
+    """A ticket code in groups of four, as the web page shows it: easier to read out."""
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def ticket_lines(tickets: tuple[TicketCode, ...]) -> list[str]:
+    """The tickets, one per line, after a line saying how to use them; none: nothing."""
+    if not tickets:
+        return []
+    ordered = sorted(tickets, key=lambda t: (t.seat.row, t.seat.number))
+    return [
+        "Your tickets: show one QR code (attached) per person at the door, or read out its code.",
+        *(f"{seat_label(ticket.seat)}: {grouped(ticket.code)}" for ticket in ordered),
+        "",
+    ]
+
+
+def ticket_images(tickets: tuple[TicketCode, ...]) -> tuple[Attachment, ...]:
+    """One QR image (PNG) per ticket, named by its seat."""
+    return tuple(
+        Attachment(
+            f"ticket-row{ticket.seat.row}-seat{ticket.seat.number}.png",
+            qr_png(ticket.code),
+            "image/png",
+        )
+        for ticket in sorted(tickets, key=lambda t: (t.seat.row, t.seat.number))
+    )
+
+
 def compose(notice: BookingNotice, show: Show, name: str, style: Style) -> Message:
     """The email (a one-line subject, a plain-text body) and the push payload for one notice."""
     title = show.movie_title or "your session"
@@ -179,10 +222,11 @@ def compose(notice: BookingNotice, show: Show, name: str, style: Style) -> Messa
             "",
             *details(notice, show, style),
             "",
+            *ticket_lines(notice.tickets),
             f"Booking {notice.booking_id}: {url}",
             "",
             style.signature,
             "",
         ]
     )
-    return Message(" ".join(subject.split()), body, push)
+    return Message(" ".join(subject.split()), body, push, ticket_images(notice.tickets))

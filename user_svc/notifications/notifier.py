@@ -72,7 +72,9 @@ class Notifier:
 
         async def email() -> str:
             try:
-                await self.mailer.send(recipient.email, message.subject, message.body)
+                await self.mailer.send(
+                    recipient.email, message.subject, message.body, message.attachments
+                )
             except SendFailed as failure:
                 if not failure.permanent:
                     raise
