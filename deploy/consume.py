@@ -1,7 +1,8 @@
 """Print every record of a topic as one JSON line: `python -m deploy.consume <topic>`.
 
 Values of booking.* topics are decoded as BookingEvent, cinema.session-changed as
-SessionChanged; other topics print the value as text. Ctrl-C stops.
+SessionChanged, user.changed as UserChanged, ticket.checked-in as TicketCheckedIn; other
+topics print the value as text. Ctrl-C stops.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ MESSAGE_TYPES: dict[str, type[ProtoMessage]] = {
     **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
     Topic.SESSION_CHANGED: events_pb2.SessionChanged,
     Topic.USER_CHANGED: events_pb2.UserChanged,
+    Topic.TICKET_CHECKED_IN: events_pb2.TicketCheckedIn,
 }
 """The protobuf message each contract topic carries."""
 
