@@ -540,14 +540,17 @@ def issue_tickets(booking_id: uuid.UUID) -> Select[Any]:
     return _tickets_with_seats(issued)
 
 
-def void_tickets(booking_ids: Sequence[uuid.UUID]) -> ReturningUpdate[Any]:
-    """Voids the tickets of bookings that ended (in the ending transaction), used ones too."""
-    return (
-        update(tickets)
-        .where(T.booking_id == _any_of(booking_ids), T.status != _ticket_status(TicketStatus.VOID))
-        .values(status=TicketStatus.VOID.value)
-        .returning(T.id)
+def void_tickets(
+    booking_ids: Sequence[uuid.UUID], seat_ids: Sequence[int] | None = None
+) -> ReturningUpdate[Any]:
+    """Voids the tickets of bookings that ended (in the ending transaction), used ones too;
+    with `seat_ids`, only those seats' tickets (seats a booking gave back)."""
+    chosen = update(tickets).where(
+        T.booking_id == _any_of(booking_ids), T.status != _ticket_status(TicketStatus.VOID)
     )
+    if seat_ids is not None:
+        chosen = chosen.where(T.seat_id == func.any(bindparam("seat_ids", list(seat_ids))))
+    return chosen.values(status=TicketStatus.VOID.value).returning(T.id)
 
 
 def check_in(ticket_id: uuid.UUID, staff_id: int) -> Select[Any]:

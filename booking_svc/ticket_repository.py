@@ -50,6 +50,12 @@ class TicketRepository:
             return 0
         return len((await self.db.execute(sql.void_tickets(booking_ids))).all())
 
+    async def void_seats(self, booking_id: uuid.UUID, seat_ids: Sequence[int]) -> int:
+        """Voids the tickets of seats a booking just gave back, in that transaction; how many."""
+        if not seat_ids:
+            return 0
+        return len((await self.db.execute(sql.void_tickets([booking_id], seat_ids))).all())
+
     async def check_in(self, ticket_id: uuid.UUID, staff_id: int) -> Ticket | None:
         """The ticket, now used, if it was valid and its session is not over; else None."""
         checked = await self._tickets(sql.check_in(ticket_id, staff_id))

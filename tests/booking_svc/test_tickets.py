@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.domain import Booking
 from booking_svc.service import BookingService
+from booking_svc.ticket_repository import TicketRepository
 from booking_svc.ticket_rules import TicketStatus
 from booking_svc.tickets import TicketDesk
 from cinemapb.events.v1 import events_pb2
@@ -99,6 +100,16 @@ async def test_cancelling_a_paid_booking_voids_its_tickets(
         await desk.check_in(STAFF, code)
     assert refused.value.code == "ticket_void"
     assert len(await desk.of_booking(ALICE, str(other.id))) == 1
+
+
+async def test_seats_a_booking_gives_back_lose_their_tickets_alone(
+    service: BookingService, desk: TicketDesk, engine: AsyncEngine
+) -> None:
+    booking = await paid(service, [101, 102, 103])
+    async with service.sessions.begin() as db:
+        assert await TicketRepository(db).void_seats(booking.id, [101, 103]) == 2
+        assert await TicketRepository(db).void_seats(booking.id, []) == 0
+    assert await ticket_rows(engine) == [("void", None), ("valid", None), ("void", None)]
 
 
 async def test_a_cancelled_session_voids_its_tickets(
