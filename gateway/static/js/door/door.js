@@ -46,7 +46,10 @@ async function refusal(error) {
     case "ticket_void":
       return ["Void ticket", "Its booking was cancelled."];
     case "wrong_session":
-      return ["Wrong session", `This ticket is for ${await describeSession(body.ticket_session_id)}.`];
+      return [
+        "Wrong session",
+        `This ticket is for ${await describeSession(body.ticket_session_id)}.`,
+      ];
     case "invalid_ticket":
       return ["Not a valid ticket", "The code is mistyped, damaged or forged."];
     case "session_finished":
@@ -153,7 +156,11 @@ function renderDoor() {
 
   function remember(admitted, text) {
     history.prepend(
-      h("li", { class: admitted ? "is-yes" : "is-no" }, `${new Date().toLocaleTimeString()} · ${text}`),
+      h(
+        "li",
+        { class: admitted ? "is-yes" : "is-no" },
+        `${new Date().toLocaleTimeString()} · ${text}`,
+      ),
     );
     while (history.children.length > HISTORY_LENGTH) history.lastElementChild.remove();
   }
@@ -222,7 +229,14 @@ function renderDoor() {
     main,
     h("h1", { class: "visually-hidden", text: "Check tickets in" }),
     panel,
-    h("div", { class: "card door-controls" }, picker, h("div", { class: "door-camera" }, camera, cameraNote), video, form),
+    h(
+      "div",
+      { class: "card door-controls" },
+      picker,
+      h("div", { class: "door-camera" }, camera, cameraNote),
+      video,
+      form,
+    ),
     h("h2", { class: "door-history__title", text: "Latest" }),
     history,
   );
@@ -230,7 +244,12 @@ function renderDoor() {
 }
 
 function renderSignIn() {
-  const email = h("input", { id: "door-email", type: "email", autocomplete: "username", required: true });
+  const email = h("input", {
+    id: "door-email",
+    type: "email",
+    autocomplete: "username",
+    required: true,
+  });
   const password = h("input", {
     id: "door-password",
     type: "password",
