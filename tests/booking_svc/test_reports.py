@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import random
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.domain import Booking
 from booking_svc.grpc_api import BookingServiceServicer
-from booking_svc.reports import day_range
+from booking_svc.reports import Reports, day_range
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, ServiceError
@@ -247,3 +247,23 @@ async def test_a_price_change_leaves_existing_bookings_at_their_price(
         assert again.total_price_cents == 1000
         assert [seat.price_cents for seat in again.seats] == [1000]
     assert (await reports_of(service).session(1)).revenue_cents == 1000
+
+
+async def test_days_are_the_cinema_time_zone_days(
+    service: BookingService, cinema: FakeCinema
+) -> None:
+    late = datetime.now(UTC).replace(hour=23, minute=30, second=0, microsecond=0) + timedelta(
+        days=3
+    )
+    seating = cinema.add(7)
+    cinema.sessions[7] = replace(seating, starts_at=late, ends_at=late + timedelta(hours=2))
+    booking = await service.hold(USERS[0], 7, [101])
+    await service.confirm(USERS[0], str(booking.id))
+    berlin = ZoneInfo("Europe/Berlin")
+    reports = Reports(service.sessions, service.seating, FakeSessionMovies(), berlin)
+    next_day = (late + timedelta(days=1)).date().isoformat()
+    (row,), _ = await reports.sales(day_range(next_day, next_day, berlin), "day", PageRequest(1, 9))
+    assert (row.key, row.seats_sold) == (next_day, 1)
+    utc_reports = reports_of(service)
+    utc_day = day_range(next_day, next_day, UTC_ZONE)
+    assert await utc_reports.sales(utc_day, "day", PageRequest(1, 9)) == ([], 0)
