@@ -5,6 +5,8 @@ Enum numbers and labels come from svckit.vocabulary; the domain's statuses are i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.ticket_rules import Ticket
@@ -19,6 +21,9 @@ from svckit.vocabulary import (
     SESSION_STATUS,
     TICKET_STATUS,
 )
+
+if TYPE_CHECKING:
+    from booking_svc.reports import BookedSeats, SalesRow, SessionFigures
 
 
 def booked_seat_pb(seat: SeatInfo) -> booking_pb2.BookedSeat:
@@ -101,3 +106,35 @@ def ticket_pb(ticket: Ticket, signer: TicketSigner) -> tickets_pb2.Ticket:
     if ticket.checked_in_at is not None:
         reply.checked_in_at.CopyFrom(to_timestamp(ticket.checked_in_at))
     return reply
+
+
+def booked_seats_pb(booked: BookedSeats) -> booking_pb2.SessionLiveSeats:
+    return booking_pb2.SessionLiveSeats(
+        session_id=booked.session_id,
+        starts_at=to_timestamp(booked.starts_at),
+        seat_ids=booked.seat_ids,
+    )
+
+
+def session_report_pb(figures: SessionFigures) -> booking_pb2.SessionReport:
+    return booking_pb2.SessionReport(
+        session_id=figures.session_id,
+        seats_total=figures.seats_total,
+        sold=figures.sold,
+        held=figures.held,
+        free=figures.free,
+        revenue_cents=figures.revenue_cents,
+    )
+
+
+def sales_row_pb(row: SalesRow) -> booking_pb2.SalesRow:
+    message = booking_pb2.SalesRow(
+        key=row.key,
+        bookings=row.bookings,
+        seats_sold=row.seats_sold,
+        revenue_cents=row.revenue_cents,
+        movie_id=row.movie_id,
+    )
+    if row.starts_at is not None:
+        message.starts_at.CopyFrom(to_timestamp(row.starts_at))
+    return message

@@ -19,6 +19,7 @@ from gateway.openapi import ANY_ROUTE, error_responses
 from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
+    audit,
     auth,
     bookings,
     door,
@@ -29,6 +30,7 @@ from gateway.routes import (
     movies,
     page,
     push,
+    reports,
     seatmap,
     sessions,
     tickets,
@@ -41,6 +43,7 @@ from svckit.tasks import background
 from svckit.tracing import instrument_app, setup_tracing
 
 ROUTERS = (
+    audit.router,
     auth.router,
     bookings.router,
     door.router,
@@ -51,6 +54,7 @@ ROUTERS = (
     movies.router,
     page.router,
     push.router,
+    reports.router,
     seatmap.router,
     sessions.router,
     tickets.router,

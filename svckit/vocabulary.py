@@ -111,6 +111,7 @@ CANCEL_REASON = Labels(events_pb2.CancelReason, unspecified="")
 MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
 TICKET_STATUS = Labels(tickets_pb2.TicketStatus)
+SALES_GROUPING = Labels(booking_pb2.SalesGrouping)
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
@@ -121,6 +122,7 @@ CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "se
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
 TicketStatus = Literal["valid", "used", "void"]
+SalesGrouping = Literal["day", "movie", "session"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",

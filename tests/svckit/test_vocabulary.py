@@ -17,6 +17,7 @@ from svckit.vocabulary import (
     MOVIE_STATUS,
     PAYMENT_STATUS,
     ROLE,
+    SALES_GROUPING,
     SEAT_STATUS,
     SEAT_TYPE,
     SESSION_STATUS,
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITTEN_CODE = ("svckit", "gateway", "user_svc", "movie_svc", "cinema_svc", "booking_svc")
 SCANNED = (*WRITTEN_CODE, "deploy", "bench")
 ENUMS = "SEAT_TYPE|SESSION_STATUS|BOOKING_STATUS|PAYMENT_STATUS|SEAT_STATUS|CANCEL_REASON|"
-ENUMS += "MOVIE_STATUS|ROLE|TICKET_STATUS"
+ENUMS += "MOVIE_STATUS|ROLE|TICKET_STATUS|SALES_GROUPING"
 HAND_KEPT_MAP = re.compile(
     rf"_pb2\.({ENUMS})_[A-Z_]+\s*:|:\s*\w+_pb2\.({ENUMS})_[A-Z_]+\b|\.Value\(f\"({ENUMS})_"
 )
@@ -53,6 +54,7 @@ TOPIC_LITERAL = re.compile(
         (MOVIE_STATUS, vocabulary.MovieStatus),
         (ROLE, vocabulary.Role),
         (TICKET_STATUS, vocabulary.TicketStatus),
+        (SALES_GROUPING, vocabulary.SalesGrouping),
     ],
 )
 def test_each_literal_type_spells_exactly_the_labels_of_its_protobuf_enum(
