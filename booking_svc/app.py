@@ -12,11 +12,12 @@ from booking_svc.events import BookingEvents
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.jobs import timers
 from booking_svc.models import outbox
+from booking_svc.payments.wiring import build_payments
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
 from booking_svc.settings import Settings
-from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
+from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc, payments_pb2
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
 from svckit.db import make_sessionmaker
@@ -36,14 +37,17 @@ def main() -> None:
             cinema = service_channel(
                 settings.cinema_svc_addr, ServiceTokens("booking_svc", settings)
             )
+            sessions = make_sessionmaker(engine)
+            payments = build_payments(settings, sessions, server)
             bookings = BookingService(
-                make_sessionmaker(engine),
+                sessions,
                 SeatingCache(CinemaSeatingProvider(cinema_pb2_grpc.CinemaServiceStub(cinema))),
                 BookingEvents(settings.topic),
                 hold_seconds=settings.booking_hold_seconds,
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,
                 cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
+                payment_required=payments.required,
             )
             session_events = SessionEvents(
                 bookings,
@@ -66,11 +70,13 @@ def main() -> None:
                 **timers(bookings, settings.booking_database_url),
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,
+                **payments.tasks,
             }
             try:
                 async with background(tasks):
-                    yield service_names(booking_pb2)
+                    yield service_names(booking_pb2) + service_names(payments_pb2)
             finally:
+                await payments.close()
                 await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)
 

@@ -2,6 +2,7 @@
 
 from pydantic import Field
 
+from booking_svc.payments.settings import PaymentSettings
 from svckit.settings import (
     BookingRules,
     BookingSvcServing,
@@ -12,7 +13,9 @@ from svckit.settings import (
 )
 
 
-class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, CinemaLocale):
+class Settings(
+    BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, CinemaLocale, PaymentSettings
+):
     """Bookings: asks cinema_svc for seating, writes and follows events on Kafka."""
 
     booking_database_url: str = local_database_url("booking")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, payments_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from cinemapb.movie.v1 import movie_pb2
@@ -28,6 +28,8 @@ class Topic(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     SESSION_CHANGED = "cinema.session-changed"
     USER_CHANGED = "user.changed"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_REFUNDED = "payment.refunded"
 
 
 class EventType(StrEnum):
@@ -38,6 +40,8 @@ class EventType(StrEnum):
     BOOKING_CANCELLED = "booking.cancelled"
     SESSION_CHANGED = "cinema.session.changed"
     USER_CHANGED = "user.changed"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_REFUNDED = "payment.refunded"
 
 
 BOOKING_TOPICS = (Topic.BOOKING_CREATED, Topic.BOOKING_CONFIRMED, Topic.BOOKING_CANCELLED)
@@ -50,6 +54,8 @@ EVENT_TYPE_OF_TOPIC = {
     Topic.BOOKING_CANCELLED: EventType.BOOKING_CANCELLED,
     Topic.SESSION_CHANGED: EventType.SESSION_CHANGED,
     Topic.USER_CHANGED: EventType.USER_CHANGED,
+    Topic.PAYMENT_SUCCEEDED: EventType.PAYMENT_SUCCEEDED,
+    Topic.PAYMENT_REFUNDED: EventType.PAYMENT_REFUNDED,
 }
 
 
@@ -107,6 +113,9 @@ SEAT_STATUS = Labels(booking_pb2.SeatStatus, unspecified="free")
 CANCEL_REASON = Labels(events_pb2.CancelReason, unspecified="")
 MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
+INTENT_STATUS = Labels(payments_pb2.IntentStatus)
+CHECKOUT_STATUS = Labels(payments_pb2.CheckoutStatus)
+REFUND_REASON = Labels(events_pb2.RefundReason, unspecified="")
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
@@ -116,6 +125,9 @@ SeatStatus = Literal["free", "held", "booked"]
 CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
+IntentStatus = Literal["requires_payment", "succeeded", "refunded"]
+CheckoutStatus = Literal["open", "declined", "requires_action", "succeeded", "refunded"]
+RefundReason = Literal["late_payment"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",
