@@ -55,7 +55,7 @@ STATUS_AFTER_CARD: Mapping[Card, CheckoutStatus] = {
 PAYABLE: tuple[CheckoutStatus, ...] = ("open", "declined")
 
 
-def test_card(number: str) -> Card:
+def card_of(number: str) -> Card:
     """The behaviour of a test card number (spaces and dashes allowed), or 422."""
     digits = re.sub(r"[\s-]", "", number)
     if not CARD_NUMBER.fullmatch(digits):
@@ -167,7 +167,7 @@ class DemoCheckout:
             return await self._load(db, payment_id, lock=False)
 
     async def submit_card(self, payment_id: str, card_number: str) -> Checkout:
-        card = test_card(card_number)
+        card = card_of(card_number)
         async with self.sessions.begin() as db:
             checkout = await self._load(db, payment_id, lock=True)
             if checkout.status not in PAYABLE:

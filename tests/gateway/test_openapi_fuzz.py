@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from cinemapb.booking.v1 import booking_pb2
+from cinemapb.booking.v1 import booking_pb2, payments_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
@@ -120,6 +120,12 @@ def answering_services() -> FakeClients:
                 )
             ],
         ),
+    }
+    services.payments.replies |= {
+        "PayBooking": payments_pb2.PaymentIntent(
+            payment_id="p", booking_id="b", checkout_url="http://x/pay/p", status=1, currency="EUR"
+        ),
+        "ReceiveWebhook": payments_pb2.ReceiveWebhookResponse(event_id="evt_1"),
     }
     for health in services.healths.values():
         health.replies["Check"] = _serving()
