@@ -123,7 +123,7 @@ class DemoProvider:
                     amount_cents=request.amount_cents,
                     currency=request.currency,
                     description=request.description,
-                    return_url=f"{self.public_base_url}/?paid={request.booking_id}",
+                    return_url=f"{self.public_base_url}/#/bookings?paid={request.booking_id}",
                 )
                 .on_conflict_do_nothing()
             )

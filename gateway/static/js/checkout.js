@@ -29,11 +29,12 @@ export async function payBooking(bookingId) {
 
 /**
  * Back from the checkout page (`?paid=<booking id>`): waits for the provider's webhook to settle
- * the booking, says how it went, and shows the list again without the mark.
+ * the booking (so the list then shows it settled), says how it went, and drops the mark.
  */
 export async function followPaymentReturn(view) {
   const bookingId = view.query.get("paid");
   if (!bookingId) return;
+  notify("Checking your payment…", "info", { sticky: true });
   const until = Date.now() + RETURN_WAIT_MS;
   let booking = null;
   while (!view.left && Date.now() < until) {
@@ -49,5 +50,5 @@ export async function followPaymentReturn(view) {
   } else {
     notify("No payment has arrived yet. You can pay again until the hold runs out.", "info");
   }
-  location.replace("#/bookings");
+  history.replaceState(null, "", "#/bookings");
 }

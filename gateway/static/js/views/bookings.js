@@ -184,6 +184,6 @@ export async function render(main, view) {
     }
   }
   more.addEventListener("click", load);
-  await load();
   await followPaymentReturn(view);
+  await load();
 }
