@@ -65,14 +65,17 @@ class CardIn(BaseModel):
         "with that same payment. Send the customer to `checkout_url`; the provider's signed "
         "webhook then confirms the booking (or refunds, if the hold ended first)."
     ),
-    responses=error_responses(
-        "unauthenticated",
-        "booking_not_found",
-        "hold_expired",
-        "booking_not_pending",
-        "session_started",
-        "no_payment_provider",
-    ),
+    responses={
+        200: {"model": PaymentOut, "description": "The payment still open for the booking"},
+        **error_responses(
+            "unauthenticated",
+            "booking_not_found",
+            "hold_expired",
+            "booking_not_pending",
+            "session_started",
+            "no_payment_provider",
+        ),
+    },
 )
 async def pay_booking(
     booking_id: BookingId, metadata: AsUser, clients: Clients, response: Response
