@@ -123,7 +123,11 @@ def answering_services() -> FakeClients:
     }
     services.payments.replies |= {
         "PayBooking": payments_pb2.PaymentIntent(
-            payment_id="p", booking_id="b", checkout_url="http://x/pay/p", status=1, currency="EUR"
+            payment_id="p",
+            booking_id="b",
+            checkout_url="http://x/pay/p",
+            status=payments_pb2.INTENT_STATUS_REQUIRES_PAYMENT,
+            currency="EUR",
         ),
         "ReceiveWebhook": payments_pb2.ReceiveWebhookResponse(event_id="evt_1"),
     }
