@@ -38,11 +38,12 @@ def main() -> None:
                 settings.cinema_svc_addr, ServiceTokens("booking_svc", settings)
             )
             sessions = make_sessionmaker(engine)
-            payments = build_payments(settings, sessions, server)
+            events = BookingEvents(settings.topic)
+            payments = build_payments(settings, sessions, events, server)
             bookings = BookingService(
                 sessions,
                 SeatingCache(CinemaSeatingProvider(cinema_pb2_grpc.CinemaServiceStub(cinema))),
-                BookingEvents(settings.topic),
+                events,
                 hold_seconds=settings.booking_hold_seconds,
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,

@@ -1,7 +1,7 @@
 """Print every record of a topic as one JSON line: `python -m deploy.consume <topic>`.
 
 Values of booking.* topics are decoded as BookingEvent, cinema.session-changed as
-SessionChanged; other topics print the value as text. Ctrl-C stops.
+SessionChanged, payment.* as PaymentEvent; other topics print the value as text. Ctrl-C stops.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ MESSAGE_TYPES: dict[str, type[ProtoMessage]] = {
     **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
     Topic.SESSION_CHANGED: events_pb2.SessionChanged,
     Topic.USER_CHANGED: events_pb2.UserChanged,
+    Topic.PAYMENT_SUCCEEDED: events_pb2.PaymentEvent,
+    Topic.PAYMENT_REFUNDED: events_pb2.PaymentEvent,
 }
 """The protobuf message each contract topic carries."""
 

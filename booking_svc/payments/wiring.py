@@ -40,6 +40,7 @@ class Payments:
 def build_payments(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
+    booking_events: BookingEvents,
     server: grpc.aio.Server,
 ) -> Payments:
     provider: PaymentProvider | None = None
@@ -68,7 +69,7 @@ def build_payments(
     service = PaymentService(
         sessions,
         provider,
-        BookingEvents(settings.topic),
+        booking_events,
         PaymentEvents(settings.topic),
         currency=settings.currency,
     )
