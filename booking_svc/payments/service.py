@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+import prometheus_client as prom
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_svc.domain import (
@@ -24,11 +25,22 @@ from booking_svc.payments.events import PaymentEvents
 from booking_svc.payments.provider import IntentRequest, Outcome, PaymentProvider, ProviderEvent
 from booking_svc.payments.store import PaymentRecord, PaymentStore
 from booking_svc.repository import BookingRepository
-from svckit.errors import Conflict, InvalidArgument
+from svckit.errors import Conflict, InvalidArgument, Unauthenticated
 from svckit.identity import Caller, signed_in
 from svckit.vocabulary import Topic
 
 log = logging.getLogger(__name__)
+
+EVENT_MEMORY = timedelta(days=1)
+"""How long received webhook event ids are kept: far longer than the signature tolerance."""
+WEBHOOKS = prom.Counter(
+    "booking_payment_webhooks_total",
+    "Provider webhooks by what they did: confirmed, refunded (late), failed (declined), "
+    "ignored (settled already, or not ours), replayed, refused (bad signature or timestamp).",
+    ["outcome"],
+)
+for _outcome in ("confirmed", "refunded", "failed", "ignored", "replayed", "refused"):
+    WEBHOOKS.labels(_outcome)
 
 
 def no_provider() -> Conflict:
@@ -115,33 +127,46 @@ class PaymentService:
         provider = self.provider
         if provider is None:
             raise no_provider()
-        event = provider.verify(payload, headers, self.clock())
+        try:
+            event = provider.verify(payload, headers, self.clock())
+        except Unauthenticated:
+            WEBHOOKS.labels("refused").inc()
+            raise
         async with self.sessions.begin() as db:
             store = PaymentStore(db)
             if not await store.remember_event(event.event_id, provider.name):
+                WEBHOOKS.labels("replayed").inc()
                 raise Conflict(f"event {event.event_id} came before", code="webhook_replayed")
             if event.outcome is Outcome.SUCCEEDED:
-                await self._succeeded(db, provider, event)
+                outcome = await self._succeeded(db, provider, event)
             else:
                 log.info("payment %s: %s", event.provider_ref, event.outcome)
+                outcome = "failed" if event.outcome is Outcome.FAILED else "ignored"
+        WEBHOOKS.labels(outcome).inc()
         return event.event_id
+
+    async def forget_old_events(self) -> int:
+        """Drops webhook event ids older than EVENT_MEMORY; returns how many."""
+        async with self.sessions.begin() as db:
+            return await PaymentStore(db).forget_events(EVENT_MEMORY)
 
     async def _succeeded(
         self, db: AsyncSession, provider: PaymentProvider, event: ProviderEvent
-    ) -> None:
+    ) -> str:
         """Confirms the booking if its hold still stands, else refunds: in one transaction
-        that holds the booking's row lock, so an expiry cannot come in between."""
+        that holds the booking's row lock, so an expiry cannot come in between. Returns what
+        it did."""
         store = PaymentStore(db)
         found = await store.by_ref(provider.name, event.provider_ref)
         if found is None:
             log.warning("webhook %s names no payment of ours; ignored", event.event_id)
-            return
+            return "ignored"
         await store.lock_booking(found.booking_id)
         payment = await store.by_ref(provider.name, event.provider_ref, lock=True)
         assert payment is not None
         if payment.status != "requires_payment":
             log.info("payment %s is %s already; event ignored", payment.id, payment.status)
-            return
+            return "ignored"
         if (event.amount_cents, event.currency) != (payment.amount_cents, payment.currency):
             raise InvalidArgument("the amount is not the payment's", code="invalid_webhook")
         repo = BookingRepository(db)
@@ -153,8 +178,9 @@ class PaymentService:
             await self.booking_events.add(db, Topic.BOOKING_CONFIRMED, [confirmed])
             await self.payment_events.add(db, Topic.PAYMENT_SUCCEEDED, payment, confirmed)
             log.info("payment %s succeeded: booking %s confirmed", payment.id, booking.id)
-            return
+            return "confirmed"
         await self._refund_late(db, provider, payment)
+        return "refunded"
 
     async def _refund_late(
         self, db: AsyncSession, provider: PaymentProvider, payment: PaymentRecord

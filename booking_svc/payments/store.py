@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,6 +82,17 @@ class PaymentStore:
             .where(bookings.c.id == booking_id)
             .values(payment_status=BookingPayment.REFUNDED.value)
         )
+
+    async def forget_events(self, older_than: timedelta) -> int:
+        """Drops the ids of events received more than `older_than` ago (past the tolerance, a
+        replay of one is refused as stale anyway); returns how many."""
+        received = webhook_events.c.received_at
+        gone = await self.db.execute(
+            delete(webhook_events)
+            .where(received < func.now() - older_than)
+            .returning(webhook_events.c.event_id)
+        )
+        return len(gone.all())
 
     async def _one(self, query: Select[Any]) -> PaymentRecord | None:
         row = (await self.db.execute(query)).one_or_none()

@@ -19,6 +19,9 @@ from booking_svc.payments.provider import PaymentProvider
 from booking_svc.payments.service import PaymentService
 from booking_svc.settings import Settings
 from cinemapb.booking.v1 import payments_pb2_grpc
+from svckit.deadlines import every
+
+PURGE_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass
@@ -74,4 +77,5 @@ def build_payments(
         currency=settings.currency,
     )
     payments_pb2_grpc.add_PaymentServiceServicer_to_server(PaymentServicer(service), server)
+    tasks["payment-event-purge"] = lambda: every(PURGE_INTERVAL_SECONDS, service.forget_old_events)
     return Payments(service, tasks, closers)

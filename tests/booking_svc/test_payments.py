@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -434,3 +435,36 @@ async def test_a_409_from_the_receiver_counts_as_acknowledged(payments: Payments
     await payments.sender.send_due()
     assert payments.receiver.answers == [409]
     assert await payments.scalar("SELECT delivered_at IS NOT NULL FROM demo_provider_webhooks")
+
+
+async def test_event_ids_are_forgotten_only_long_after_the_tolerance(payments: Payments) -> None:
+    payment_id = await payments.hold_and_pay()
+    payload = webhook_payload("payment_intent.payment_failed", payment_id, 2000, "EUR")
+    await payments.service.receive_webhook(payload, signed(payload))
+    assert await payments.service.forget_old_events() == 0
+    await payments.rows(
+        "UPDATE payment_webhook_events SET received_at = now() - interval '2 days' RETURNING 1"
+    )
+    assert await payments.service.forget_old_events() == 1
+    assert await payments.scalar("SELECT count(*) FROM payment_webhook_events") == 0
+
+
+async def test_webhooks_are_counted_by_what_they_did(payments: Payments) -> None:
+    def count(outcome: str) -> float:
+        value = REGISTRY.get_sample_value("booking_payment_webhooks_total", {"outcome": outcome})
+        return value or 0.0
+
+    before = {name: count(name) for name in ("confirmed", "replayed", "refused")}
+    payment_id = await payments.hold_and_pay()
+    payload = webhook_payload("payment_intent.succeeded", payment_id, 2000, "EUR")
+    await payments.service.receive_webhook(payload, signed(payload))
+    with pytest.raises(Conflict):
+        await payments.service.receive_webhook(payload, signed(payload))
+    with pytest.raises(Unauthenticated):
+        await payments.service.receive_webhook(payload, {})
+    after = {name: count(name) for name in before}
+    assert {name: after[name] - before[name] for name in before} == {
+        "confirmed": 1,
+        "replayed": 1,
+        "refused": 1,
+    }
