@@ -3,6 +3,7 @@ settings, and the demo provider's hosted checkout (its page at /pay/{id} and its
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -151,12 +152,16 @@ def _checkout_out(checkout: payments_pb2.Checkout) -> CheckoutOut:
     )
 
 
+@cache
+def checkout_template() -> str:
+    return (STATIC_DIR / "pay.html").read_text(encoding="utf-8")
+
+
 @router.get("/pay/{payment_id}", response_class=HTMLResponse, include_in_schema=False)
 async def checkout_page(payment_id: PaymentId, settings: Settings) -> HTMLResponse:
     """The demo provider's hosted checkout page (the payment is loaded by its script)."""
     _require_demo(settings)
-    html = (STATIC_DIR / "pay.html").read_text(encoding="utf-8")
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    return HTMLResponse(checkout_template(), headers=PAGE_HEADERS)
 
 
 @router.get(
