@@ -13,6 +13,7 @@ from booking_svc.events import BookingEvents
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.jobs import timers
 from booking_svc.models import outbox
+from booking_svc.payments.wiring import build_payments
 from booking_svc.reports import CinemaSessionMovies, Reports
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
@@ -21,7 +22,13 @@ from booking_svc.settings import Settings
 from booking_svc.ticket_api import TicketServiceServicer
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.tickets import TicketDesk
-from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc, tickets_pb2, tickets_pb2_grpc
+from cinemapb.booking.v1 import (
+    booking_pb2,
+    booking_pb2_grpc,
+    payments_pb2,
+    tickets_pb2,
+    tickets_pb2_grpc,
+)
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
 from svckit.db import make_sessionmaker
@@ -46,6 +53,7 @@ def main() -> None:
             sessions = make_sessionmaker(engine)
             signer = TicketSigner(settings.ticket_signing_key())
             events = BookingEvents(settings.topic, signer)
+            payments = build_payments(settings, sessions, events, server)
             bookings = BookingService(
                 sessions,
                 seating,
@@ -54,6 +62,7 @@ def main() -> None:
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,
                 cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
+                payment_required=payments.required,
             )
             reports = Reports(
                 sessions,
@@ -85,11 +94,17 @@ def main() -> None:
                 **timers(bookings, settings.booking_database_url),
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,
+                **payments.tasks,
             }
             try:
                 async with background(tasks):
-                    yield [*service_names(booking_pb2), *service_names(tickets_pb2)]
+                    yield [
+                        *service_names(booking_pb2),
+                        *service_names(tickets_pb2),
+                        *service_names(payments_pb2),
+                    ]
             finally:
+                await payments.close()
                 await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)
 

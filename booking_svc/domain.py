@@ -334,6 +334,14 @@ def session_not_found(session_id: int) -> NotFound:
     return NotFound(f"session {session_id} not found", code="session_not_found")
 
 
+def payment_required() -> Conflict:
+    """A provider takes the payments: only its confirmed payment confirms a hold."""
+    return Conflict(
+        "pay through POST /api/bookings/{id}/pay; the payment confirms the booking",
+        code="payment_required",
+    )
+
+
 def booking_not_found(booking_id: str) -> NotFound:
     return NotFound(f"booking {booking_id} not found", code="booking_not_found")
 

@@ -225,6 +225,10 @@ class BookingRepository:
         due = sql.due_holds(limit, share=share.index, of=share.of)
         return await self._end_as(due, EXPIRY)
 
+    async def expire_one(self, booking_id: uuid.UUID) -> list[Change]:
+        """Expires the booking if it is still a hold (a late payment found it so)."""
+        return await self._end_as(sql.one_booking(booking_id), EXPIRY)
+
     async def finish_due(self, limit: int) -> int:
         """Up to `limit` confirmed bookings of sessions that are over finish (seats stay sold)."""
         return len((await self.db.execute(sql.finish(limit))).all())

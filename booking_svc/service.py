@@ -29,6 +29,7 @@ from booking_svc.domain import (
     idempotency_key_reused,
     keyed_request,
     parse_booking_id,
+    payment_required,
     refuse_cancel,
     refuse_confirm,
     replay,
@@ -135,6 +136,7 @@ class BookingService:
         max_seats: int,
         max_seats_per_user: int,
         cancel_cutoff_minutes: int,
+        payment_required: bool = False,
         on_hold: Callable[[float], None] = lambda _deadline: None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
@@ -145,6 +147,7 @@ class BookingService:
         self.max_seats = max_seats
         self.max_seats_per_user = max_seats_per_user
         self.cancel_cutoff = timedelta(minutes=cancel_cutoff_minutes)
+        self.payment_required = payment_required
         self.on_hold = on_hold
         self.clock = clock
 
@@ -238,6 +241,8 @@ class BookingService:
         """Records payment of the caller's hold, if neither it has expired nor its session
         started by the database clock. A retry under the key of one that did answers as it did."""
         user = signed_in(caller, "sign in to book seats")
+        if self.payment_required:
+            raise payment_required()
         booking_id = parse_booking_id(raw_id)
         keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CONFIRM)
         try:

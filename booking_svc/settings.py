@@ -2,6 +2,7 @@
 
 from pydantic import Field, SecretStr, field_validator
 
+from booking_svc.payments.settings import PaymentSettings
 from booking_svc.ticket_codes import signing_key
 from svckit.settings import (
     BookingRules,
@@ -15,7 +16,9 @@ from svckit.settings import (
 MIN_TICKET_SECRET_BYTES = 32
 
 
-class Settings(BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, CinemaLocale):
+class Settings(
+    BookingSvcServing, CinemaSvcPeer, KafkaSettings, BookingRules, CinemaLocale, PaymentSettings
+):
     """Bookings: asks cinema_svc for seating, writes and follows events on Kafka."""
 
     booking_database_url: str = local_database_url("booking")

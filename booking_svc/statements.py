@@ -229,6 +229,11 @@ def _after(step: CTE) -> ColumnElement[bool]:
 # -- which bookings a change takes -----------------------------------------------------------
 
 
+def one_booking(booking_id: uuid.UUID) -> Chosen:
+    """One booking, locked."""
+    return select(B.id).where(B.id == booking_id).with_for_update()
+
+
 def own_booking(booking_id: uuid.UUID, caller_id: int, *, cutoff: timedelta | None) -> Chosen:
     """The caller's booking, locked: a hold, or a booking whose session starts more than
     `cutoff` from now (database clock). With no cutoff (an admin): any booking, whenever.

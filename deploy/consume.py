@@ -1,8 +1,8 @@
 """Print every record of a topic as one JSON line: `python -m deploy.consume <topic>`.
 
 Values of booking.* topics are decoded as BookingEvent, cinema.session-changed as
-SessionChanged, user.changed as UserChanged, ticket.checked-in as TicketCheckedIn; other
-topics print the value as text. Ctrl-C stops.
+SessionChanged, user.changed as UserChanged, ticket.checked-in as TicketCheckedIn, payment.* as
+PaymentEvent; other topics print the value as text. Ctrl-C stops.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ MESSAGE_TYPES: dict[str, type[ProtoMessage]] = {
     Topic.SESSION_CHANGED: events_pb2.SessionChanged,
     Topic.USER_CHANGED: events_pb2.UserChanged,
     Topic.TICKET_CHECKED_IN: events_pb2.TicketCheckedIn,
+    Topic.PAYMENT_SUCCEEDED: events_pb2.PaymentEvent,
+    Topic.PAYMENT_REFUNDED: events_pb2.PaymentEvent,
 }
 """The protobuf message each contract topic carries."""
 

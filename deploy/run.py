@@ -9,7 +9,8 @@ parts of the infrastructure this run started; infrastructure that was already ru
 
 Without JWT_SECRET in the environment, the first run generates a random one and keeps it in
 the state folder (`jwt_secret`, readable by its owner only); later runs reuse it, so tokens
-stay valid across restarts. Every process this run starts is given it.
+stay valid across restarts. Every process this run starts is given it. PAYMENTS_WEBHOOK_SECRET
+(used only with PAYMENTS_PROVIDER=demo) is kept the same way, in `payments_webhook_secret`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from deploy.stack import SERVICES, Stack
 
 RESTART_DELAY_SECONDS = 2.0
 JWT_SECRET_FILE = "jwt_secret"  # noqa: S105 (a file name)
+WEBHOOK_SECRET_FILE = "payments_webhook_secret"  # noqa: S105 (a file name)
 
 
 def _components_to_stop() -> list[Callable[[], None]]:
@@ -46,10 +48,16 @@ def _components_to_stop() -> list[Callable[[], None]]:
 
 def local_jwt_secret(env: Mapping[str, str], state: Path) -> str:
     """JWT_SECRET from `env`, else the one kept in `state`, generated there on first use."""
-    given = env.get("JWT_SECRET")
+    return kept_secret(env, state, "JWT_SECRET", JWT_SECRET_FILE)
+
+
+def kept_secret(env: Mapping[str, str], state: Path, variable: str, file_name: str) -> str:
+    """`variable` from `env`, else the secret kept in `state`/`file_name` (mode 0600),
+    generated there on first use."""
+    given = env.get(variable)
     if given:
         return given
-    path = state / JWT_SECRET_FILE
+    path = state / file_name
     if not path.exists():
         state.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -79,7 +87,10 @@ def main() -> int:
         signal.signal(sig, _interrupt)  # also when started with SIGINT ignored (`cmd &`)
     owned = _components_to_stop()
     jwt_secret = local_jwt_secret(os.environ, state_root())
-    stack = Stack({"JWT_SECRET": jwt_secret})
+    webhook_secret = kept_secret(
+        os.environ, state_root(), "PAYMENTS_WEBHOOK_SECRET", WEBHOOK_SECRET_FILE
+    )
+    stack = Stack({"JWT_SECRET": jwt_secret, "PAYMENTS_WEBHOOK_SECRET": webhook_secret})
     try:
         say("starting PostgreSQL, Kafka and Redis (the first run downloads Kafka)")
         infra.ensure_up()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 
-from cinemapb.booking.v1 import booking_pb2_grpc, tickets_pb2_grpc
+from cinemapb.booking.v1 import booking_pb2_grpc, payments_pb2_grpc, tickets_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from cinemapb.user.v1 import user_pb2_grpc
@@ -26,6 +26,8 @@ class ServiceClients:
     cinema: cinema_pb2_grpc.CinemaServiceAsyncStub
     booking: booking_pb2_grpc.BookingServiceAsyncStub
     tickets: tickets_pb2_grpc.TicketServiceAsyncStub
+    payments: payments_pb2_grpc.PaymentServiceAsyncStub
+    demo_checkout: payments_pb2_grpc.DemoCheckoutServiceAsyncStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> ServiceClients:
@@ -42,6 +44,8 @@ class ServiceClients:
             cinema=cinema_pb2_grpc.CinemaServiceStub(channels["cinema_svc"]),
             booking=booking_pb2_grpc.BookingServiceStub(channels["booking_svc"]),
             tickets=tickets_pb2_grpc.TicketServiceStub(channels["booking_svc"]),
+            payments=payments_pb2_grpc.PaymentServiceStub(channels["booking_svc"]),
+            demo_checkout=payments_pb2_grpc.DemoCheckoutServiceStub(channels["booking_svc"]),
         )
 
     def health(self, service: str) -> health_pb2_grpc.HealthStub:

@@ -118,10 +118,11 @@ def seat_state(seat: booking_pb2.SeatState) -> dict[str, Any]:
     return priced_seat(seat) | {"status": SEAT_STATUS.label(seat.status)}
 
 
-def booking_out(booking: booking_pb2.Booking) -> BookingOut:
+def booking_out(booking: booking_pb2.Booking, currency: str) -> BookingOut:
     return copied(
         BookingOut,
         booking,
+        currency=currency,
         status=BOOKING_STATUS.label(booking.status),
         payment_status=PAYMENT_STATUS.label(booking.payment_status),
         seats=[BookedSeatOut(**priced_seat(seat)) for seat in booking.seats],

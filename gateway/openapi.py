@@ -75,6 +75,18 @@ ERRORS: dict[str, tuple[int, str]] = {
     "invalid_layout": (422, "A seat both retyped and removed, retyped twice, or too many changes"),
     "invalid_price": (422, "A seat type price out of range, or given for standard"),
     "invalid_date": (422, "from/to not days (YYYY-MM-DD), to before from, or over 400 days"),
+    # payments
+    "payment_required": (409, "A payment provider takes the payments: pay, do not confirm"),
+    "no_payment_provider": (409, "PAYMENTS_PROVIDER is none: confirm the booking instead"),
+    "invalid_signature": (401, "A webhook whose signature is missing or does not match"),
+    "stale_webhook": (401, "A webhook signed too long ago (or ahead)"),
+    "webhook_replayed": (409, "A webhook event received before"),
+    "invalid_webhook": (422, "A webhook body that is not a payment event of ours"),
+    "payment_not_found": (404, "No such payment at the demo provider"),
+    "invalid_card_number": (422, "Not a card number (12 to 19 digits)"),
+    "unknown_test_card": (422, "Not one of the demo provider's test cards"),
+    "checkout_closed": (409, "The payment succeeded or was refunded already"),
+    "no_challenge": (409, "The payment awaits no confirmation"),
 }
 """Every error code a route documents: its HTTP status and what it means."""
 

@@ -144,6 +144,7 @@ class BookingOut(BaseModel):
     payment_status: PaymentStatus
     seats: list[BookedSeatOut]
     total_price: float
+    currency: str = Field(description="ISO 4217 code of the prices (the CURRENCY setting)")
     reason: str | None = Field(description="why it was cancelled or expired; null otherwise")
     created_at: datetime
     updated_at: datetime

@@ -10,6 +10,7 @@ from svckit.settings import (
     JwtSettings,
     KafkaSettings,
     MovieSvcPeer,
+    PaymentsChoice,
     Port,
     ProcessSettings,
     RedisSettings,
@@ -28,6 +29,7 @@ class GatewaySettings(
     JwtSettings,
     BookingRules,
     CinemaLocale,
+    PaymentsChoice,
 ):
     """The REST gateway: calls every service, follows the booking topics, caches in Redis."""
 

@@ -3,13 +3,14 @@
 Each process builds its own settings class from the mixins of what it uses: `ProcessSettings`
 (every process), its own `*Serving` (a gRPC service: where it listens and serves metrics),
 one `*Peer` per service it calls, `KafkaSettings`, `RedisSettings`, `JwtSettings`,
-`BookingRules`, `CinemaLocale`. A field's name is its environment variable, lower-cased; a
-serving mixin's generic fields read the service's own `<SVC>_ADDR` and `<SVC>_METRICS_PORT`.
+`BookingRules`, `CinemaLocale`, `PaymentsChoice`. A field's name is its environment variable,
+lower-cased; a serving mixin's generic fields read the service's own `<SVC>_ADDR` and
+`<SVC>_METRICS_PORT`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, SecretStr, field_validator
@@ -157,6 +158,12 @@ class CinemaLocale(SettingsMixin):
     """ISO 4217 code of every price; amounts are integer minor units inside, decimals in JSON."""
     cinema_timezone: ZoneName = "UTC"
     """IANA zone the cinema's showtimes are shown and planned in."""
+
+
+class PaymentsChoice(SettingsMixin):
+    """Who takes payments: nobody (`none`: confirming a hold records payment) or a provider."""
+
+    payments_provider: Literal["none", "demo"] = "none"
 
 
 def local_database_url(database: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
-from cinemapb.booking.v1 import booking_pb2, tickets_pb2
+from cinemapb.booking.v1 import booking_pb2, payments_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
 from cinemapb.movie.v1 import movie_pb2
@@ -29,6 +29,8 @@ class Topic(StrEnum):
     SESSION_CHANGED = "cinema.session-changed"
     USER_CHANGED = "user.changed"
     TICKET_CHECKED_IN = "ticket.checked-in"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_REFUNDED = "payment.refunded"
 
 
 class EventType(StrEnum):
@@ -40,6 +42,8 @@ class EventType(StrEnum):
     SESSION_CHANGED = "cinema.session.changed"
     USER_CHANGED = "user.changed"
     TICKET_CHECKED_IN = "ticket.checked_in"
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_REFUNDED = "payment.refunded"
 
 
 BOOKING_TOPICS = (Topic.BOOKING_CREATED, Topic.BOOKING_CONFIRMED, Topic.BOOKING_CANCELLED)
@@ -53,6 +57,8 @@ EVENT_TYPE_OF_TOPIC = {
     Topic.SESSION_CHANGED: EventType.SESSION_CHANGED,
     Topic.USER_CHANGED: EventType.USER_CHANGED,
     Topic.TICKET_CHECKED_IN: EventType.TICKET_CHECKED_IN,
+    Topic.PAYMENT_SUCCEEDED: EventType.PAYMENT_SUCCEEDED,
+    Topic.PAYMENT_REFUNDED: EventType.PAYMENT_REFUNDED,
 }
 
 
@@ -112,6 +118,9 @@ MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
 TICKET_STATUS = Labels(tickets_pb2.TicketStatus)
 SALES_GROUPING = Labels(booking_pb2.SalesGrouping)
+INTENT_STATUS = Labels(payments_pb2.IntentStatus)
+CHECKOUT_STATUS = Labels(payments_pb2.CheckoutStatus)
+REFUND_REASON = Labels(events_pb2.RefundReason, unspecified="")
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
@@ -123,6 +132,9 @@ MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
 TicketStatus = Literal["valid", "used", "void"]
 SalesGrouping = Literal["day", "movie", "session"]
+IntentStatus = Literal["requires_payment", "succeeded", "refunded"]
+CheckoutStatus = Literal["open", "declined", "requires_action", "succeeded", "refunded"]
+RefundReason = Literal["late_payment"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",

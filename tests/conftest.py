@@ -22,6 +22,7 @@ SLOT = int(os.environ.get("TEST_STACK_SLOT", "0"))
 GATEWAY_PORT = 18000 + SLOT
 ADMIN_EMAIL = "admin@tests.example"
 ADMIN_PASSWORD = "Admin-Passw0rd!"
+PAYMENTS_WEBHOOK_SECRET = "tests-webhook-secret-0123456789abcdef012345"
 
 
 @dataclass
@@ -80,6 +81,30 @@ def running_stack(stack_env: dict[str, str]) -> Iterator[RunningStack]:
         yield RunningStack(stack, base_url, stack_env)
     finally:
         stack.stop_all()
+
+
+def demo_payment_settings(stack: RunningStack) -> dict[str, str]:
+    """What booking_svc and the gateway run with to take payments through the demo provider."""
+    return {
+        "PAYMENTS_PROVIDER": "demo",
+        "PAYMENTS_WEBHOOK_SECRET": PAYMENTS_WEBHOOK_SECRET,
+        "PUBLIC_BASE_URL": stack.base_url,
+        "PAYMENTS_DEMO_RETRY_SECONDS": "0.5",
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_payments(running_stack: RunningStack) -> Iterator[RunningStack]:
+    """The stack with the demo payment provider for one test module (booking_svc and the
+    gateway restarted with it, and back without it afterwards); other tests keep `none`."""
+    settings = demo_payment_settings(running_stack)
+    running_stack.restart("booking_svc", **settings)
+    running_stack.restart("gateway", **settings)
+    try:
+        yield running_stack
+    finally:
+        running_stack.restart("booking_svc")
+        running_stack.restart("gateway")
 
 
 @pytest.fixture

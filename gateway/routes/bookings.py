@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.convert import booking_out, paginated
-from gateway.deps import AsUser, Clients, Page
+from gateway.deps import AsUser, Clients, Page, Settings
 from gateway.openapi import error_responses
 from gateway.ratelimit import limit_holds
 from gateway.schemas import MAX_ID, BookingId, BookingOut, IdempotencyKey, IdItem, Paginated
@@ -29,7 +29,7 @@ class BookingRequest(BaseModel):
 
 
 async def list_page(
-    clients: Clients, metadata: AsUser, page: Page, *, mine_only: bool
+    clients: Clients, metadata: AsUser, page: Page, settings: Settings, *, mine_only: bool
 ) -> Paginated[BookingOut]:
     reply = await clients.booking.ListBookings(
         booking_pb2.ListBookingsRequest(
@@ -37,7 +37,7 @@ async def list_page(
         ),
         metadata=metadata,
     )
-    return paginated([booking_out(b) for b in reply.items], reply.total, page)
+    return paginated([booking_out(b, settings.currency) for b in reply.items], reply.total, page)
 
 
 @router.post(
@@ -70,12 +70,15 @@ async def create_booking(
     body: BookingRequest,
     metadata: AsUser,
     clients: Clients,
+    settings: Settings,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.CreateBookingRequest(
         session_id=body.session_id, seat_ids=body.seats_id, idempotency_key=idempotency_key or ""
     )
-    return booking_out(await clients.booking.CreateBooking(request, metadata=metadata))
+    return booking_out(
+        await clients.booking.CreateBooking(request, metadata=metadata), settings.currency
+    )
 
 
 @router.get(
@@ -84,8 +87,10 @@ async def create_booking(
     summary="Your bookings, newest first (an admin sees everyone's)",
     responses=error_responses("unauthenticated"),
 )
-async def list_bookings(metadata: AsUser, clients: Clients, page: Page) -> Paginated[BookingOut]:
-    return await list_page(clients, metadata, page, mine_only=False)
+async def list_bookings(
+    metadata: AsUser, clients: Clients, page: Page, settings: Settings
+) -> Paginated[BookingOut]:
+    return await list_page(clients, metadata, page, settings, mine_only=False)
 
 
 @router.get(
@@ -94,8 +99,10 @@ async def list_bookings(metadata: AsUser, clients: Clients, page: Page) -> Pagin
     summary="Your own bookings, newest first (also for an admin)",
     responses=error_responses("unauthenticated"),
 )
-async def my_bookings(metadata: AsUser, clients: Clients, page: Page) -> Paginated[BookingOut]:
-    return await list_page(clients, metadata, page, mine_only=True)
+async def my_bookings(
+    metadata: AsUser, clients: Clients, page: Page, settings: Settings
+) -> Paginated[BookingOut]:
+    return await list_page(clients, metadata, page, settings, mine_only=True)
 
 
 @router.get(
@@ -104,9 +111,13 @@ async def my_bookings(metadata: AsUser, clients: Clients, page: Page) -> Paginat
     summary="One of your bookings (an admin: anyone's)",
     responses=error_responses(*ONE_BOOKING_ERRORS),
 )
-async def get_booking(booking_id: BookingId, metadata: AsUser, clients: Clients) -> BookingOut:
+async def get_booking(
+    booking_id: BookingId, metadata: AsUser, clients: Clients, settings: Settings
+) -> BookingOut:
     request = booking_pb2.GetBookingRequest(id=booking_id)
-    return booking_out(await clients.booking.GetBooking(request, metadata=metadata))
+    return booking_out(
+        await clients.booking.GetBooking(request, metadata=metadata), settings.currency
+    )
 
 
 @router.post(
@@ -114,6 +125,8 @@ async def get_booking(booking_id: BookingId, metadata: AsUser, clients: Clients)
     response_model=BookingOut,
     summary="Record payment of your pending hold: it becomes confirmed and paid",
     description=(
+        "Only while PAYMENTS_PROVIDER is `none`; with a provider this answers 409 "
+        "`payment_required` (pay through `POST /api/bookings/{id}/pay`). "
         "With an `Idempotency-Key` header, a retry with the same key answers 200 with the "
         "booking as the first answer showed it (kept 24 h), even if it changed since; the same "
         "key on another booking, or on a cancel, is 422 `idempotency_key_reused`."
@@ -125,18 +138,22 @@ async def get_booking(booking_id: BookingId, metadata: AsUser, clients: Clients)
         "session_started",
         "validation_error",
         "idempotency_key_reused",
+        "payment_required",
     ),
 )
 async def confirm_booking(
     booking_id: BookingId,
     metadata: AsUser,
     clients: Clients,
+    settings: Settings,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.ConfirmBookingRequest(
         id=booking_id, idempotency_key=idempotency_key or ""
     )
-    return booking_out(await clients.booking.ConfirmBooking(request, metadata=metadata))
+    return booking_out(
+        await clients.booking.ConfirmBooking(request, metadata=metadata), settings.currency
+    )
 
 
 @router.post(
@@ -161,7 +178,10 @@ async def cancel_booking(
     booking_id: BookingId,
     metadata: AsUser,
     clients: Clients,
+    settings: Settings,
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.CancelBookingRequest(id=booking_id, idempotency_key=idempotency_key or "")
-    return booking_out(await clients.booking.CancelBooking(request, metadata=metadata))
+    return booking_out(
+        await clients.booking.CancelBooking(request, metadata=metadata), settings.currency
+    )

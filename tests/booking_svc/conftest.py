@@ -110,7 +110,8 @@ async def clean(engine: AsyncEngine) -> None:
         await conn.execute(
             text(
                 "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts,"
-                " action_keys, tickets, outbox RESTART IDENTITY"
+                " action_keys, tickets, outbox, payments, payment_webhook_events,"
+                " demo_provider_payments, demo_provider_webhooks RESTART IDENTITY"
             )
         )
 

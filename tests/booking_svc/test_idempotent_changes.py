@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import booking_svc.payments.tables  # noqa: F401 (registers the payment tables)
 from booking_svc.domain import Booking, Status
 from booking_svc.models import Base
 from booking_svc.service import BookingService

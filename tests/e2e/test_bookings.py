@@ -23,6 +23,7 @@ BOOKING_FIELDS = {
     "session_id",
     "seats",
     "total_price",
+    "currency",
     "reason",
     "created_at",
     "updated_at",

@@ -70,6 +70,8 @@ class FakeClients:
     cinema: FakeService = field(default_factory=FakeService)
     booking: FakeService = field(default_factory=FakeService)
     tickets: FakeService = field(default_factory=FakeService)
+    payments: FakeService = field(default_factory=FakeService)
+    demo_checkout: FakeService = field(default_factory=FakeService)
     healths: dict[str, FakeService] = field(
         default_factory=lambda: {
             name: FakeService() for name in ("user_svc", "movie_svc", "cinema_svc", "booking_svc")

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cinemapb.audit.v1 import audit_pb2
-from cinemapb.booking.v1 import booking_pb2, tickets_pb2
+from cinemapb.booking.v1 import booking_pb2, payments_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
@@ -158,6 +158,16 @@ def answering_services() -> FakeClients:
         "ListTickets": tickets_pb2.ListTicketsResponse(items=[a_ticket()]),
         "GetTicket": a_ticket(),
         "CheckIn": a_ticket(used=True),
+    }
+    services.payments.replies |= {
+        "PayBooking": payments_pb2.PaymentIntent(
+            payment_id="p",
+            booking_id="b",
+            checkout_url="http://x/pay/p",
+            status=payments_pb2.INTENT_STATUS_REQUIRES_PAYMENT,
+            currency="EUR",
+        ),
+        "ReceiveWebhook": payments_pb2.ReceiveWebhookResponse(event_id="evt_1"),
     }
     for health in services.healths.values():
         health.replies["Check"] = _serving()

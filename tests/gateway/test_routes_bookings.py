@@ -30,6 +30,7 @@ async def test_a_hold_is_made_for_the_caller_and_answered_as_the_pending_booking
         "payment_status": "pending",
         "seats": [{"seat_id": 11, "row": 1, "number": 4, "type": "vip", "price": 18.75}],
         "total_price": 18.75,
+        "currency": "EUR",
         "reason": None,
         "created_at": "2030-03-17T17:46:40Z",
         "updated_at": "2030-03-17T17:46:40Z",

@@ -14,8 +14,11 @@ from svckit import vocabulary
 from svckit.vocabulary import (
     BOOKING_STATUS,
     CANCEL_REASON,
+    CHECKOUT_STATUS,
+    INTENT_STATUS,
     MOVIE_STATUS,
     PAYMENT_STATUS,
+    REFUND_REASON,
     ROLE,
     SALES_GROUPING,
     SEAT_STATUS,
@@ -31,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITTEN_CODE = ("svckit", "gateway", "user_svc", "movie_svc", "cinema_svc", "booking_svc")
 SCANNED = (*WRITTEN_CODE, "deploy", "bench")
 ENUMS = "SEAT_TYPE|SESSION_STATUS|BOOKING_STATUS|PAYMENT_STATUS|SEAT_STATUS|CANCEL_REASON|"
-ENUMS += "MOVIE_STATUS|ROLE|TICKET_STATUS|SALES_GROUPING"
+ENUMS += "MOVIE_STATUS|ROLE|TICKET_STATUS|SALES_GROUPING|INTENT_STATUS|CHECKOUT_STATUS|"
+ENUMS += "REFUND_REASON"
 HAND_KEPT_MAP = re.compile(
     rf"_pb2\.({ENUMS})_[A-Z_]+\s*:|:\s*\w+_pb2\.({ENUMS})_[A-Z_]+\b|\.Value\(f\"({ENUMS})_"
 )
@@ -55,6 +59,9 @@ TOPIC_LITERAL = re.compile(
         (ROLE, vocabulary.Role),
         (TICKET_STATUS, vocabulary.TicketStatus),
         (SALES_GROUPING, vocabulary.SalesGrouping),
+        (INTENT_STATUS, vocabulary.IntentStatus),
+        (CHECKOUT_STATUS, vocabulary.CheckoutStatus),
+        (REFUND_REASON, vocabulary.RefundReason),
     ],
 )
 def test_each_literal_type_spells_exactly_the_labels_of_its_protobuf_enum(

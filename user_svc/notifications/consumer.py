@@ -17,7 +17,12 @@ from svckit.kafka import consumer_config, headers_dict
 from svckit.metrics import ConsumerLag
 from svckit.tracing import receiving
 from svckit.vocabulary import Topic
-from user_svc.notifications.events import booking_notice, decode_event, event_id_of
+from user_svc.notifications.events import (
+    booking_notice,
+    decode_event,
+    decode_payment_event,
+    event_id_of,
+)
 from user_svc.notifications.messages import Kind
 from user_svc.notifications.notifier import Notifier
 from user_svc.notifications.reminders import Reminders
@@ -29,7 +34,8 @@ GROUP = "user_svc.notifications"
 
 
 class BookingEventHandler:
-    """created: plan a reminder; confirmed / cancelled: settle it and tell the user."""
+    """created: plan a reminder; confirmed / cancelled: settle it and tell the user;
+    payment.refunded (a late payment): tell the user."""
 
     def __init__(self, notifier: Notifier, reminders: Reminders) -> None:
         self.notifier = notifier
@@ -40,6 +46,9 @@ class BookingEventHandler:
         event_id = event_id_of(event, ce_id)
         if event_id is None:
             log.warning("booking %s: event without a valid id; skipped", event.booking_id)
+            return
+        if topic is Topic.PAYMENT_REFUNDED:
+            await self.notifier.notify(booking_notice(event, Kind.REFUNDED, event_id))
             return
         if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
@@ -74,7 +83,9 @@ class BookingEventConsumer:
         await consume(consumer, list(self.topics), self._handle, commit=True, lag=self.lag)
 
     async def _handle(self, message: Message) -> None:
-        event = decode_event(message.value())
+        topic = self.topics[message.topic() or ""]
+        decode = decode_payment_event if topic is Topic.PAYMENT_REFUNDED else decode_event
+        event = decode(message.value())
         if event is None:
             log.warning(
                 "skipping an undecodable record at %s[%s]@%s",
@@ -85,4 +96,4 @@ class BookingEventConsumer:
             return
         ce_id = headers_dict(message).get("ce_id", "")
         with receiving(message, GROUP):
-            await self.handle(self.topics[message.topic() or ""], event, ce_id)
+            await self.handle(topic, event, ce_id)

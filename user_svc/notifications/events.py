@@ -1,4 +1,4 @@
-"""BookingEvent records from Kafka into BookingNotices."""
+"""BookingEvent records (and the booking in a PaymentEvent) from Kafka into BookingNotices."""
 
 from __future__ import annotations
 
@@ -24,6 +24,15 @@ def decode_event(value: bytes | None) -> events_pb2.BookingEvent | None:
     if not event.booking_id or event.user_id <= 0:
         return None
     return event
+
+
+def decode_payment_event(value: bytes | None) -> events_pb2.BookingEvent | None:
+    """The booking of the PaymentEvent in a record value, or None for a record that is not one."""
+    try:
+        event = events_pb2.PaymentEvent.FromString(value or b"")
+    except DecodeError:
+        return None
+    return decode_event(event.booking.SerializeToString())
 
 
 def event_id_of(event: events_pb2.BookingEvent, ce_id: str | None) -> uuid.UUID | None:

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
     REMINDER = "reminder"
+    REFUNDED = "refunded"
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,15 @@ def compose(notice: BookingNotice, show: Show, name: str, style: Style) -> Messa
             opening += " The seats are free again; you are welcome to book anew."
         push_body = f"{title}: {reason}"
         push = PushPayload("Booking cancelled", push_body, url, notice.booking_id)
+    elif notice.kind is Kind.REFUNDED:
+        subject = f"Payment refunded: {title}"
+        opening = (
+            f"your payment of {money(notice.total_price_cents)} arrived after your hold had "
+            "ended, so these seats were not sold to you. We have refunded the full amount; "
+            "your bank shows it within a few days. You are welcome to book anew."
+        )
+        push_body = f"{title}: your late payment was refunded in full"
+        push = PushPayload("Payment refunded", push_body, url, notice.booking_id)
     else:
         until = clock_time(notice.expires_at, style.timezone) if notice.expires_at else "soon"
         subject = f"Your seats are held until {until}: pay to keep them"

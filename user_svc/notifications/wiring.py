@@ -16,7 +16,7 @@ from cinemapb.movie.v1 import movie_pb2_grpc
 from svckit.clients import service_channel
 from svckit.deadlines import DeadlineLoop, every
 from svckit.service_identity import ServiceTokens
-from svckit.vocabulary import BOOKING_TOPICS
+from svckit.vocabulary import BOOKING_TOPICS, Topic
 from user_svc.notifications.consumer import GROUP, BookingEventConsumer, BookingEventHandler
 from user_svc.notifications.mailer import LogMailer, Mailer, SmtpMailer
 from user_svc.notifications.messages import Style
@@ -96,7 +96,10 @@ async def notification_tasks(
             consumer = BookingEventConsumer(
                 BookingEventHandler(notifier, reminders),
                 bootstrap_servers=settings.kafka_bootstrap_servers,
-                topics={settings.topic(topic): topic for topic in BOOKING_TOPICS},
+                topics={
+                    settings.topic(topic): topic
+                    for topic in (*BOOKING_TOPICS, Topic.PAYMENT_REFUNDED)
+                },
                 group=settings.consumer_group(GROUP),
             )
             loop = DeadlineLoop(

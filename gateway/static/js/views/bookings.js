@@ -1,6 +1,7 @@
 // "My bookings": every booking of the signed-in user, with pay and cancel where allowed.
 
 import { get, post } from "../api.js";
+import { followPaymentReturn, payBooking } from "../checkout.js";
 import { msUntil } from "../clock.js";
 import { countdown } from "../countdown.js";
 import { h, replace } from "../dom.js";
@@ -98,10 +99,20 @@ function bookingCard(booking, view, stops) {
       text: `Pay ${money(booking.total_price)}`,
     });
     const cancel = h("button", { type: "button", class: "button button--ghost", text: "Cancel" });
-    pay.addEventListener(
-      "click",
-      act(pay, `/api/bookings/${booking.id}/confirm`, "Paid. Your seats are confirmed."),
-    );
+    pay.addEventListener("click", async () => {
+      pay.disabled = true;
+      try {
+        const paid = await payBooking(booking.id);
+        if (paid) {
+          redraw(paid);
+          notify("Paid. Your seats are confirmed.", "success");
+        }
+      } catch (error) {
+        showError(error);
+        pay.disabled = false;
+        if (error.status === 409) get(`/api/bookings/${booking.id}`).then(redraw, () => {});
+      }
+    });
     cancel.addEventListener(
       "click",
       act(cancel, `/api/bookings/${booking.id}/cancel`, "Booking cancelled."),
@@ -175,5 +186,6 @@ export async function render(main, view) {
     }
   }
   more.addEventListener("click", load);
+  await followPaymentReturn(view);
   await load();
 }

@@ -1,6 +1,7 @@
 // One showtime: the live seat map, picking seats, holding them, the countdown, paying.
 
 import { get, post, postOnce } from "../api.js";
+import { payBooking } from "../checkout.js";
 import { signedIn } from "../auth.js";
 import { msUntil } from "../clock.js";
 import { h, replace } from "../dom.js";
@@ -185,7 +186,9 @@ export async function render(main, view) {
     phase = "paying";
     renderPanel();
     try {
-      booking = await post(`/api/bookings/${booking.id}/confirm`);
+      const paid = await payBooking(booking.id);
+      if (!paid) return; // on the way to the provider's checkout page
+      booking = paid;
       stopCountdown();
       seatmap.setStatus(
         booking.seats.map((seat) => seat.seat_id),
