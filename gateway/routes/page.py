@@ -19,7 +19,7 @@ MAX_SEATS_MARK = "{{BOOKING_MAX_SEATS}}"
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; connect-src 'self'; img-src 'self' data: https:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     ),
 }
