@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from starlette.middleware.gzip import GZipMiddleware
 
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
@@ -21,6 +22,7 @@ from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     auth,
     bookings,
+    docs,
     genres,
     halls,
     health,
@@ -41,6 +43,7 @@ from svckit.tracing import instrument_app, setup_tracing
 ROUTERS = (
     auth.router,
     bookings.router,
+    docs.router,
     genres.router,
     halls.router,
     health.router,
@@ -89,12 +92,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         responses=error_responses(*ANY_ROUTE),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.live_slots = ConnectionSlots(settings.live_max_connections_per_client)
     install_error_handlers(app)
     instrument_app(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.gateway_compress_min_bytes,
+        compresslevel=settings.gateway_compress_level,
+    )
     app.add_middleware(SafetyHeaders)
     app.add_middleware(ObservedRequests)
     for router in ROUTERS:

@@ -110,10 +110,15 @@ class HallSeatOut(SeatOut):
     hall_id: int
 
 
-class HallOut(BaseModel):
+class HallHead(BaseModel):
+    """A hall without its seats."""
+
     id: int
     number: int
     name: str
+
+
+class HallOut(HallHead):
     seats: list[SeatOut]
 
 
