@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 PROTO_SOURCES := $(shell find protos -name '*.proto')
+NPM_TOOLS := node_modules/.installed
 
 .PHONY: all run test lint proto bench chaos loadtest infra-up infra-down consume clean
 
@@ -26,10 +27,15 @@ cinemapb/.generated: $(VENV)/.synced $(PROTO_SOURCES) tools/gen_protos.py
 
 proto: cinemapb/.generated
 
+# What the tests use from npm (package.json): the official AsyncAPI JSON schemas.
+$(NPM_TOOLS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 run: proto
 	$(PY) -m deploy.run
 
-test: proto
+test: proto $(NPM_TOOLS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: proto
@@ -61,4 +67,4 @@ consume: proto
 	$(PY) -m deploy.consume $(TOPIC)
 
 clean:
-	rm -rf cinemapb $(VENV) .tools
+	rm -rf cinemapb $(VENV) .tools node_modules

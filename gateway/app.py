@@ -89,6 +89,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Cinema Hall",
         summary="Browse movies and showtimes, hold seats, pay, and watch the seat map live.",
+        description=(
+            "The live seat map (WebSocket) and the Kafka events are described in the AsyncAPI 3 "
+            "document at [/asyncapi.json](/asyncapi.json)."
+        ),
         version="1.0.0",
         lifespan=lifespan,
         responses=error_responses(*ANY_ROUTE),

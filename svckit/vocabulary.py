@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
+from google.protobuf.message import Message
+
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
@@ -51,6 +53,18 @@ EVENT_TYPE_OF_TOPIC = {
     Topic.SESSION_CHANGED: EventType.SESSION_CHANGED,
     Topic.USER_CHANGED: EventType.USER_CHANGED,
 }
+MESSAGE_OF_TOPIC: dict[Topic, type[Message]] = {
+    **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
+    Topic.SESSION_CHANGED: events_pb2.SessionChanged,
+    Topic.USER_CHANGED: events_pb2.UserChanged,
+}
+"""The protobuf message each topic's record values are."""
+KEY_OF_TOPIC = {
+    **dict.fromkeys(BOOKING_TOPICS, "session id"),
+    Topic.SESSION_CHANGED: "session id",
+    Topic.USER_CHANGED: "user id",
+}
+"""What each topic's record key is (as decimal text): one key's records stay in order."""
 
 
 class ProtoEnum(Protocol[V]):

@@ -1,13 +1,16 @@
-"""The interactive API documentation, `/docs` (Swagger UI) and `/redoc`, served from this gateway.
+"""The API documentation: `/docs` (Swagger UI) and `/redoc`, and `/asyncapi.json`.
 
 FastAPI's own pages load their scripts, styles and fonts from public CDNs, so they are blank
 without internet. These are the same pages with every asset from the `fastapi-offline`
-package (Swagger UI 5 and ReDoc 2 bundles), under hashed URLs that browsers keep.
+package (Swagger UI 5 and ReDoc 2 bundles), under hashed URLs that browsers keep. The AsyncAPI
+document of the live feed and the Kafka topics is generated (gateway/asyncapi.py).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, Request
@@ -19,6 +22,8 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 
 from gateway.assets import AssetVersions, VersionedStaticFiles
+from gateway.asyncapi import asyncapi_document
+from gateway.deps import Settings
 
 DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
 DOCS_ASSETS = AssetVersions.of(DOCS_ASSETS_DIR, "/docs/assets")
@@ -61,3 +66,20 @@ async def redoc(request: Request) -> HTMLResponse:
         redoc_favicon_url=DOCS_ASSETS.url("favicon.png"),
         with_google_fonts=False,
     )
+
+
+@router.get("/asyncapi.json")
+async def asyncapi(request: Request, settings: Settings) -> dict[str, Any]:
+    """The AsyncAPI 3 document of the live seat map and the Kafka topics."""
+    return cached_asyncapi_document(
+        title=request.app.title,
+        version=request.app.version,
+        live_host=request.url.netloc,
+        secure=request.url.scheme == "https",
+        kafka_hosts=settings.kafka_bootstrap_servers,
+        topic_prefix=settings.kafka_topic_prefix,
+    )
+
+
+cached_asyncapi_document = lru_cache(maxsize=8)(asyncapi_document)
+"""One document per address the gateway is reached at (they differ only in the host)."""
