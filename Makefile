@@ -9,7 +9,7 @@ UV_VERSION := 0.13.9
 PROTO_SOURCES := $(shell find protos -name '*.proto')
 NPM_TOOLS := node_modules/.installed
 
-.PHONY: all run test lint proto bench chaos loadtest infra-up infra-down consume clean
+.PHONY: all run test lint proto bench page-weight chaos loadtest infra-up infra-down consume clean
 
 all: proto
 
@@ -45,6 +45,11 @@ lint: proto
 
 bench: proto
 	$(PY) -m bench
+
+# Page weight and time to a rendered seat map in Chromium (bench/page_weight.py), on a stack
+# of its own; PAGE_WEIGHT_ARGS adds options (--runs N, --url URL of a running gateway).
+page-weight: proto
+	$(PY) -m bench.page_weight $(PAGE_WEIGHT_ARGS)
 
 # Faults under a mixed load on a stack and infrastructure of its own, then a check of the
 # recorded history (bench/chaos); CHAOS_ARGS=--short for a quick version. Not part of `make test`.
