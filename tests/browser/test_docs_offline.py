@@ -44,6 +44,9 @@ def test_the_docs_render_without_internet(
         page.goto(path)
         page.wait_for_selector(rendered, timeout=30_000)
         assert page.get_by_text("Cinema Hall").first.is_visible()
+        asyncapi = page.locator('a[href="/asyncapi.json"]').first
+        assert asyncapi.is_visible()
+        assert page.request.get("/asyncapi.json").json()["asyncapi"] == "3.0.0"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"docs-offline{path.replace('/', '-')}.png")
     finally:
