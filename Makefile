@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 PROTO_SOURCES := $(shell find protos -name '*.proto')
+NPM_TOOLS := node_modules/.installed
 
-.PHONY: all run test lint proto bench chaos loadtest infra-up infra-down consume clean
+.PHONY: all run test lint proto bench page-weight chaos loadtest infra-up infra-down consume clean
 
 all: proto
 
@@ -26,10 +27,15 @@ cinemapb/.generated: $(VENV)/.synced $(PROTO_SOURCES) tools/gen_protos.py
 
 proto: cinemapb/.generated
 
+# What the tests use from npm (package.json): the official AsyncAPI JSON schemas.
+$(NPM_TOOLS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 run: proto
 	$(PY) -m deploy.run
 
-test: proto
+test: proto $(NPM_TOOLS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: proto
@@ -39,6 +45,11 @@ lint: proto
 
 bench: proto
 	$(PY) -m bench
+
+# Page weight and time to a rendered seat map in Chromium (bench/page_weight.py), on a stack
+# of its own; PAGE_WEIGHT_ARGS adds options (--runs N, --url URL of a running gateway).
+page-weight: proto
+	$(PY) -m bench.page_weight $(PAGE_WEIGHT_ARGS)
 
 # Faults under a mixed load on a stack and infrastructure of its own, then a check of the
 # recorded history (bench/chaos); CHAOS_ARGS=--short for a quick version. Not part of `make test`.
@@ -61,4 +72,4 @@ consume: proto
 	$(PY) -m deploy.consume $(TOPIC)
 
 clean:
-	rm -rf cinemapb $(VENV) .tools
+	rm -rf cinemapb $(VENV) .tools node_modules

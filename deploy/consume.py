@@ -18,28 +18,16 @@ from types import FrameType
 from confluent_kafka import Message
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
-from google.protobuf.message import Message as ProtoMessage
 
-from cinemapb.events.v1 import events_pb2
 from deploy import kafka_broker
 from svckit.kafka import headers_dict, make_consumer
-from svckit.vocabulary import BOOKING_TOPICS, Topic
-
-MESSAGE_TYPES: dict[str, type[ProtoMessage]] = {
-    **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
-    Topic.SESSION_CHANGED: events_pb2.SessionChanged,
-    Topic.USER_CHANGED: events_pb2.UserChanged,
-    Topic.TICKET_CHECKED_IN: events_pb2.TicketCheckedIn,
-    Topic.PAYMENT_SUCCEEDED: events_pb2.PaymentEvent,
-    Topic.PAYMENT_REFUNDED: events_pb2.PaymentEvent,
-}
-"""The protobuf message each contract topic carries."""
+from svckit.vocabulary import MESSAGE_OF_TOPIC, Topic
 
 
 def _decode_value(topic: str, value: bytes | None) -> object:
     if value is None:
         return None
-    message_type = MESSAGE_TYPES.get(topic)
+    message_type = MESSAGE_OF_TOPIC.get(Topic(topic)) if topic in set(Topic) else None
     if message_type is None:
         return value.decode(errors="replace")
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -41,6 +42,8 @@ BREAK_MINUTES = 15
 EARLIEST_START = timedelta(minutes=30)
 """Today's slots that start sooner than this are left out."""
 
+POSTERS_PATH = "/static/posters/"
+"""Where the gateway serves the demo posters from (gateway/static/posters/)."""
 GENRES = ("Drama", "Comedy", "Science Fiction", "Thriller", "Animation", "Documentary")
 
 
@@ -53,6 +56,12 @@ class DemoMovie:
     age_rating: str
     status: movie_pb2.MovieStatus.ValueType
     genres: tuple[str, ...]
+
+    @property
+    def poster_url(self) -> str:
+        """The poster that ships with the project (gateway/static/posters/<title slug>.svg)."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.title.lower().replace("'", "")).strip("-")
+        return f"{POSTERS_PATH}{slug}.svg"
 
 
 MOVIES = (
@@ -232,6 +241,7 @@ async def create_movies(
                     age_rating=movie.age_rating,
                     movie_status=movie.status,
                     genre_ids=[genre_ids[name] for name in movie.genres],
+                    poster_url=movie.poster_url,
                 )
             ),
             metadata=REQUEST,

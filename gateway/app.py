@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from starlette.middleware.gzip import GZipMiddleware
 
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
@@ -22,6 +23,7 @@ from gateway.routes import (
     audit,
     auth,
     bookings,
+    docs,
     door,
     genres,
     halls,
@@ -48,6 +50,7 @@ ROUTERS = (
     auth.router,
     bookings.router,
     door.router,
+    docs.router,
     genres.router,
     halls.router,
     health.router,
@@ -96,15 +99,26 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(
         title="Cinema Hall",
         summary="Browse movies and showtimes, hold seats, pay, and watch the seat map live.",
+        description=(
+            "The live seat map (WebSocket) and the Kafka events are described in the AsyncAPI 3 "
+            "document at [/asyncapi.json](/asyncapi.json)."
+        ),
         version="1.0.0",
         lifespan=lifespan,
         responses=error_responses(*ANY_ROUTE),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.live_slots = ConnectionSlots(settings.live_max_connections_per_client)
     install_error_handlers(app)
     instrument_app(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.gateway_max_body_bytes)
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=settings.gateway_compress_min_bytes,
+        compresslevel=settings.gateway_compress_level,
+    )
     app.add_middleware(SafetyHeaders)
     app.add_middleware(ObservedRequests)
     for router in ROUTERS:

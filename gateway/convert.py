@@ -72,6 +72,8 @@ def movie_out(movie: movie_pb2.Movie) -> MovieOut:
         movie,
         movie_status=MOVIE_STATUS.label(movie.movie_status),
         genres=[genre_out(genre) for genre in movie.genres],
+        poster_url=movie.poster_url or None,
+        trailer_url=movie.trailer_url or None,
     )
 
 

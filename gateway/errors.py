@@ -105,6 +105,20 @@ def describe_validation(exc: RequestValidationError) -> tuple[str, list[dict[str
     return f"{first['field']}: {first['message']}", fields
 
 
+def malformed_json(exc: RequestValidationError) -> JSONResponse | None:
+    """A body that is not JSON at all, answered with where it breaks (FastAPI reports an offset)."""
+    broken = next((err for err in exc.errors() if err.get("type") == "json_invalid"), None)
+    if broken is None:
+        return None
+    document = exc.body if isinstance(exc.body, str) else ""
+    offset = broken["loc"][-1] if isinstance(broken["loc"][-1], int) else len(document)
+    line = document.count("\n", 0, offset) + 1
+    column = offset - document.rfind("\n", 0, offset)
+    reason = broken.get("ctx", {}).get("error", "not JSON")
+    message = f"invalid JSON at line {line}, column {column}: {reason}"
+    return error_response(422, message, "invalid_json", details={"line": line, "column": column})
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route answers on this path (Starlette names only the first route's)."""
     return [
@@ -128,6 +142,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        broken = malformed_json(exc)
+        if broken is not None:
+            return broken
         message, fields = describe_validation(exc)
         return error_response(422, message, "validation_error", details={"fields": fields})
 

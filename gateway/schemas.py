@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Header, Path, Query
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from svckit.media_urls import MEDIA_URL_MAX, media_url
 from svckit.vocabulary import (
     BookingStatus,
     MovieStatus,
@@ -35,6 +36,17 @@ IdempotencyKey = Annotated[
     ),
 ]
 """Free text that may span lines: tabs and line breaks, but no other control character."""
+
+MediaUrl = Annotated[
+    str,
+    Field(
+        max_length=MEDIA_URL_MAX,
+        description="an https URL or a path on this site starting with '/'",
+        examples=["/static/posters/orbit-of-small-things.svg"],
+    ),
+    AfterValidator(media_url),
+]
+"""Where a poster or trailer is: https or this site, never javascript:, data: or http:."""
 
 GenreId = Annotated[int, Path(ge=1, le=MAX_ID, description="the genre's id")]
 MovieId = Annotated[int, Path(ge=1, le=MAX_ID, description="the movie's id")]
@@ -84,6 +96,8 @@ class MovieOut(BaseModel):
     genres: list[GenreOut]
     created_at: datetime
     updated_at: datetime
+    poster_url: str | None = Field(description="https URL or path on this site; null: none")
+    trailer_url: str | None = Field(description="https URL or path on this site; null: none")
 
 
 class SeatOut(BaseModel):
@@ -97,10 +111,15 @@ class HallSeatOut(SeatOut):
     hall_id: int
 
 
-class HallOut(BaseModel):
+class HallHead(BaseModel):
+    """A hall without its seats."""
+
     id: int
     number: int
     name: str
+
+
+class HallOut(HallHead):
     seats: list[SeatOut]
 
 

@@ -47,5 +47,9 @@ class GatewaySettings(
     login_failure_window_seconds: int = Field(default=900, ge=1)
     hold_rate_limit_per_minute: int = Field(default=30, ge=1)
     """Holds (POST /api/bookings) one user may make per minute."""
+    gateway_compress_min_bytes: int = Field(default=1024, ge=0)
+    """Answers smaller than this go as they are; larger ones gzipped for clients that take it."""
+    gateway_compress_level: int = Field(default=6, ge=1, le=9)
+    """gzip's level: 6 gets nearly all of 9's saving for far less CPU."""
     live_max_connections_per_client: int = Field(default=20, ge=1)
     """Live seat-map feeds one client address may have open; more are closed with 1013."""

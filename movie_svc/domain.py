@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Generic, TypeVar, cast
 
 from svckit.errors import AlreadyExists, InvalidArgument, NotFound
+from svckit.media_urls import media_url
 from svckit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from svckit.vocabulary import MOVIE_STATUS, MovieStatus
 
@@ -42,6 +43,8 @@ class MovieDraft:
     age_rating: str
     movie_status: MovieStatus
     genre_ids: tuple[int, ...]
+    poster_url: str = ""
+    trailer_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Movie:
     genres: tuple[Genre, ...]
     created_at: datetime
     updated_at: datetime
+    poster_url: str = ""
+    trailer_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ def movie_draft(
     age_rating: str,
     status: str,
     genre_ids: list[int],
+    poster_url: str = "",
+    trailer_url: str = "",
 ) -> MovieDraft:
     """Checks every field of a movie; raises InvalidArgument naming the first bad one."""
     title = title.strip()
@@ -126,7 +133,17 @@ def movie_draft(
         age_rating=age_rating,
         movie_status=movie_status(status),
         genre_ids=tuple(sorted(set(genre_ids))),
+        poster_url=checked_media_url("poster_url", poster_url),
+        trailer_url=checked_media_url("trailer_url", trailer_url),
     )
+
+
+def checked_media_url(field: str, raw: str) -> str:
+    """ "" (none), an https URL or a path on this site (svckit/media_urls.py)."""
+    try:
+        return media_url(raw)
+    except ValueError as error:
+        raise invalid(field, str(error)) from None
 
 
 def page_request(page: int, page_size: int) -> PageRequest:

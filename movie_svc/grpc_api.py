@@ -49,6 +49,8 @@ def movie_pb(movie: domain.Movie) -> movie_pb2.Movie:
         genres=[genre_pb(genre) for genre in movie.genres],
         created_at=to_timestamp(movie.created_at),
         updated_at=to_timestamp(movie.updated_at),
+        poster_url=movie.poster_url,
+        trailer_url=movie.trailer_url,
     )
 
 
@@ -61,6 +63,8 @@ def movie_draft(movie: movie_pb2.MovieInput) -> domain.MovieDraft:
         age_rating=movie.age_rating,
         status=status_label(movie.movie_status),
         genre_ids=list(movie.genre_ids),
+        poster_url=movie.poster_url,
+        trailer_url=movie.trailer_url,
     )
 
 

@@ -84,6 +84,8 @@ class Movie(Base):
     duration: Mapped[int] = mapped_column(Integer)
     age_rating: Mapped[str] = mapped_column(Text, server_default="")
     movie_status: Mapped[str] = mapped_column(Text, server_default="coming_soon")
+    poster_url: Mapped[str] = mapped_column(Text, server_default="")
+    trailer_url: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

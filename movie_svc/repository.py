@@ -40,6 +40,8 @@ def to_movie(row: models.Movie) -> domain.Movie:
         genres=tuple(genres),
         created_at=row.created_at,
         updated_at=row.updated_at,
+        poster_url=row.poster_url,
+        trailer_url=row.trailer_url,
     )
 
 
@@ -167,6 +169,8 @@ class CatalogueRepository:
         row.duration = draft.duration
         row.age_rating = draft.age_rating
         row.movie_status = draft.movie_status
+        row.poster_url = draft.poster_url
+        row.trailer_url = draft.trailer_url
 
     async def _existing_genres(self, genre_ids: Sequence[int]) -> Sequence[models.Genre]:
         """The genres with these ids, locked against deletion until commit; all must exist."""

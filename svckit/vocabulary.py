@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Generic, Literal, Protocol, TypeVar
 
+from google.protobuf.message import Message
+
 from cinemapb.booking.v1 import booking_pb2, payments_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.events.v1 import events_pb2
@@ -60,6 +62,24 @@ EVENT_TYPE_OF_TOPIC = {
     Topic.PAYMENT_SUCCEEDED: EventType.PAYMENT_SUCCEEDED,
     Topic.PAYMENT_REFUNDED: EventType.PAYMENT_REFUNDED,
 }
+MESSAGE_OF_TOPIC: dict[Topic, type[Message]] = {
+    **dict.fromkeys(BOOKING_TOPICS, events_pb2.BookingEvent),
+    Topic.SESSION_CHANGED: events_pb2.SessionChanged,
+    Topic.USER_CHANGED: events_pb2.UserChanged,
+    Topic.TICKET_CHECKED_IN: events_pb2.TicketCheckedIn,
+    Topic.PAYMENT_SUCCEEDED: events_pb2.PaymentEvent,
+    Topic.PAYMENT_REFUNDED: events_pb2.PaymentEvent,
+}
+"""The protobuf message each topic's record values are."""
+KEY_OF_TOPIC = {
+    **dict.fromkeys(BOOKING_TOPICS, "session id"),
+    Topic.SESSION_CHANGED: "session id",
+    Topic.USER_CHANGED: "user id",
+    Topic.TICKET_CHECKED_IN: "session id",
+    Topic.PAYMENT_SUCCEEDED: "session id",
+    Topic.PAYMENT_REFUNDED: "session id",
+}
+"""What each topic's record key is (as decimal text): one key's records stay in order."""
 
 
 class ProtoEnum(Protocol[V]):

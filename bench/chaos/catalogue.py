@@ -51,6 +51,7 @@ async def load_catalogue(http: httpx.AsyncClient, admin: str) -> list[list[int]]
                 "age_rating": movie.age_rating,
                 "movie_status": MOVIE_STATUS.label(movie.status),
                 "genres_id": [genres[name] for name in movie.genres],
+                "poster_url": movie.poster_url,
             },
         )
         for movie in MOVIES

@@ -7,15 +7,24 @@ version is greater than the one it has, and takes any later snapshot as the new 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.events.v1 import events_pb2
 from gateway.convert import seat_state
-from svckit.vocabulary import CANCEL_REASON, SEAT_STATUS_AFTER, Topic
+from gateway.schemas import SeatStateOut
+from svckit.vocabulary import (
+    BOOKING_TOPICS,
+    CANCEL_REASON,
+    SEAT_STATUS_AFTER,
+    CancelReason,
+    SeatStatus,
+    Topic,
+)
 
 
 class CloseCode(IntEnum):
@@ -46,29 +55,57 @@ class Snapshot:
     text: str
 
 
-def _encode(message: dict[str, Any]) -> str:
-    return json.dumps(message, separators=(",", ":"))
+BookingTopic = Annotated[
+    Topic,
+    WithJsonSchema({"type": "string", "enum": [str(topic) for topic in BOOKING_TOPICS]}),
+]
+"""One of the booking topics (svckit/vocabulary.py)."""
+
+
+class SnapshotMessage(BaseModel):
+    """The whole seat map of a session: sent first, and again whenever the server saw a gap."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    type: Literal["snapshot"] = "snapshot"
+    session_id: int
+    version: int = Field(description="the seat map's version: later messages carry greater ones")
+    seats: list[SeatStateOut]
+
+
+class ChangeMessage(BaseModel):
+    """Seats of a session that became free, held or booked, by one booking event."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    type: Literal["change"] = "change"
+    session_id: int
+    version: int = Field(description="apply only when greater than the version you have")
+    event: BookingTopic = Field(description="the booking topic the change came from")
+    status: SeatStatus = Field(description="what the seats are now")
+    seat_ids: list[int]
+    reason: CancelReason | Literal[""] = Field(
+        description="why a booking.cancelled freed the seats; empty for the other events"
+    )
 
 
 def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
-    message = {
-        "type": "snapshot",
-        "session_id": seat_map.session_id,
-        "version": seat_map.version,
-        "seats": [seat_state(seat) for seat in seat_map.seats],
-    }
-    return Snapshot(seat_map.session_id, seat_map.version, _encode(message))
+    message = SnapshotMessage(
+        session_id=seat_map.session_id,
+        version=seat_map.version,
+        seats=[SeatStateOut(**seat_state(seat)) for seat in seat_map.seats],
+    )
+    return Snapshot(seat_map.session_id, seat_map.version, message.model_dump_json())
 
 
 def change(topic: Topic, event: events_pb2.BookingEvent) -> Change:
     """The public face of a booking event: which seats became what (no user, no booking)."""
-    message = {
-        "type": "change",
-        "session_id": event.session_id,
-        "version": event.seat_map_version,
-        "event": str(topic),
-        "status": SEAT_STATUS_AFTER[topic],
-        "seat_ids": list(event.seat_ids),
-        "reason": CANCEL_REASON.label(event.reason),
-    }
-    return Change(event.session_id, event.seat_map_version, _encode(message))
+    message = ChangeMessage(
+        session_id=event.session_id,
+        version=event.seat_map_version,
+        event=topic,
+        status=SEAT_STATUS_AFTER[topic],
+        seat_ids=list(event.seat_ids),
+        reason=CANCEL_REASON.label(event.reason),
+    )
+    return Change(event.session_id, event.seat_map_version, message.model_dump_json())

@@ -13,7 +13,16 @@ from gateway.cache import STALE_AFTER_MOVIE_WRITE
 from gateway.convert import movie_out, paginated
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
 from gateway.openapi import ADMIN_ONLY, error_responses
-from gateway.schemas import IdFilter, IdItem, LongText, MovieId, MovieOut, Paginated, Text
+from gateway.schemas import (
+    IdFilter,
+    IdItem,
+    LongText,
+    MediaUrl,
+    MovieId,
+    MovieOut,
+    Paginated,
+    Text,
+)
 from svckit.vocabulary import MOVIE_STATUS, MovieStatus
 
 router = APIRouter(prefix="/api", tags=["movies"])
@@ -40,13 +49,19 @@ class MovieIn(BaseModel):
     genres_id: list[IdItem] = Field(
         default_factory=list, max_length=50, description="ids of existing genres"
     )
+    poster_url: MediaUrl | None = Field(
+        default=None, description="the poster picture; null or absent: none (a letter tile)"
+    )
+    trailer_url: MediaUrl | None = Field(default=None, description="null or absent: none")
 
     def to_pb(self) -> movie_pb2.MovieInput:
-        fields = self.model_dump(exclude={"movie_status", "genres_id"})
+        fields = self.model_dump(exclude={"movie_status", "genres_id", "poster_url", "trailer_url"})
         return movie_pb2.MovieInput(
             **fields,
             movie_status=MOVIE_STATUS.number(self.movie_status),
             genre_ids=self.genres_id,
+            poster_url=self.poster_url or "",
+            trailer_url=self.trailer_url or "",
         )
 
 

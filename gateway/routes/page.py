@@ -1,57 +1,57 @@
-"""The booking page at `/` and its static files under `/static` (plain ES modules, no build)."""
+"""The booking page at `/` and its static files under `/static` (plain ES modules, no build).
+
+Static files are named by content hash in the page (gateway/assets.py), so browsers keep them a
+year and ask for nothing again until a file changes; the page itself is revalidated every time.
+"""
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
-from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
+from gateway.assets import REVALIDATE, AssetVersions, VersionedPage, VersionedStaticFiles
 from gateway.deps import Settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_VERSIONS = AssetVersions.of(STATIC_DIR, "/static")
+"""Every static file's hash, taken when the gateway starts (restart it after editing one)."""
 MAX_SEATS_MARK = "{{BOOKING_MAX_SEATS}}"
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-}
-"""With the safety headers every answer carries (gateway/edge.py)."""
 
 
-class RevalidatedStaticFiles(StaticFiles):
-    """Static files a browser revalidates on every load (ETag), so an edit shows at once."""
-
-    def file_response(
-        self,
-        full_path: str | os.PathLike[str],
-        stat_result: os.stat_result,
-        scope: Scope,
-        status_code: int = 200,
-    ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
-        response.headers["Cache-Control"] = "no-cache"
-        return response
+def page_headers(page: VersionedPage) -> dict[str, str]:
+    """With the safety headers every answer carries (gateway/edge.py)."""
+    scripts = " ".join(("'self'", *page.script_hashes))
+    return {
+        "Cache-Control": REVALIDATE,
+        "Content-Security-Policy": (
+            f"default-src 'self'; script-src {scripts}; connect-src 'self'; "
+            "img-src 'self' data: https:; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'"
+        ),
+    }
 
 
 router = APIRouter(include_in_schema=False)
-router.mount("/static", RevalidatedStaticFiles(directory=STATIC_DIR), name="static")
+router.mount(
+    "/static",
+    VersionedStaticFiles(directory=STATIC_DIR, versions=STATIC_VERSIONS),
+    name="static",
+)
 
 
 @cache
-def page_template() -> str:
-    return (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+def versioned_page(name: str = "index.html") -> VersionedPage:
+    """A page of the static folder with its static URLs hashed, rendered once."""
+    template = (STATIC_DIR / name).read_text(encoding="utf-8")
+    return VersionedPage.render(template, STATIC_VERSIONS)
 
 
 @router.get("/", response_class=HTMLResponse)
 async def booking_page(settings: Settings) -> HTMLResponse:
     """The single-page booking app; the seat limit comes from BOOKING_MAX_SEATS."""
-    html = page_template().replace(MAX_SEATS_MARK, str(settings.booking_max_seats))
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    page = versioned_page()
+    html = page.html.replace(MAX_SEATS_MARK, str(settings.booking_max_seats))
+    return HTMLResponse(html, headers=page_headers(page))

@@ -3,7 +3,6 @@ settings, and the demo provider's hosted checkout (its page at /pay/{id} and its
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -15,7 +14,7 @@ from gateway.convert import money
 from gateway.deps import AsAnyone, AsUser, Clients, Settings
 from gateway.errors import ApiError
 from gateway.openapi import error_responses
-from gateway.routes.page import PAGE_HEADERS, STATIC_DIR
+from gateway.routes.page import page_headers, versioned_page
 from gateway.schemas import BookingId, Text
 from svckit.vocabulary import CHECKOUT_STATUS, INTENT_STATUS, CheckoutStatus, IntentStatus
 
@@ -152,16 +151,12 @@ def _checkout_out(checkout: payments_pb2.Checkout) -> CheckoutOut:
     )
 
 
-@cache
-def checkout_template() -> str:
-    return (STATIC_DIR / "pay.html").read_text(encoding="utf-8")
-
-
 @router.get("/pay/{payment_id}", response_class=HTMLResponse, include_in_schema=False)
 async def checkout_page(payment_id: PaymentId, settings: Settings) -> HTMLResponse:
     """The demo provider's hosted checkout page (the payment is loaded by its script)."""
     _require_demo(settings)
-    return HTMLResponse(checkout_template(), headers=PAGE_HEADERS)
+    page = versioned_page("pay.html")
+    return HTMLResponse(page.html, headers=page_headers(page))
 
 
 @router.get(

@@ -32,7 +32,16 @@ from gateway.clients import ServiceClients
 from gateway.convert import movie_out, paginated, session_out
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Metadata, Page
 from gateway.openapi import ADMIN_ONLY, error_responses
-from gateway.schemas import MAX_ID, HallOut, IdFilter, MovieOut, Paginated, SessionId, SessionOut
+from gateway.schemas import (
+    MAX_ID,
+    HallHead,
+    HallOut,
+    IdFilter,
+    MovieOut,
+    Paginated,
+    SessionId,
+    SessionOut,
+)
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import SEAT_TYPE, SeatType
 
@@ -149,11 +158,12 @@ class SessionIn(BaseModel):
 
 
 class AggregateOut(BaseModel):
-    """A session with its movie (null if the movie was deleted since) and its hall."""
+    """A session with its movie (null if the movie was deleted since) and its hall (with its
+    seats unless `seats=false`)."""
 
     session: SessionOut
     movie: MovieOut | None
-    hall: HallOut
+    hall: HallOut | HallHead
 
 
 def current_status(session: dict[str, Any]) -> dict[str, Any]:
@@ -255,7 +265,17 @@ async def get_session(
     responses=error_responses("session_not_found"),
 )
 async def get_session_aggregate(
-    session_id: SessionId, clients: Clients, cache: Cache, metadata: AsAnyone
+    session_id: SessionId,
+    clients: Clients,
+    cache: Cache,
+    metadata: AsAnyone,
+    seats: Annotated[
+        bool,
+        Query(
+            description="false leaves the hall's seats out: a seat-map page gets them, with "
+            "prices and statuses, from /api/sessions/{session_id}/seats",
+        ),
+    ] = True,
 ) -> dict[str, Any]:
     async def load() -> dict[str, Any]:
         session = await load_session(session_id, clients, cache, metadata)
@@ -266,7 +286,8 @@ async def get_session_aggregate(
         return {"session": session, "movie": movie, "hall": hall}
 
     cached: dict[str, Any] = await cache.get_or_load("aggregate", f"session:{session_id}", load)
-    return cached | {"session": current_status(cached["session"])}
+    hall = cached["hall"] if seats else HallHead.model_validate(cached["hall"]).model_dump()
+    return cached | {"session": current_status(cached["session"]), "hall": hall}
 
 
 @router.post(

@@ -12,7 +12,7 @@ def test_the_page_is_served_at_the_root_with_the_seat_limit_and_a_strict_policy(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert 'name="booking-max-seats" content="4"' in response.text
-    assert '<script type="module" src="/static/js/app.js">' in response.text
+    assert '<script type="module" src="/static/js/app.js?v=' in response.text
     assert "default-src 'self'" in response.headers["content-security-policy"]
 
 

@@ -114,10 +114,58 @@ async def test_a_movie_is_sent_and_answered_with_its_labels(
         "genres": [{"id": 3, "name": "Drama"}],
         "created_at": "2030-03-17T17:46:40Z",
         "updated_at": "2030-03-17T17:46:40Z",
+        "poster_url": None,
+        "trailer_url": None,
     }
     sent = services.movies.last("CreateMovie").request.movie
     assert sent.movie_status == movie_pb2.MOVIE_STATUS_NOW_SHOWING
     assert list(sent.genre_ids) == [3]
+
+
+async def test_a_poster_and_a_trailer_go_to_the_service_and_come_back(
+    api: httpx.AsyncClient, services: FakeClients, admin: dict[str, str]
+) -> None:
+    poster, trailer = "/static/posters/arrival.svg", "https://video.example.com/arrival"
+    stored = a_movie()
+    stored.poster_url, stored.trailer_url = poster, trailer
+    services.movies.replies["UpdateMovie"] = stored
+    body = MOVIE | {"poster_url": poster, "trailer_url": trailer}
+
+    response = await api.put("/api/movies/5", json=body, headers=admin)
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["poster_url"], response.json()["trailer_url"]) == (poster, trailer)
+    sent = services.movies.last("UpdateMovie").request.movie
+    assert (sent.poster_url, sent.trailer_url) == (poster, trailer)
+
+
+async def test_a_movie_without_a_poster_is_sent_without_one(
+    api: httpx.AsyncClient, services: FakeClients, admin: dict[str, str]
+) -> None:
+    services.movies.replies["CreateMovie"] = a_movie()
+    await api.post("/api/movies", json=MOVIE | {"poster_url": None}, headers=admin)
+    sent = services.movies.last("CreateMovie").request.movie
+    assert (sent.poster_url, sent.trailer_url) == ("", "")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"poster_url": "javascript:alert(document.cookie)"},
+        {"poster_url": "data:image/svg+xml,<svg onload=alert(1)>"},
+        {"poster_url": "http://example.com/poster.jpg"},
+        {"poster_url": "//example.com/poster.jpg"},
+        {"trailer_url": "javascript:alert(1)"},
+        {"trailer_url": "https://user:pw@example.com/t"},
+    ],
+)
+async def test_unsafe_poster_and_trailer_urls_are_422_naming_the_field(
+    api: httpx.AsyncClient, services: FakeClients, admin: dict[str, str], change: dict[str, Any]
+) -> None:
+    response = await api.post("/api/movies", json=MOVIE | change, headers=admin)
+    assert_error(response, 422, "validation_error")
+    assert response.json()["fields"][0]["field"] == next(iter(change))
+    assert services.movies.calls == []
 
 
 async def test_movie_filters_reach_the_service(

@@ -87,6 +87,24 @@ async def test_a_created_movie_comes_back_complete(stub: MovieServiceAsyncStub) 
     assert movie.updated_at == movie.created_at
 
 
+async def test_a_poster_and_a_trailer_are_stored_replaced_and_cleared(
+    stub: MovieServiceAsyncStub,
+) -> None:
+    poster, trailer = "/static/posters/heat.svg", "https://video.example.com/heat"
+    created = await stub.CreateMovie(
+        movie_pb2.CreateMovieRequest(movie=movie_input(poster_url=poster, trailer_url=trailer)),
+        metadata=ADMIN,
+    )
+    assert (created.poster_url, created.trailer_url) == (poster, trailer)
+    fetched = await stub.GetMovie(movie_pb2.GetMovieRequest(id=created.id))
+    assert (fetched.poster_url, fetched.trailer_url) == (poster, trailer)
+
+    replaced = await stub.UpdateMovie(
+        movie_pb2.UpdateMovieRequest(id=created.id, movie=movie_input()), metadata=ADMIN
+    )
+    assert (replaced.poster_url, replaced.trailer_url) == ("", "")
+
+
 async def test_errors_carry_their_status_code_and_details(stub: MovieServiceAsyncStub) -> None:
     await stub.CreateGenre(movie_pb2.CreateGenreRequest(name="Crime"), metadata=ADMIN)
     assert await failure(
@@ -123,6 +141,9 @@ async def test_errors_carry_their_status_code_and_details(stub: MovieServiceAsyn
         ({"movie_status": movie_pb2.MOVIE_STATUS_UNSPECIFIED}, "movie_status"),
         ({"movie_status": 42}, "movie_status"),
         ({"genre_ids": list(range(1, 52))}, "genres_id"),
+        ({"poster_url": "javascript:alert(1)"}, "poster_url"),
+        ({"poster_url": "http://example.com/p.jpg"}, "poster_url"),
+        ({"trailer_url": "//example.com/trailer"}, "trailer_url"),
     ],
 )
 async def test_the_service_itself_refuses_invalid_movies(

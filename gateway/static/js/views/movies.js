@@ -16,14 +16,43 @@ export const STATUS_NAMES = {
   ended: "Ended",
 };
 
-/** A poster stand-in: the title's initial on a colour picked from the movie id. */
+const POSTER_IMAGE_STYLE = {
+  position: "absolute",
+  inset: "0",
+  width: "100%",
+  height: "100%",
+  objectFit: "cover",
+  objectPosition: "center 30%",
+};
+
+/**
+ * The movie's poster over a letter tile (the title's initial on a colour picked from the movie
+ * id): the tile shows while the picture loads, and stays when there is none or it fails.
+ */
 export function poster(movie, size = "") {
   const art = h(
     "div",
-    { class: `poster ${size}`, "aria-hidden": "true" },
+    { class: `poster ${size}`, "aria-hidden": "true", dataset: { poster: "tile" } },
     h("span", { text: movie.title.trim().charAt(0) }),
   );
   art.style.setProperty("--hue", String((movie.id * 47) % 360));
+  if (movie.poster_url) {
+    const picture = h("img", {
+      src: movie.poster_url,
+      alt: "",
+      loading: "lazy",
+      decoding: "async",
+      referrerpolicy: "no-referrer",
+    });
+    Object.assign(picture.style, POSTER_IMAGE_STYLE);
+    Object.assign(art.style, { position: "relative", overflow: "hidden" });
+    picture.addEventListener("load", () => (art.dataset.poster = "image"));
+    picture.addEventListener("error", () => {
+      picture.remove();
+      art.dataset.poster = "tile";
+    });
+    art.append(picture);
+  }
   return art;
 }
 

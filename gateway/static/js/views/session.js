@@ -34,7 +34,7 @@ export async function render(main, view) {
   let initial;
   try {
     [aggregate, initial] = await Promise.all([
-      get(`/api/sessions/${sessionId}/aggregate`),
+      get(`/api/sessions/${sessionId}/aggregate?seats=false`),
       fetchSeats(sessionId),
     ]);
   } catch (error) {
