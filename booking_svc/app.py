@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import grpc
 
@@ -12,6 +13,7 @@ from booking_svc.events import BookingEvents
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.jobs import timers
 from booking_svc.models import outbox
+from booking_svc.seat_rules import SeatRules
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
@@ -44,6 +46,10 @@ def main() -> None:
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,
                 cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
+                seat_rules=SeatRules(
+                    no_orphan_seats=settings.booking_no_orphan_seats,
+                    orphan_rule_until=timedelta(minutes=settings.booking_orphan_rule_until),
+                ),
             )
             session_events = SessionEvents(
                 bookings,

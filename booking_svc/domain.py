@@ -37,6 +37,8 @@ class Action(StrEnum):
     CANCEL = "cancel"
     EXPIRE = "expire"
     FINISH = "finish"
+    RELEASE = "release"
+    """Giving back some seats of a live booking, which goes on with the others."""
 
 
 class Reason(StrEnum):
@@ -47,6 +49,8 @@ class Reason(StrEnum):
     BY_ADMIN = "cancelled_by_admin"
     EXPIRED = "expired"
     SESSION_CANCELLED = "session_cancelled"
+    SEATS_RELEASED = "seats_released"
+    """Only on the event of a partial cancellation: the booking itself stays live."""
 
 
 TRANSITIONS: Mapping[tuple[Status, Action], Status] = {

@@ -6,13 +6,18 @@ from typing import Any
 
 import grpc
 
+from booking_svc.choosing import SeatChoice
 from booking_svc.convert import booking_pb, seat_map_pb
+from booking_svc.selection import Wish
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
+    BestAvailable,
+    BestSeats,
     CancelBookingRequest,
     ConfirmBookingRequest,
     CreateBookingRequest,
+    GetBestSeatsRequest,
     GetBookingRequest,
     GetSeatMapRequest,
     ListBookingsRequest,
@@ -21,6 +26,7 @@ from cinemapb.booking.v1.booking_pb2 import (
 )
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller
+from svckit.vocabulary import SEAT_TYPE
 
 Context = grpc.aio.ServicerContext[Any, Any]
 BookingReply = booking_pb2.Booking
@@ -40,11 +46,29 @@ def page_of(request: ListBookingsRequest) -> tuple[int, int]:
     return page, page_size
 
 
+def wish_of(best: BestAvailable) -> Wish:
+    return Wish(best.count, SEAT_TYPE.label(best.type) if best.type else None, best.accessible)
+
+
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     def __init__(self, bookings: BookingService) -> None:
         self.bookings = bookings
+        self.choice = SeatChoice(bookings)
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
+        if request.HasField("best_available"):
+            if request.seat_ids:
+                raise InvalidArgument(
+                    "give either seat ids or best_available, not both", code="invalid_argument"
+                )
+            return booking_pb(
+                await self.choice.hold_best(
+                    current_caller(),
+                    request.session_id,
+                    wish_of(request.best_available),
+                    request.idempotency_key,
+                )
+            )
         booking = await self.bookings.hold(
             current_caller(),
             request.session_id,
@@ -76,7 +100,18 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
         caller = current_caller()
+        if request.seat_ids:
+            released = await self.choice.release(
+                caller, request.id, list(request.seat_ids), request.idempotency_key
+            )
+            return booking_pb(released)
         return booking_pb(await self.bookings.cancel(caller, request.id, request.idempotency_key))
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
         return seat_map_pb(*await self.bookings.seat_map(request.session_id))
+
+    async def GetBestSeats(self, request: GetBestSeatsRequest, context: Context) -> BestSeats:
+        group = await self.choice.best_seats(request.session_id, wish_of(request.wish))
+        return BestSeats(
+            seat_ids=group.seat_ids, row=group.row, total_price_cents=group.price_cents
+        )

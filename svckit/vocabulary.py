@@ -113,7 +113,9 @@ SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
 BookingStatus = Literal["pending", "confirmed", "finished", "expired", "cancelled"]
 PaymentStatus = Literal["pending", "paid", "refunded", "void"]
 SeatStatus = Literal["free", "held", "booked"]
-CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
+CancelReason = Literal[
+    "cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled", "seats_released"
+]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
 
