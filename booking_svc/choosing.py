@@ -11,9 +11,9 @@ from dataclasses import replace
 
 from booking_svc.domain import (
     LIVE,
-    Action,
     Booking,
     Reason,
+    Release,
     SessionSeating,
     booking_not_found,
     keyed_request,
@@ -127,7 +127,7 @@ class SeatChoice:
         user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
         wanted = validate_seat_selection(seat_ids, MAX_RELEASED_SEATS)
-        keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.RELEASE)
+        keyed = keyed_request(user.user_id, idempotency_key, booking_id, Release.SEATS)
         cutoff = None if user.is_admin else self.bookings.cancel_cutoff
         service = self.bookings
         try:

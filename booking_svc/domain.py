@@ -37,8 +37,21 @@ class Action(StrEnum):
     CANCEL = "cancel"
     EXPIRE = "expire"
     FINISH = "finish"
-    RELEASE = "release"
-    """Giving back some seats of a live booking, which goes on with the others."""
+
+
+class Release(StrEnum):
+    """What an Idempotency-Key of a partial cancellation is kept for: it changes no status, so
+    it is no Action of the state machine."""
+
+    SEATS = "release"
+
+
+KeyedAction = Action | Release
+"""What a keyed confirm, cancel or partial cancellation asked for."""
+
+
+def keyed_action(value: str) -> KeyedAction:
+    return Release(value) if value == Release.SEATS else Action(value)
 
 
 class Reason(StrEnum):
@@ -186,7 +199,7 @@ class KeyedRequest:
     user_id: int
     key: str
     booking_id: uuid.UUID
-    action: Action
+    action: KeyedAction
 
 
 @dataclass(frozen=True)
@@ -194,7 +207,7 @@ class Answered:
     """What an earlier confirm or cancel under a key did, and the booking it answered."""
 
     booking: Booking
-    action: Action
+    action: KeyedAction
 
 
 @dataclass(frozen=True)
@@ -236,7 +249,7 @@ def validate_idempotency_key(key: str) -> str | None:
 
 
 def keyed_request(
-    user_id: int, raw_key: str, booking_id: uuid.UUID, action: Action
+    user_id: int, raw_key: str, booking_id: uuid.UUID, action: KeyedAction
 ) -> KeyedRequest | None:
     """The request's key and what it asks for, or None when the client sent no key."""
     key = validate_idempotency_key(raw_key)

@@ -33,6 +33,7 @@ from booking_svc.domain import (
     SeatMapState,
     SessionSeating,
     Status,
+    keyed_action,
 )
 from booking_svc.jobs import HOLDS_CHANNEL
 
@@ -211,7 +212,7 @@ class BookingRepository:
             return None
         *booking, action = row
         seats = await self._seats_of([row.id])
-        return Answered(_booking(booking, seats.get(row.id, [])), Action(action))
+        return Answered(_booking(booking, seats.get(row.id, [])), keyed_action(action))
 
     # -- time-driven -----------------------------------------------------------------------------
 
