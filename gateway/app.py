@@ -20,6 +20,7 @@ from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     auth,
+    bestseats,
     bookings,
     genres,
     halls,
@@ -40,6 +41,7 @@ from svckit.tracing import instrument_app, setup_tracing
 
 ROUTERS = (
     auth.router,
+    bestseats.router,
     bookings.router,
     genres.router,
     halls.router,

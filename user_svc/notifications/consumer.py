@@ -41,6 +41,8 @@ class BookingEventHandler:
         if event_id is None:
             log.warning("booking %s: event without a valid id; skipped", event.booking_id)
             return
+        if event.reason == events_pb2.CANCEL_REASON_SEATS_RELEASED:
+            return  # some seats given back: the booking goes on, its reminder and all
         if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
             await self.reminders.schedule(notice, event.SerializeToString())
