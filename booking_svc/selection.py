@@ -11,9 +11,13 @@ seat numbers run from `left` to `right`:
 
     row_cost    = |r - (front + 2/3 * (back - front))| / max(1, back - front)
     centre_cost = |m - (left + right) / 2| / max(1, (right - left) / 2)
-    score       = centre_cost + row_cost
+    odd_sides   = how many of the free runs the group leaves right beside it, in its block,
+                  have an odd number of seats (0, 1 or 2)
+    score       = centre_cost + row_cost + odd_sides / 2
 
-Ties go to the row nearer the screen, then to the lower first seat number.
+The last term keeps the hall fillable: a pair taken from the middle of an even run would leave
+two odd runs, which end as three seats that no pair can take without stranding one. Ties go to
+the row nearer the screen, then to the lower first seat number.
 """
 
 from __future__ import annotations
@@ -83,15 +87,34 @@ class HallShape:
         numbers = [seat.number for seat in listed]
         return cls(min(rows), max(rows), min(numbers), max(numbers))
 
-    def score(self, seats: Sequence[SeatInfo]) -> Fraction:
-        """The documented score of seats of one row (see the module docstring)."""
+    def score(self, seats: Sequence[SeatInfo], block: Block, taken: Collection[int]) -> Fraction:
+        """The documented score of seats of one `block` (see the module docstring)."""
         depth = self.back - self.front
         target_row = self.front + Fraction(2, 3) * depth
         row_cost = abs(seats[0].row - target_row) / max(1, depth)
         mean = Fraction(sum(seat.number for seat in seats), len(seats))
         half_width = max(Fraction(1), Fraction(self.right - self.left, 2))
         centre_cost = abs(mean - Fraction(self.left + self.right, 2)) / half_width
-        return centre_cost + row_cost
+        return centre_cost + row_cost + Fraction(_odd_sides(seats, block, taken), 2)
+
+
+def _free_run(seats: Iterable[SeatInfo], taken: Collection[int]) -> int:
+    """How many seats in a row are free from the start of `seats`."""
+    run = 0
+    for seat in seats:
+        if seat.seat_id in taken:
+            break
+        run += 1
+    return run
+
+
+def _odd_sides(group: Sequence[SeatInfo], block: Block, taken: Collection[int]) -> int:
+    """How many of the free runs right beside the group in its block have an odd length."""
+    start = block.index(group[0])
+    end = start + len(group)
+    before = _free_run(reversed(block[:start]), taken)
+    after = _free_run(block[end:], taken)
+    return (before % 2) + (after % 2)
 
 
 def blocks(seats: Iterable[SeatInfo]) -> list[Block]:
@@ -183,7 +206,7 @@ def candidates(
             ids = [seat.seat_id for seat in window]
             if not allow_orphans and stranded(block, taken, ids, taking=True):
                 continue
-            yield Group(window, shape.score(window))
+            yield Group(window, shape.score(window, block, taken))
 
 
 def best_group(

@@ -3,6 +3,7 @@ checked against brute force written from the rules' words, not from the implemen
 
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import combinations
 
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from booking_svc.selection import (
     HallShape,
     Wish,
     best_group,
+    blocks,
     best_split,
     companions_alone,
     stranded,
@@ -126,8 +128,13 @@ def test_best_available_is_adjacent_in_one_row_strands_nobody_and_scores_best(
     assert not newly_lonely(seats, taken, set(group.seat_ids))
     assert chosen in everything
     shape = HallShape.of(seats)
-    best = min(shape.score(candidate) for candidate in everything)
-    assert group.score == shape.score(chosen) == best
+
+    def score(candidate: tuple[SeatInfo, ...]) -> Fraction:
+        (block,) = [b for b in blocks(seats) if candidate[0] in b]
+        return shape.score(candidate, block, taken)
+
+    best = min(score(candidate) for candidate in everything)
+    assert group.score == score(chosen) == best
 
 
 @settings(max_examples=300, deadline=None)
@@ -172,10 +179,18 @@ def seat(seat_id: int, number: int, kind: str = "standard", row: int = 1) -> Sea
 
 
 def test_the_centre_of_a_row_two_thirds_back_wins() -> None:
-    seats = [seat(10 * row + n, n, row=row) for row in range(1, 8) for n in range(1, 11)]
-    group = best_group(seats, frozenset(), Wish(2))
+    seats = [seat(10 * row + n, n, row=row) for row in range(1, 8) for n in range(1, 12)]
+    group = best_group(seats, frozenset(), Wish(3))
     assert group is not None
-    assert (group.row, [s.number for s in group.seats]) == (5, [5, 6])
+    assert (group.row, [s.number for s in group.seats]) == (5, [5, 6, 7])
+
+
+def test_pairs_fill_an_even_hall_completely() -> None:
+    seats = [seat(100 * row + n, n, row=row) for row in range(1, 11) for n in range(1, 21)]
+    taken: set[int] = set()
+    while (group := best_group(seats, frozenset(taken), Wish(2))) is not None:
+        taken |= set(group.seat_ids)
+    assert len(taken) == len(seats)
 
 
 def test_a_group_never_spans_an_aisle() -> None:
