@@ -14,8 +14,8 @@ from booking_svc.selection import (
     HallShape,
     Wish,
     best_group,
-    blocks,
     best_split,
+    blocks,
     companions_alone,
     stranded,
 )
