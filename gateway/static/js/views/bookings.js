@@ -6,6 +6,7 @@ import { countdown } from "../countdown.js";
 import { h, replace } from "../dom.js";
 import { fullDate, money, seatList, timeOfDay } from "../format.js";
 import { notify, showError } from "../notice.js";
+import { openCancelDialog } from "./cancelseats.js";
 
 const PAGE_SIZE = 20;
 const STATUS_NAMES = {
@@ -84,6 +85,14 @@ function bookingCard(booking, view, stops) {
     }
   };
 
+  const chooseSeats = () =>
+    openCancelDialog(booking, {
+      onChanged: (updated, message) => {
+        redraw(updated);
+        notify(message, "success");
+      },
+    });
+
   if (live) {
     const timer = countdown(booking.expires_at, {
       onEnd: () => get(`/api/bookings/${booking.id}`).then(redraw, () => {}),
@@ -100,10 +109,7 @@ function bookingCard(booking, view, stops) {
       "click",
       act(pay, `/api/bookings/${booking.id}/confirm`, "Paid. Your seats are confirmed."),
     );
-    cancel.addEventListener(
-      "click",
-      act(cancel, `/api/bookings/${booking.id}/cancel`, "Booking cancelled."),
-    );
+    cancel.addEventListener("click", chooseSeats);
     actions.append(timer.element, pay, cancel);
   } else if (booking.status === "confirmed") {
     const cancel = h("button", {
@@ -111,22 +117,8 @@ function bookingCard(booking, view, stops) {
       class: "button button--ghost",
       text: "Cancel booking",
     });
-    const sure = h("button", {
-      type: "button",
-      class: "button button--danger",
-      hidden: true,
-      text: "Yes, cancel and refund",
-    });
-    cancel.addEventListener("click", () => {
-      cancel.hidden = true;
-      sure.hidden = false;
-      sure.focus();
-    });
-    sure.addEventListener(
-      "click",
-      act(sure, `/api/bookings/${booking.id}/cancel`, "Booking cancelled and refunded."),
-    );
-    actions.append(cancel, sure);
+    cancel.addEventListener("click", chooseSeats);
+    actions.append(cancel);
   }
   return card;
 }
@@ -174,4 +166,24 @@ export async function render(main, view) {
   }
   more.addEventListener("click", load);
   await load();
+  const wanted = view.query.get("booking");
+  if (wanted && !view.left) await highlight(list, wanted, view, stops);
+}
+
+/** Brings the booking an email links to (`#/bookings?booking=<id>`) into view, marked. */
+async function highlight(list, bookingId, view, stops) {
+  let card = [...list.querySelectorAll(".booking")].find((c) => c.dataset.bookingId === bookingId);
+  if (!card) {
+    try {
+      card = bookingCard(await get(`/api/bookings/${encodeURIComponent(bookingId)}`), view, stops);
+    } catch (error) {
+      showError(error, "Could not open that booking: ");
+      return;
+    }
+    list.prepend(card);
+  }
+  card.classList.add("booking--highlight");
+  card.setAttribute("tabindex", "-1");
+  card.scrollIntoView({ block: "center" });
+  card.focus({ preventScroll: true });
 }
