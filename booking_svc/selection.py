@@ -26,12 +26,14 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import groupby
+from typing import get_args
 
 from booking_svc.domain import SeatInfo
+from svckit.vocabulary import PlainSeatType
 
 WHEELCHAIR = "wheelchair"
 COMPANION = "companion"
-CHOOSABLE_TYPES = ("standard", "vip")
+CHOOSABLE_TYPES: tuple[str, ...] = get_args(PlainSeatType)
 """Seat types best available picks without being asked for accessible seats."""
 
 Block = tuple[SeatInfo, ...]

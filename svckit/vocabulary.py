@@ -109,6 +109,9 @@ MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
+PlainSeatType = Literal["standard", "vip"]
+"""The seat types anyone may be seated in: what best available picks unless asked for a
+wheelchair place (wheelchair places and companion seats are for those who need them)."""
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
 BookingStatus = Literal["pending", "confirmed", "finished", "expired", "cancelled"]
 PaymentStatus = Literal["pending", "paid", "refunded", "void"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -13,18 +13,16 @@ from gateway.convert import money
 from gateway.deps import AsAnyone, Clients
 from gateway.openapi import error_responses
 from gateway.schemas import SessionId
-from svckit.vocabulary import SEAT_TYPE
+from svckit.vocabulary import SEAT_TYPE, PlainSeatType
 
 router = APIRouter(prefix="/api", tags=["seat map"])
-
-ChoosableType = Literal["standard", "vip"]
 
 
 class BestAvailable(BaseModel):
     """A party to seat together: how many, of which seat type, with a wheelchair place."""
 
     count: int = Field(ge=1, le=100, examples=[2])
-    type: ChoosableType | None = Field(
+    type: PlainSeatType | None = Field(
         default=None, description="only seats of this type; either when left out"
     )
     accessible: bool = Field(
@@ -68,7 +66,7 @@ async def best_seats(
     clients: Clients,
     metadata: AsAnyone,
     count: Annotated[int, Query(ge=1, le=100, description="how many seats together")],
-    type: Annotated[ChoosableType | None, Query(description="only this seat type")] = None,
+    type: Annotated[PlainSeatType | None, Query(description="only this seat type")] = None,
     accessible: Annotated[bool, Query(description="include a wheelchair place")] = False,
 ) -> BestSeatsOut:
     wish = BestAvailable(count=count, type=type, accessible=accessible)

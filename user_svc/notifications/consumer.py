@@ -16,7 +16,7 @@ from svckit.consuming import consume
 from svckit.kafka import consumer_config, headers_dict
 from svckit.metrics import ConsumerLag
 from svckit.tracing import receiving
-from svckit.vocabulary import Topic
+from svckit.vocabulary import CANCEL_REASON, Topic
 from user_svc.notifications.events import booking_notice, decode_event, event_id_of
 from user_svc.notifications.messages import Kind
 from user_svc.notifications.notifier import Notifier
@@ -41,7 +41,7 @@ class BookingEventHandler:
         if event_id is None:
             log.warning("booking %s: event without a valid id; skipped", event.booking_id)
             return
-        if event.reason == events_pb2.CANCEL_REASON_SEATS_RELEASED:
+        if CANCEL_REASON.label(event.reason) == "seats_released":
             return  # some seats given back: the booking goes on, its reminder and all
         if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
