@@ -15,6 +15,7 @@ from tests.conftest import RunningStack
 from tests.e2e.test_booking_race import all_at_once, users
 from tests.e2e.test_bookings import Headers, Show, hold, make_show, seat_statuses
 from tests.e2e.test_halls import assert_error
+from tests.e2e.test_live_feed import changes, receive, watching
 from tests.helpers import admin_token, bearer, new_user_token
 
 BOOKING = "booking_svc"
@@ -178,31 +179,30 @@ def test_a_companion_seat_is_held_only_with_its_wheelchair_place(
     assert [seat["type"] for seat in pair.json()["seats"]] == ["wheelchair", "companion"]
 
 
-def test_giving_back_some_seats_frees_them_and_keeps_the_rest(
-    orphan_rule: Stack, api: httpx.Client, admin: Headers
+def test_giving_back_some_seats_frees_them_live_and_keeps_the_rest(
+    orphan_rule: Stack, api: httpx.Client, admin: Headers, running_stack: RunningStack
 ) -> None:
     show = companion_show(api, admin)
     who = bearer(new_user_token(api))
     booking = hold(api, who, show.session_id, show.seat_ids[0:4]).json()
     url = f"/api/bookings/{booking['id']}/cancel"
-    assert_error(
-        api.post(url, json={"seat_ids": [show.seat_ids[0]]}, headers=who),
-        422,
-        "companion_needs_wheelchair",
-    )
-    assert_error(
-        api.post(url, json={"seat_ids": show.seat_ids[0:4]}, headers=who),
-        422,
-        "booking_would_be_empty",
-    )
-    assert_error(
-        api.post(url, json={"seat_ids": [show.seat_ids[2]]}, headers=who), 422, "orphan_seat"
-    )
-    kept = api.post(url, json={"seat_ids": show.seat_ids[2:4]}, headers=who)
+
+    def give_back(seat_ids: list[int]) -> httpx.Response:
+        return api.post(url, json={"seat_ids": seat_ids}, headers=who)
+
+    assert_error(give_back(show.seat_ids[0:1]), 422, "companion_needs_wheelchair")
+    assert_error(give_back(show.seat_ids[0:4]), 422, "booking_would_be_empty")
+    assert_error(give_back(show.seat_ids[2:3]), 422, "orphan_seat")
+    with watching(running_stack.base_url, show.session_id) as ws:
+        assert receive(ws)["type"] == "snapshot"
+        kept = give_back(show.seat_ids[2:4])
+        (freed,) = changes(ws, 1)
     assert kept.status_code == 200, kept.text
     assert [seat["seat_id"] for seat in kept.json()["seats"]] == show.seat_ids[0:2]
     assert kept.json()["status"] == "pending"
     assert kept.json()["total_price"] == booking["total_price"] - 20.0
+    assert (freed["event"], freed["status"]) == ("booking.cancelled", "free")
+    assert (freed["seat_ids"], freed["reason"]) == (show.seat_ids[2:4], "seats_released")
     statuses = seat_statuses(api, show.session_id)
     assert [statuses[seat] for seat in show.seat_ids[:4]] == ["held", "held", "free", "free"]
     paid = api.post(f"/api/bookings/{booking['id']}/confirm", headers=who)
