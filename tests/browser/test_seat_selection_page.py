@@ -49,6 +49,13 @@ def test_best_seats_for_two_picks_the_suggested_pair_and_holds_it(
     page.get_by_role("button", name="Hold 2 seats").click()
     expect(page.locator(".panel")).to_have_attribute("data-phase", "held")
 
+    other = open_page(token=new_user_token(api))
+    open_seat_map(other, show)
+    other.get_by_label("with a wheelchair space").check()
+    other.get_by_role("button", name="Best seats for 2").click()
+    for seat_id in (show.seats[1, 1], show.seats[1, 2]):
+        expect(seat(other, seat_id)).to_have_attribute("aria-pressed", "true")
+
 
 def test_a_hold_that_would_strand_a_seat_is_explained_beside_the_seats(
     open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client

@@ -35,6 +35,7 @@ export function seatHelp({ sessionId, seatmap, maxSeats, isOpen }) {
       h("option", { value: index + 1, text: String(index + 1), selected: index === 1 }),
     ),
   );
+  const accessible = h("input", { type: "checkbox", id: "best-accessible" });
   const button = h("button", {
     type: "button",
     class: "button button--ghost best-seats__button",
@@ -54,6 +55,12 @@ export function seatHelp({ sessionId, seatmap, maxSeats, isOpen }) {
       { class: "best-seats__row" },
       h("label", { for: "best-count", text: "People" }),
       count,
+      h(
+        "label",
+        { class: "best-seats__accessible", for: "best-accessible" },
+        accessible,
+        "with a wheelchair space",
+      ),
       button,
     ),
     message,
@@ -92,7 +99,8 @@ export function seatHelp({ sessionId, seatmap, maxSeats, isOpen }) {
     unmark();
     button.disabled = true;
     try {
-      const best = await get(`/api/sessions/${sessionId}/best-seats?count=${n}`);
+      const query = `count=${n}${accessible.checked ? "&accessible=true" : ""}`;
+      const best = await get(`/api/sessions/${sessionId}/best-seats?${query}`);
       pick(best.seat_ids);
       const text = `${groupName(best.seat_ids, seatmap)} picked for you: ${money(best.total_price)}.`;
       say("info", text, " Hold them below, or pick others on the map.");
@@ -135,6 +143,7 @@ export function seatHelp({ sessionId, seatmap, maxSeats, isOpen }) {
     setOpen(open) {
       button.disabled = !open;
       count.disabled = !open;
+      accessible.disabled = !open;
     },
     /**
      * Explains a hold refused by a seat rule beside the seats and marks the seats concerned;
