@@ -101,7 +101,7 @@ def double_bookings(booking_dsn: str) -> int:
             SELECT count(*) FROM (
                 SELECT bs.session_id, bs.seat_id
                 FROM booking_seats bs JOIN bookings b ON b.id = bs.booking_id
-                WHERE b.status IN ('pending', 'confirmed')
+                WHERE b.status IN ('pending', 'confirmed') AND bs.released_at IS NULL
                 GROUP BY bs.session_id, bs.seat_id HAVING count(*) > 1
             ) AS doubles
             """

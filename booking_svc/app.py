@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -15,6 +16,7 @@ from booking_svc.jobs import timers
 from booking_svc.models import outbox
 from booking_svc.payments.wiring import build_payments
 from booking_svc.reports import CinemaSessionMovies, Reports
+from booking_svc.seat_rules import SeatRules
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
@@ -63,6 +65,10 @@ def main() -> None:
                 max_seats_per_user=settings.booking_max_seats_per_user,
                 cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
                 payment_required=payments.required,
+                seat_rules=SeatRules(
+                    no_orphan_seats=settings.booking_no_orphan_seats,
+                    orphan_rule_until=timedelta(minutes=settings.booking_orphan_rule_until),
+                ),
             )
             reports = Reports(
                 sessions,

@@ -43,6 +43,21 @@ class Action(StrEnum):
     FINISH = "finish"
 
 
+class Release(StrEnum):
+    """What an Idempotency-Key of a partial cancellation is kept for: it changes no status, so
+    it is no Action of the state machine."""
+
+    SEATS = "release"
+
+
+KeyedAction = Action | Release
+"""What a keyed confirm, cancel or partial cancellation asked for."""
+
+
+def keyed_action(value: str) -> KeyedAction:
+    return Release(value) if value == Release.SEATS else Action(value)
+
+
 class Reason(StrEnum):
     """Why a booking left the live states; stored in `bookings.reason` and spelled as the
     vocabulary's CANCEL_REASON labels, which is how events carry it."""
@@ -51,6 +66,8 @@ class Reason(StrEnum):
     BY_ADMIN = "cancelled_by_admin"
     EXPIRED = "expired"
     SESSION_CANCELLED = "session_cancelled"
+    SEATS_RELEASED = "seats_released"
+    """Only on the event of a partial cancellation: the booking itself stays live."""
 
 
 TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
@@ -186,7 +203,7 @@ class KeyedRequest:
     user_id: int
     key: str
     booking_id: uuid.UUID
-    action: Action
+    action: KeyedAction
 
 
 @dataclass(frozen=True)
@@ -194,7 +211,7 @@ class Answered:
     """What an earlier confirm or cancel under a key did, and the booking it answered."""
 
     booking: Booking
-    action: Action
+    action: KeyedAction
 
 
 @dataclass(frozen=True)
@@ -238,7 +255,7 @@ def validate_idempotency_key(key: str) -> str | None:
 
 
 def keyed_request(
-    user_id: int, raw_key: str, booking_id: uuid.UUID, action: Action
+    user_id: int, raw_key: str, booking_id: uuid.UUID, action: KeyedAction
 ) -> KeyedRequest | None:
     """The request's key and what it asks for, or None when the client sent no key."""
     key = validate_idempotency_key(raw_key)

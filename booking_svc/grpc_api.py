@@ -6,6 +6,7 @@ from typing import Any, cast
 
 import grpc
 
+from booking_svc.choosing import SeatChoice
 from booking_svc.convert import (
     booked_seats_pb,
     booking_pb,
@@ -14,12 +15,16 @@ from booking_svc.convert import (
     session_report_pb,
 )
 from booking_svc.reports import Reports, day_range
+from booking_svc.selection import Wish
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
+    BestAvailable,
+    BestSeats,
     CancelBookingRequest,
     ConfirmBookingRequest,
     CreateBookingRequest,
+    GetBestSeatsRequest,
     GetBookingRequest,
     GetSeatMapRequest,
     ListBookingsRequest,
@@ -29,7 +34,7 @@ from cinemapb.booking.v1.booking_pb2 import (
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller, require_service_or_admin, require_staff
 from svckit.paging import PageRequest
-from svckit.vocabulary import SALES_GROUPING, SalesGrouping
+from svckit.vocabulary import SALES_GROUPING, SEAT_TYPE, SalesGrouping
 
 Context = grpc.aio.ServicerContext[Any, Any]
 BookingReply = booking_pb2.Booking
@@ -49,12 +54,30 @@ def page_of(request: ListBookingsRequest | booking_pb2.GetSalesReportRequest) ->
     return page, page_size
 
 
+def wish_of(best: BestAvailable) -> Wish:
+    return Wish(best.count, SEAT_TYPE.label(best.type) if best.type else None, best.accessible)
+
+
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
     def __init__(self, bookings: BookingService, reports: Reports) -> None:
         self.bookings = bookings
         self.reports = reports
+        self.choice = SeatChoice(bookings)
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
+        if request.HasField("best_available"):
+            if request.seat_ids:
+                raise InvalidArgument(
+                    "give either seat ids or best_available, not both", code="invalid_argument"
+                )
+            return booking_pb(
+                await self.choice.hold_best(
+                    current_caller(),
+                    request.session_id,
+                    wish_of(request.best_available),
+                    request.idempotency_key,
+                )
+            )
         booking = await self.bookings.hold(
             current_caller(),
             request.session_id,
@@ -86,6 +109,11 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
         caller = current_caller()
+        if request.seat_ids:
+            released = await self.choice.release(
+                caller, request.id, list(request.seat_ids), request.idempotency_key
+            )
+            return booking_pb(released)
         return booking_pb(await self.bookings.cancel(caller, request.id, request.idempotency_key))
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
@@ -120,3 +148,9 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
         page, page_size = page_of(request)
         rows, total = await self.reports.sales(days, group_by, PageRequest(page, page_size))
         return booking_pb2.SalesReport(items=[sales_row_pb(row) for row in rows], total=total)
+
+    async def GetBestSeats(self, request: GetBestSeatsRequest, context: Context) -> BestSeats:
+        group = await self.choice.best_seats(request.session_id, wish_of(request.wish))
+        return BestSeats(
+            seat_ids=group.seat_ids, row=group.row, total_price_cents=group.price_cents
+        )

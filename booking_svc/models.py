@@ -105,6 +105,9 @@ booking_seats = Table(
     Column("type", Text, nullable=False),
     Column("price_cents", BigInteger, nullable=False),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    # Set when the seat was given back from a booking that goes on (a partial cancellation);
+    # such a seat is no longer the booking's.
+    Column("released_at", DateTime(timezone=True)),
     # A seat is active while its booking holds it (pending), owns it (confirmed) or sold it for
     # a session that is over (finished). This partial unique index makes double booking impossible.
     Index(
@@ -140,10 +143,10 @@ held_seat_counts = Table(
 action_keys = Table(
     "action_keys",
     Base.metadata,
-    # Idempotency-Keys of confirms and cancels (a hold's key is on its booking). Each keeps the
-    # columns of the booking the change set, as it answered them (a booking's other columns
-    # never change), so a retry gets that answer; written in the change's transaction, and
-    # forgotten after a day like the holds' keys.
+    # Idempotency-Keys of confirms, cancels and seat releases (a hold's key is on its
+    # booking). Each keeps the columns of the booking the change set, as it answered them (a
+    # booking's other columns never change), so a retry gets that answer; written in the
+    # change's transaction, and forgotten after a day like the holds' keys.
     Column("user_id", BigInteger, primary_key=True),
     Column("key", Text, primary_key=True),
     Column("booking_id", Uuid, ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False),
@@ -153,7 +156,7 @@ action_keys = Table(
     Column("reason", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("action IN ('confirm', 'cancel')", name="action"),
+    CheckConstraint("action IN ('confirm', 'cancel', 'release')", name="action"),
     Index("ix_action_keys_created_at", "created_at"),
 )
 

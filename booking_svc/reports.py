@@ -132,7 +132,12 @@ class CinemaSessionMovies:
 
 
 def _seats_per_booking() -> Select[tuple[object, int]]:
-    return select(S.booking_id, func.count().label("seats")).group_by(S.booking_id)
+    """Each booking's seats, leaving out those it gave back (a partial cancellation)."""
+    return (
+        select(S.booking_id, func.count().label("seats"))
+        .where(S.released_at.is_(None))
+        .group_by(S.booking_id)
+    )
 
 
 class Reports:

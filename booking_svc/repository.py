@@ -33,6 +33,7 @@ from booking_svc.domain import (
     SeatMapState,
     SessionSeating,
     Status,
+    keyed_action,
     sources,
 )
 from booking_svc.jobs import HOLDS_CHANNEL
@@ -216,7 +217,7 @@ class BookingRepository:
             return None
         *booking, action = row
         seats = await self._seats_of([row.id])
-        return Answered(_booking(booking, seats.get(row.id, [])), Action(action))
+        return Answered(_booking(booking, seats.get(row.id, [])), keyed_action(action))
 
     # -- time-driven -----------------------------------------------------------------------------
 
@@ -300,6 +301,38 @@ class BookingRepository:
     async def _seconds(self, until: Select[Any]) -> float | None:
         value = await self.db.scalar(until)
         return None if value is None else float(value)
+
+    # -- seat selection rules ----------------------------------------------------------------------
+
+    async def lock_session_seats(self, session_id: int) -> None:
+        """Waits for, then holds until commit, the session's seat-rule lock (statements
+        explains why it comes first)."""
+        key = sql.seat_lock_key(session_id)
+        await self.db.execute(sql.LOCK_SESSION_SEATS, {"space": sql.SEAT_LOCK_SPACE, "key": key})
+
+    async def lock_own(
+        self, booking_id: uuid.UUID, caller_id: int, *, cutoff: timedelta | None
+    ) -> bool:
+        """Locks the caller's booking as a cancellation would choose it (see end_own)."""
+        chosen = sql.own_booking(booking_id, caller_id, cutoff=cutoff)
+        return (await self.db.execute(chosen)).one_or_none() is not None
+
+    async def release(self, booking: Booking, seat_ids: Sequence[int]) -> Change:
+        """Gives back these live seats of the (locked) booking, which goes on with the others:
+        its total drops by their prices, a hold's count by their number, their tickets are
+        voided, and the session's version is bumped. The change names the released seats and
+        the new total.
+
+        `seat_ids` must be live seats of the booking: its row lock keeps them so."""
+        if booking.status == Status.PENDING:
+            await self.db.execute(sql.unhold(booking.session_id, booking.user_id, len(seat_ids)))
+        rows = (await self.db.execute(sql.release_seats(booking.id, seat_ids))).all()
+        await TicketRepository(self.db).void_seats(booking.id, seat_ids)
+        released = sorted(map(_seat, rows), key=lambda s: (s.row, s.number, s.seat_id))
+        cents = sum(seat.price_cents for seat in released)
+        repriced = (await self.db.execute(sql.reprice(booking.id, cents))).one()
+        version = (await self._bump_versions({booking.session_id: 1}))[booking.session_id]
+        return Change(_booking(repriced, released), version.version)
 
     # -- reads -----------------------------------------------------------------------------------
 

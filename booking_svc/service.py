@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -43,6 +43,12 @@ from booking_svc.domain import (
 from booking_svc.events import BookingEvents
 from booking_svc.jobs import BATCH_SIZE
 from booking_svc.repository import BookingRepository, Share
+from booking_svc.seat_rules import (
+    NO_SEAT_RULES,
+    SeatRules,
+    require_companions_beside_wheelchairs,
+    require_no_orphan,
+)
 from booking_svc.seating import SeatingCache
 from svckit.errors import AlreadyExists, Conflict, NotFound
 from svckit.identity import Caller, signed_in
@@ -80,6 +86,10 @@ for _reason in Reason:
 
 class _KeyTaken(Exception):
     """Another request with the same idempotency key committed first."""
+
+
+Pick = Callable[[BookingRepository, SessionSeating], Awaitable[Sequence[int]]]
+"""Chooses a hold's seat ids inside its transaction, before the hold statement."""
 
 
 def _key_in_flight() -> Conflict:
@@ -137,6 +147,7 @@ class BookingService:
         max_seats_per_user: int,
         cancel_cutoff_minutes: int,
         payment_required: bool = False,
+        seat_rules: SeatRules = NO_SEAT_RULES,
         on_hold: Callable[[float], None] = lambda _deadline: None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
@@ -148,6 +159,7 @@ class BookingService:
         self.max_seats_per_user = max_seats_per_user
         self.cancel_cutoff = timedelta(minutes=cancel_cutoff_minutes)
         self.payment_required = payment_required
+        self.seat_rules = seat_rules
         self.on_hold = on_hold
         self.clock = clock
 
@@ -168,11 +180,19 @@ class BookingService:
         if key is not None and (replay := await self._replay(user.user_id, key, digest)):
             return replay
         seating = require_bookable(await self.seating.get(session_id), session_id, self.clock())
+        require_companions_beside_wheelchairs(seats_to_hold(seating, wanted))
+        return await self.hold_picked(user.user_id, seating, self._checked(wanted), key, digest)
+
+    async def hold_picked(
+        self, user_id: int, seating: SessionSeating, pick: Pick, key: str | None, digest: str
+    ) -> Booking:
+        """Holds the seats `pick` chooses in the hold's transaction; a retry under a key
+        that answered before gets that answer."""
         try:
-            booking = await self._hold(user.user_id, seating, wanted, key, digest)
+            booking = await self._hold(user_id, seating, pick, key, digest)
         except _KeyTaken:
             assert key is not None
-            replay = await self._replay(user.user_id, key, digest)
+            replay = await self._replay(user_id, key, digest)
             if replay is None:
                 raise _key_in_flight() from None
             return replay
@@ -181,17 +201,38 @@ class BookingService:
         self.on_hold(booking.expires_at.timestamp())
         return booking
 
+    def _checked(self, wanted: Sequence[int]) -> Pick:
+        """Picks the seats asked for, refusing them if they would strand a seat."""
+
+        async def pick(repo: BookingRepository, seating: SessionSeating) -> Sequence[int]:
+            if self.seat_rules.orphans_refused(seating, self.clock()):
+                taken = await self.taken_locked(repo, seating.session_id)
+                if taken.isdisjoint(wanted):
+                    require_no_orphan(seating, taken, wanted, taking=True)
+            return wanted
+
+        return pick
+
+    @staticmethod
+    async def taken_locked(repo: BookingRepository, session_id: int) -> frozenset[int]:
+        """Takes the session's seat-rule lock, then reads its held and sold seats."""
+        await repo.lock_session_seats(session_id)
+        state = await repo.seat_map_state(session_id)
+        return state.held | state.booked
+
     async def _hold(
         self,
         user_id: int,
         seating: SessionSeating,
-        wanted: Sequence[int],
+        pick: Pick,
         key: str | None,
         digest: str,
     ) -> Booking:
-        seats = seats_to_hold(seating, wanted)
         async with self.sessions.begin() as db:
-            held = await BookingRepository(db).hold(
+            repo = BookingRepository(db)
+            wanted = sorted(await pick(repo, seating))
+            seats = seats_to_hold(seating, wanted)
+            held = await repo.hold(
                 user_id=user_id,
                 seating=seating,
                 seats=seats,
@@ -254,10 +295,10 @@ class BookingService:
                     if state is None or state.user_id != user.user_id:
                         raise booking_not_found(raw_id)
                     raise refuse_confirm(state)
-                await self._remember(repo, keyed, confirmed.booking)
+                await self.remember_answer(repo, keyed, confirmed.booking)
                 await self.events.add(db, Topic.BOOKING_CONFIRMED, [confirmed])
         except (Conflict, NotFound) as refused:
-            return await self._replay_refused(keyed, refused)
+            return await self.replay_refused(keyed, refused)
         CONFIRMATIONS.inc()
         _log_change("confirmed", confirmed.booking)
         return confirmed.booking
@@ -285,15 +326,15 @@ class BookingService:
                         raise booking_not_found(raw_id)
                     raise refuse_cancel(state, cutoff)
                 (change,) = changes
-                await self._remember(repo, keyed, change.booking)
+                await self.remember_answer(repo, keyed, change.booking)
                 ended = await self._announce_ended(db, changes)
         except (Conflict, NotFound) as refused:
-            return await self._replay_refused(keyed, refused)
+            return await self.replay_refused(keyed, refused)
         _count_ended(ended)
         _log_change("cancelled", change.booking)
         return change.booking
 
-    async def _remember(
+    async def remember_answer(
         self, repo: BookingRepository, keyed: KeyedRequest | None, booking: Booking
     ) -> None:
         """Keeps the answer under the request's key, in the change's transaction; a key taken
@@ -301,7 +342,7 @@ class BookingService:
         if keyed is not None and not await repo.remember(keyed, booking):
             raise _key_in_flight()
 
-    async def _replay_refused(self, keyed: KeyedRequest | None, refused: Exception) -> Booking:
+    async def replay_refused(self, keyed: KeyedRequest | None, refused: Exception) -> Booking:
         """A refused change under a key is a retry when the key answered before: that answer
         (or 422 if the key asked for something else); otherwise the refusal stands."""
         if keyed is not None:

@@ -43,3 +43,8 @@ class Settings(
         return signing_key(
             self.ticket_signing_secret.get_secret_value(), self.jwt_secret.get_secret_value()
         )
+
+    booking_no_orphan_seats: bool = True
+    """Refuse holds and partial cancellations that leave a single free seat stranded."""
+    booking_orphan_rule_until: int = Field(default=30, ge=0)
+    """Minutes before the start from which the orphan rule no longer applies (late sales)."""

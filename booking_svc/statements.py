@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Executable,
     Select,
@@ -468,7 +469,10 @@ def booking(booking_id: uuid.UUID) -> Select[Any]:
 
 
 def seats_of(booking_ids: Sequence[uuid.UUID]) -> Select[Any]:
-    return select(S.booking_id, *SEAT_COLUMNS).where(S.booking_id == _any_of(booking_ids))
+    """The seats of bookings, leaving out seats given back from a booking that went on."""
+    return select(S.booking_id, *SEAT_COLUMNS).where(
+        S.booking_id == _any_of(booking_ids), S.released_at.is_(None)
+    )
 
 
 def page(user_id: int | None, *, offset: int, limit: int) -> tuple[Select[Any], Select[Any]]:
@@ -582,3 +586,52 @@ def ticket(ticket_id: uuid.UUID) -> Select[Any]:
 
 def tickets_of(booking_id: uuid.UUID) -> Select[Any]:
     return _tickets_with_seats(tickets).where(T.booking_id == booking_id)
+
+
+# -- seat selection rules (orphan seats, partial cancellation) ----------------------------------
+
+SEAT_LOCK_SPACE = 5_341
+"""First key of the two-key advisory locks that serialise the seat-rule checks of a session."""
+LOCK_SESSION_SEATS = text("SELECT pg_advisory_xact_lock(:space, CAST(:key AS integer))")
+"""Taken FIRST in a transaction (before the file's lock order) by every change that checks
+the orphan rule against the session's taken seats, so two such changes of one session never
+both pass on what the other has not committed yet. Only those changes take it, and they take
+it before any other lock, so it joins no cycle."""
+
+
+def seat_lock_key(session_id: int) -> int:
+    """The advisory lock's second key: the session id folded into an integer."""
+    return session_id % 2_147_483_647
+
+
+def release_seats(booking_id: uuid.UUID, seat_ids: Sequence[int]) -> ReturningUpdate[Any]:
+    """Gives back some live seats of a booking that goes on."""
+    return (
+        update(booking_seats)
+        .where(
+            S.booking_id == booking_id,
+            S.seat_id == func.any(bindparam("seat_ids", list(seat_ids), type_=ARRAY(BigInteger))),
+            S.active,
+        )
+        .values(active=False, released_at=func.now())
+        .returning(*SEAT_COLUMNS)
+    )
+
+
+def reprice(booking_id: uuid.UUID, released_cents: int) -> ReturningUpdate[Any]:
+    """Takes the price of released seats off a booking's total."""
+    return (
+        update(bookings)
+        .where(B.id == booking_id)
+        .values(total_price_cents=B.total_price_cents - released_cents)
+        .returning(*BOOKING_COLUMNS)
+    )
+
+
+def unhold(session_id: int, user_id: int, seats: int) -> Executable:
+    """Takes seats of a hold off its user's held seat count (never below zero)."""
+    return (
+        update(held_seat_counts)
+        .where(H.session_id == session_id, H.user_id == user_id)
+        .values(seats=func.greatest(H.seats - seats, 0))
+    )

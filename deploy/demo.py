@@ -137,6 +137,8 @@ class DemoHall:
     vip_rows: tuple[int, ...]
     wheelchair: tuple[tuple[int, int], ...]
     """(row, number) of the wheelchair places."""
+    companion: tuple[tuple[int, int], ...]
+    """(row, number) of the companion seats, each beside a wheelchair place."""
     starts: tuple[time, ...]
     """When its sessions start each day (UTC)."""
     day_price_cents: int
@@ -150,7 +152,8 @@ HALLS = (
         8,
         12,
         vip_rows=(7, 8),
-        wheelchair=((1, 1), (1, 2)),
+        wheelchair=((1, 1), (1, 12)),
+        companion=((1, 2), (1, 11)),
         starts=(time(11), time(14), time(17), time(20), time(23)),
         day_price_cents=1000,
         evening_price_cents=1200,
@@ -162,6 +165,7 @@ HALLS = (
         10,
         vip_rows=(),
         wheelchair=(),
+        companion=(),
         starts=(time(10, 30), time(13, 30), time(16, 30), time(19, 30)),
         day_price_cents=800,
         evening_price_cents=950,
@@ -172,7 +176,8 @@ HALLS = (
         12,
         20,
         vip_rows=(10, 11, 12),
-        wheelchair=((1, 1), (1, 2), (1, 19), (1, 20)),
+        wheelchair=((1, 1), (1, 20)),
+        companion=((1, 2), (1, 19)),
         starts=(time(12), time(15), time(18), time(21)),
         day_price_cents=1100,
         evening_price_cents=1400,
@@ -254,7 +259,8 @@ async def create_movies(
 async def create_hall(
     cinema: cinema_pb2_grpc.CinemaServiceAsyncStub, hall: DemoHall
 ) -> cinema_pb2.Hall:
-    """Lays the hall out in standard seats, then marks its vip rows and wheelchair places."""
+    """Lays the hall out in standard seats, then marks its vip rows, wheelchair places and
+    their companion seats."""
     created = await cinema.CreateHall(
         cinema_pb2.CreateHallRequest(
             number=hall.number, name=hall.name, rows=hall.rows, seats_per_row=hall.seats_per_row
@@ -264,7 +270,7 @@ async def create_hall(
     )
     special: dict[tuple[int, int], cinema_pb2.SeatType.ValueType] = dict.fromkeys(
         hall.wheelchair, cinema_pb2.SEAT_TYPE_WHEELCHAIR
-    )
+    ) | dict.fromkeys(hall.companion, cinema_pb2.SEAT_TYPE_COMPANION)
     vip_places = ((row, n) for row in hall.vip_rows for n in range(1, hall.seats_per_row + 1))
     special |= dict.fromkeys(vip_places, cinema_pb2.SEAT_TYPE_VIP)
     await gather_limited(

@@ -22,6 +22,7 @@ from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     audit,
     auth,
+    bestseats,
     bookings,
     docs,
     door,
@@ -48,6 +49,7 @@ from svckit.tracing import instrument_app, setup_tracing
 ROUTERS = (
     audit.router,
     auth.router,
+    bestseats.router,
     bookings.router,
     door.router,
     docs.router,

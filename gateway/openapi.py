@@ -56,6 +56,27 @@ ERRORS: dict[str, tuple[int, str]] = {
     "seat_not_in_hall": (422, "Seats not in the session's hall, listed in `seat_ids`"),
     "idempotency_key_reused": (422, "The Idempotency-Key came before with another request"),
     "invalid_push_endpoint": (422, "Not an https push endpoint"),
+    # seat selection: best available, orphan seats, companion seats, partial cancellation
+    "no_adjacent_seats": (
+        409,
+        "No row has that many free seats together; `suggestion` lists the best split into two "
+        "groups (empty when there is none)",
+    ),
+    "orphan_seat": (
+        422,
+        "It would leave a single free seat stranded: `seat_id`, `row`, `number` name it "
+        "(`stranded` lists all)",
+    ),
+    "companion_needs_wheelchair": (
+        422,
+        "A companion seat without the wheelchair place beside it in the booking (`seat_ids`)",
+    ),
+    "invalid_seat_type": (422, "Best available picks standard or vip seats"),
+    "seat_not_in_booking": (422, "Seats that are not live seats of the booking (`seat_ids`)"),
+    "booking_would_be_empty": (
+        422,
+        "Giving back every seat: cancel the whole booking instead",
+    ),
     "push_subscription_not_found": (404, "You have no subscription with this endpoint"),
     "ticket_not_found": (404, "No such ticket, or not yours"),
     "invalid_ticket": (422, "Not a ticket code of this cinema: mistyped, damaged or forged"),

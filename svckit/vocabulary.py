@@ -143,11 +143,16 @@ CHECKOUT_STATUS = Labels(payments_pb2.CheckoutStatus)
 REFUND_REASON = Labels(events_pb2.RefundReason, unspecified="")
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
+PlainSeatType = Literal["standard", "vip"]
+"""The seat types anyone may be seated in: what best available picks unless asked for a
+wheelchair place (wheelchair places and companion seats are for those who need them)."""
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
 BookingStatus = Literal["pending", "confirmed", "finished", "expired", "cancelled"]
 PaymentStatus = Literal["pending", "paid", "refunded", "void"]
 SeatStatus = Literal["free", "held", "booked"]
-CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
+CancelReason = Literal[
+    "cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled", "seats_released"
+]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
 TicketStatus = Literal["valid", "used", "void"]

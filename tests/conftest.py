@@ -64,6 +64,8 @@ def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
         "HOLD_RATE_LIMIT_PER_MINUTE": "100000",
         "LOGIN_FAILURES_PER_ACCOUNT": "100000",
         "BCRYPT_ROUNDS": "4",
+        # tests pick seats freely; the seat-rule tests restart booking_svc with the rule on
+        "BOOKING_NO_ORPHAN_SEATS": "false",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     yield env

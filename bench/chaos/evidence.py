@@ -57,7 +57,7 @@ BOOKINGS_SQL = """
 SELECT b.id::text, b.session_id, b.status, b.payment_status, extract(epoch FROM b.expires_at),
        coalesce(array_agg(s.seat_id ORDER BY s.seat_id) FILTER (WHERE s.seat_id IS NOT NULL),
                 '{}')
-FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id
+FROM bookings b LEFT JOIN booking_seats s ON s.booking_id = b.id AND s.released_at IS NULL
 GROUP BY b.id
 """
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, Field, model_validator
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.convert import booking_out, paginated
 from gateway.deps import AsUser, Clients, Page, Settings
 from gateway.openapi import error_responses
 from gateway.ratelimit import limit_holds
+from gateway.routes.bestseats import BestAvailable
 from gateway.schemas import MAX_ID, BookingId, BookingOut, IdempotencyKey, IdItem, Paginated
 
 router = APIRouter(prefix="/api", tags=["bookings"])
@@ -18,13 +21,36 @@ ONE_BOOKING_ERRORS = ("unauthenticated", "booking_not_found")
 
 
 class BookingRequest(BaseModel):
-    """Seats to hold in one session. The booking is the caller's: a `user_id` here is ignored."""
+    """Seats to hold in one session: `seats_id`, or `best_available` to let the cinema pick.
+    The booking is the caller's: a `user_id` here is ignored."""
 
     session_id: int = Field(ge=1, le=MAX_ID, examples=[1])
-    seats_id: list[IdItem] = Field(
+    seats_id: list[IdItem] | None = Field(
+        default=None,
         max_length=100,
         description="ids of the seats to hold, at most BOOKING_MAX_SEATS (default 4)",
         examples=[[12, 13]],
+    )
+    best_available: BestAvailable | None = Field(
+        default=None,
+        description="instead of `seats_id`: hold the best adjacent free seats for this party",
+    )
+
+    @model_validator(mode="after")
+    def one_way_of_choosing(self) -> BookingRequest:
+        if (self.best_available is None) == (self.seats_id is None):
+            raise ValueError("give either seats_id or best_available")
+        return self
+
+
+class CancelRequest(BaseModel):
+    """Which seats to give back; without a body the whole booking is cancelled."""
+
+    seat_ids: list[IdItem] = Field(
+        min_length=1,
+        max_length=100,
+        description="only these seats of the booking; it goes on with the others",
+        examples=[[13]],
     )
 
 
@@ -64,6 +90,9 @@ async def list_page(
         "seat_not_in_hall",
         "idempotency_key_reused",
         "too_many_requests",
+        "no_adjacent_seats",
+        "orphan_seat",
+        "companion_needs_wheelchair",
     ),
 )
 async def create_booking(
@@ -74,7 +103,10 @@ async def create_booking(
     idempotency_key: IdempotencyKey = None,
 ) -> BookingOut:
     request = booking_pb2.CreateBookingRequest(
-        session_id=body.session_id, seat_ids=body.seats_id, idempotency_key=idempotency_key or ""
+        session_id=body.session_id,
+        seat_ids=body.seats_id or [],
+        idempotency_key=idempotency_key or "",
+        best_available=body.best_available.pb() if body.best_available else None,
     )
     return booking_out(
         await clients.booking.CreateBooking(request, metadata=metadata), settings.currency
@@ -164,7 +196,10 @@ async def confirm_booking(
         "Its seats are free at once; a paid booking is refunded. With an `Idempotency-Key` "
         "header, a retry with the same key answers 200 with the booking as the first answer "
         "showed it (kept 24 h); the same key on another booking, or on a confirm, is 422 "
-        "`idempotency_key_reused`."
+        '`idempotency_key_reused`. With a body `{"seat_ids": [...]}` only those seats are '
+        "given back (free at once, the total drops, the booking goes on): refused with 422 "
+        "when it would leave no seat, a companion seat without its wheelchair place, or a "
+        "single free seat stranded."
     ),
     responses=error_responses(
         *ONE_BOOKING_ERRORS,
@@ -172,6 +207,10 @@ async def confirm_booking(
         "session_started",
         "validation_error",
         "idempotency_key_reused",
+        "seat_not_in_booking",
+        "booking_would_be_empty",
+        "orphan_seat",
+        "companion_needs_wheelchair",
     ),
 )
 async def cancel_booking(
@@ -180,8 +219,13 @@ async def cancel_booking(
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
+    body: Annotated[CancelRequest | None, Body()] = None,
 ) -> BookingOut:
-    request = booking_pb2.CancelBookingRequest(id=booking_id, idempotency_key=idempotency_key or "")
+    request = booking_pb2.CancelBookingRequest(
+        id=booking_id,
+        idempotency_key=idempotency_key or "",
+        seat_ids=body.seat_ids if body else [],
+    )
     return booking_out(
         await clients.booking.CancelBooking(request, metadata=metadata), settings.currency
     )

@@ -49,7 +49,7 @@ def live_seat_doubles(running_stack: RunningStack) -> list[tuple[int, int, int]]
         rows = conn.execute(
             "SELECT s.session_id, s.seat_id, count(*) FROM booking_seats s"
             " JOIN bookings b ON b.id = s.booking_id"
-            " WHERE b.status IN ('pending', 'confirmed')"
+            " WHERE b.status IN ('pending', 'confirmed') AND s.released_at IS NULL"
             " GROUP BY s.session_id, s.seat_id HAVING count(*) > 1"
         ).fetchall()
     return [(int(a), int(b), int(c)) for a, b, c in rows]

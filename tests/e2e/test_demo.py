@@ -126,10 +126,17 @@ async def test_the_demo_loads_a_realistic_catalogue_once(demo_settings: DemoSett
     red, studio, grand = catalogue.halls
     assert (len(red.seats), len(studio.seats), len(grand.seats)) == (96, 60, 240)
     assert seat_types(red) == {
-        cinema_pb2.SEAT_TYPE_STANDARD: 70,
+        cinema_pb2.SEAT_TYPE_STANDARD: 68,
         cinema_pb2.SEAT_TYPE_VIP: 24,
         cinema_pb2.SEAT_TYPE_WHEELCHAIR: 2,
+        cinema_pb2.SEAT_TYPE_COMPANION: 2,
     }
+    for hall in (red, grand):
+        kinds = {(s.row, s.number): s.type for s in hall.seats}
+        for (row, number), kind in kinds.items():
+            if kind == cinema_pb2.SEAT_TYPE_COMPANION:
+                beside = {kinds.get((row, number - 1)), kinds.get((row, number + 1))}
+                assert cinema_pb2.SEAT_TYPE_WHEELCHAIR in beside
     assert {s.row for s in red.seats if s.type == cinema_pb2.SEAT_TYPE_VIP} == {7, 8}
     assert seat_types(studio) == {cinema_pb2.SEAT_TYPE_STANDARD: 60}
     assert seat_types(grand)[cinema_pb2.SEAT_TYPE_VIP] == 60

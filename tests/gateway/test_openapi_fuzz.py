@@ -128,6 +128,7 @@ def answering_services() -> FakeClients:
         "ListBookings": booking_pb2.ListBookingsResponse(items=[a_booking()], total=1),
         "ConfirmBooking": a_booking(),
         "CancelBooking": a_booking(),
+        "GetBestSeats": booking_pb2.BestSeats(seat_ids=[1, 2], row=1, total_price_cents=2000),
         "GetSeatMap": booking_pb2.SeatMap(
             session_id=4,
             version=3,

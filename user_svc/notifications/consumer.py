@@ -16,7 +16,7 @@ from svckit.consuming import consume
 from svckit.kafka import consumer_config, headers_dict
 from svckit.metrics import ConsumerLag
 from svckit.tracing import receiving
-from svckit.vocabulary import Topic
+from svckit.vocabulary import CANCEL_REASON, Topic
 from user_svc.notifications.events import (
     booking_notice,
     decode_event,
@@ -50,6 +50,8 @@ class BookingEventHandler:
         if topic is Topic.PAYMENT_REFUNDED:
             await self.notifier.notify(booking_notice(event, Kind.REFUNDED, event_id))
             return
+        if CANCEL_REASON.label(event.reason) == "seats_released":
+            return  # some seats given back: the booking goes on, its reminder and all
         if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
             await self.reminders.schedule(notice, event.SerializeToString())

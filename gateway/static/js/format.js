@@ -36,7 +36,12 @@ export function clockText(ms) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-export const TYPE_LABELS = { standard: "Standard", vip: "VIP", wheelchair: "Wheelchair" };
+export const TYPE_LABELS = {
+  standard: "Standard",
+  vip: "VIP",
+  wheelchair: "Wheelchair",
+  companion: "Companion",
+};
 
 export const STATUS_LABELS = {
   free: "Free",

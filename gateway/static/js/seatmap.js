@@ -3,7 +3,12 @@
 import { h, replace, starIcon, wheelchairIcon } from "./dom.js";
 import { money, STATUS_LABELS, TYPE_LABELS } from "./format.js";
 
-const SPOKEN_TYPES = { standard: "standard", vip: "VIP", wheelchair: "wheelchair" };
+const SPOKEN_TYPES = {
+  standard: "standard",
+  vip: "VIP",
+  wheelchair: "wheelchair",
+  companion: "companion seat (with the wheelchair space beside it)",
+};
 
 /** "Row 3, seat 7, VIP, 15.00, free" */
 export function seatAriaLabel(seat, mine = false) {
@@ -350,7 +355,7 @@ function pricesByType(seats) {
     const [low, high] = ranges.get(seat.type) ?? [Infinity, -Infinity];
     ranges.set(seat.type, [Math.min(low, seat.price), Math.max(high, seat.price)]);
   }
-  return ["standard", "vip", "wheelchair"]
+  return ["standard", "vip", "wheelchair", "companion"]
     .filter((type) => ranges.has(type))
     .map((type) => {
       const [low, high] = ranges.get(type);

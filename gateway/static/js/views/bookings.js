@@ -1,6 +1,6 @@
 // "My bookings": every booking of the signed-in user, with pay and cancel where allowed.
 
-import { get, post } from "../api.js";
+import { get } from "../api.js";
 import { followPaymentReturn, payBooking } from "../checkout.js";
 import { msUntil } from "../clock.js";
 import { countdown } from "../countdown.js";
@@ -8,6 +8,7 @@ import { h, replace } from "../dom.js";
 import { fullDate, money, seatList, timeOfDay } from "../format.js";
 import { notify, showError } from "../notice.js";
 import { ticketsSection } from "./tickets.js";
+import { openCancelDialog } from "./cancelseats.js";
 
 const PAGE_SIZE = 20;
 const STATUS_NAMES = {
@@ -75,17 +76,13 @@ function bookingCard(booking, view, stops) {
     stopTimer();
     if (!view.left) card.replaceWith(bookingCard(updated, view, stops));
   };
-  const act = (button, path, done) => async () => {
-    button.disabled = true;
-    try {
-      redraw(await post(path));
-      notify(done, "success");
-    } catch (error) {
-      showError(error);
-      button.disabled = false;
-      if (error.status === 409) get(`/api/bookings/${booking.id}`).then(redraw, () => {});
-    }
-  };
+  const chooseSeats = () =>
+    openCancelDialog(booking, {
+      onChanged: (updated, message) => {
+        redraw(updated);
+        notify(message, "success");
+      },
+    });
 
   if (live) {
     const timer = countdown(booking.expires_at, {
@@ -113,10 +110,7 @@ function bookingCard(booking, view, stops) {
         if (error.status === 409) get(`/api/bookings/${booking.id}`).then(redraw, () => {});
       }
     });
-    cancel.addEventListener(
-      "click",
-      act(cancel, `/api/bookings/${booking.id}/cancel`, "Booking cancelled."),
-    );
+    cancel.addEventListener("click", chooseSeats);
     actions.append(timer.element, pay, cancel);
   } else if (booking.status === "confirmed") {
     const cancel = h("button", {
@@ -124,22 +118,8 @@ function bookingCard(booking, view, stops) {
       class: "button button--ghost",
       text: "Cancel booking",
     });
-    const sure = h("button", {
-      type: "button",
-      class: "button button--danger",
-      hidden: true,
-      text: "Yes, cancel and refund",
-    });
-    cancel.addEventListener("click", () => {
-      cancel.hidden = true;
-      sure.hidden = false;
-      sure.focus();
-    });
-    sure.addEventListener(
-      "click",
-      act(sure, `/api/bookings/${booking.id}/cancel`, "Booking cancelled and refunded."),
-    );
-    actions.append(cancel, sure);
+    cancel.addEventListener("click", chooseSeats);
+    actions.append(cancel);
   }
   return card;
 }
@@ -188,4 +168,24 @@ export async function render(main, view) {
   more.addEventListener("click", load);
   await followPaymentReturn(view);
   await load();
+  const wanted = view.query.get("booking");
+  if (wanted && !view.left) await highlight(list, wanted, view, stops);
+}
+
+/** Brings the booking an email links to (`#/bookings?booking=<id>`) into view, marked. */
+async function highlight(list, bookingId, view, stops) {
+  let card = [...list.querySelectorAll(".booking")].find((c) => c.dataset.bookingId === bookingId);
+  if (!card) {
+    try {
+      card = bookingCard(await get(`/api/bookings/${encodeURIComponent(bookingId)}`), view, stops);
+    } catch (error) {
+      showError(error, "Could not open that booking: ");
+      return;
+    }
+    list.prepend(card);
+  }
+  card.classList.add("booking--highlight");
+  card.setAttribute("tabindex", "-1");
+  card.scrollIntoView({ block: "center" });
+  card.focus({ preventScroll: true });
 }

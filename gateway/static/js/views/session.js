@@ -10,6 +10,7 @@ import { announce, notify, showError } from "../notice.js";
 import { legend, SeatMap } from "../seatmap.js";
 import { fetchSeats, SeatSync } from "../seatsync.js";
 import { loginLink } from "./auth.js";
+import { seatHelp } from "./bestseats.js";
 import { heldPanel, paidPanel, pickPanel } from "./panel.js";
 
 const LIVE_TEXT = {
@@ -77,6 +78,13 @@ export async function render(main, view) {
       notify(`You can pick up to ${plural(maxSeats(), "seat")} in one booking.`, "info"),
   });
 
+  const help = seatHelp({
+    sessionId,
+    seatmap,
+    maxSeats: maxSeats(),
+    isOpen: () => !closed && phase === "select",
+  });
+
   replace(
     main,
     h("a", {
@@ -104,6 +112,7 @@ export async function render(main, view) {
       h(
         "section",
         { class: "card seat-card", "aria-label": "Seat map" },
+        help.element,
         seatmap.element,
         legendBox,
       ),
@@ -161,6 +170,7 @@ export async function render(main, view) {
           seats_id: seats.map((seat) => seat.seat_id),
         }),
       );
+      help.clear();
       announce(`${plural(seats.length, "seat")} held. Pay before the timer runs out.`);
     } catch (error) {
       phase = "select";
@@ -173,6 +183,8 @@ export async function render(main, view) {
           `Sorry, ${names || "some of your seats"}: just taken by someone else. Pick other seats.`,
           "error",
         );
+      } else if (help.explain(error)) {
+        // explained next to the seats
       } else if (error.status === 401) {
         location.hash = loginLink(location.hash);
       } else {
@@ -232,6 +244,7 @@ export async function render(main, view) {
 
   function renderPanel() {
     stopCountdown();
+    help.setOpen(!closed && phase === "select");
     panel.dataset.phase = phase;
     let view;
     if (phase === "held" || phase === "paying") {
