@@ -16,6 +16,7 @@ from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
 from booking_svc.settings import Settings
+from booking_svc.waitlist.service import Waitlist
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
@@ -44,7 +45,11 @@ def main() -> None:
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,
                 cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
+                extend_seconds=settings.booking_extend_seconds,
+                max_extensions=settings.booking_max_extensions,
             )
+            waitlist = Waitlist(bookings, hold_seconds=settings.booking_waitlist_hold_seconds)
+            bookings.on_seats_freed = waitlist.request_serving
             session_events = SessionEvents(
                 bookings,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -59,11 +64,12 @@ def main() -> None:
                 source="booking_svc",
             )
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
-                BookingServiceServicer(bookings), server
+                BookingServiceServicer(bookings, waitlist), server
             )
             tasks = {
                 "outbox-relay": relay.run,
                 **timers(bookings, settings.booking_database_url),
+                **waitlist.tasks(),
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,
             }

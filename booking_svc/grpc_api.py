@@ -6,18 +6,26 @@ from typing import Any
 
 import grpc
 
-from booking_svc.convert import booking_pb, seat_map_pb
+from booking_svc.convert import booking_pb, seat_map_pb, waitlist_entry_pb
+from booking_svc.domain import Booking
 from booking_svc.service import BookingService
+from booking_svc.waitlist.service import Waitlist
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
     CancelBookingRequest,
     ConfirmBookingRequest,
     CreateBookingRequest,
+    ExtendBookingRequest,
     GetBookingRequest,
     GetSeatMapRequest,
+    JoinWaitlistRequest,
+    LeaveWaitlistRequest,
     ListBookingsRequest,
     ListBookingsResponse,
+    ListMyWaitlistRequest,
+    ListMyWaitlistResponse,
     SeatMap,
+    WaitlistEntry,
 )
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller
@@ -41,8 +49,12 @@ def page_of(request: ListBookingsRequest) -> tuple[int, int]:
 
 
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
-    def __init__(self, bookings: BookingService) -> None:
+    def __init__(self, bookings: BookingService, waitlist: Waitlist) -> None:
         self.bookings = bookings
+        self.waitlist = waitlist
+
+    def _reply(self, booking: Booking) -> BookingReply:
+        return booking_pb(booking, self.bookings.max_extensions)
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
         booking = await self.bookings.hold(
@@ -51,10 +63,10 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
             list(request.seat_ids),
             request.idempotency_key,
         )
-        return booking_pb(booking)
+        return self._reply(booking)
 
     async def GetBooking(self, request: GetBookingRequest, context: Context) -> BookingReply:
-        return booking_pb(await self.bookings.get(current_caller(), request.id))
+        return self._reply(await self.bookings.get(current_caller(), request.id))
 
     async def ListBookings(
         self, request: ListBookingsRequest, context: Context
@@ -66,17 +78,35 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
             page_size=page_size,
             mine_only=request.mine_only,
         )
-        return ListBookingsResponse(items=[booking_pb(booking) for booking in items], total=total)
+        return ListBookingsResponse(items=[self._reply(booking) for booking in items], total=total)
 
     async def ConfirmBooking(
         self, request: ConfirmBookingRequest, context: Context
     ) -> BookingReply:
         caller = current_caller()
-        return booking_pb(await self.bookings.confirm(caller, request.id, request.idempotency_key))
+        return self._reply(await self.bookings.confirm(caller, request.id, request.idempotency_key))
 
     async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
         caller = current_caller()
-        return booking_pb(await self.bookings.cancel(caller, request.id, request.idempotency_key))
+        return self._reply(await self.bookings.cancel(caller, request.id, request.idempotency_key))
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
         return seat_map_pb(*await self.bookings.seat_map(request.session_id))
+
+    async def ExtendBooking(self, request: ExtendBookingRequest, context: Context) -> BookingReply:
+        return self._reply(await self.bookings.extend(current_caller(), request.id))
+
+    async def JoinWaitlist(self, request: JoinWaitlistRequest, context: Context) -> WaitlistEntry:
+        entry = await self.waitlist.join(
+            current_caller(), request.session_id, request.count, request.together
+        )
+        return waitlist_entry_pb(entry)
+
+    async def ListMyWaitlist(
+        self, request: ListMyWaitlistRequest, context: Context
+    ) -> ListMyWaitlistResponse:
+        entries = await self.waitlist.mine(current_caller())
+        return ListMyWaitlistResponse(items=[waitlist_entry_pb(entry) for entry in entries])
+
+    async def LeaveWaitlist(self, request: LeaveWaitlistRequest, context: Context) -> WaitlistEntry:
+        return waitlist_entry_pb(await self.waitlist.leave(current_caller(), request.id))

@@ -36,6 +36,8 @@ class EventType(StrEnum):
     BOOKING_CREATED = "booking.created"
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_EXTENDED = "booking.extended"
+    """A hold's deadline moved later; published on Topic.BOOKING_CREATED (the seats stay held)."""
     SESSION_CHANGED = "cinema.session.changed"
     USER_CHANGED = "user.changed"
 
@@ -107,6 +109,8 @@ SEAT_STATUS = Labels(booking_pb2.SeatStatus, unspecified="free")
 CANCEL_REASON = Labels(events_pb2.CancelReason, unspecified="")
 MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
+BOOKING_SOURCE = Labels(booking_pb2.BookingSource, unspecified="direct")
+WAITLIST_STATUS = Labels(booking_pb2.WaitlistStatus)
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
@@ -116,6 +120,8 @@ SeatStatus = Literal["free", "held", "booked"]
 CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
+BookingSource = Literal["direct", "waitlist"]
+WaitlistStatus = Literal["waiting", "served", "cancelled", "ended"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",
