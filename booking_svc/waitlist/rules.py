@@ -95,10 +95,10 @@ def seats_for(
     free = [seat for seat in seats if seat.seat_id in wanted]
     if len(free) < count:
         return None
-    centre = {
-        row: (min(s.number for s in group) + max(s.number for s in group)) / 2
-        for row, group in groupby(sorted(seats, key=lambda s: s.row), key=lambda s: s.row)
-    }
+    numbers: dict[int, list[int]] = {}
+    for seat in seats:
+        numbers.setdefault(seat.row, []).append(seat.number)
+    centre = {row: (min(taken) + max(taken)) / 2 for row, taken in numbers.items()}
     blocks = [
         run[start : start + count] for run in _runs(free) for start in range(len(run) - count + 1)
     ]

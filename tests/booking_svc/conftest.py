@@ -87,7 +87,7 @@ async def clean(engine: AsyncEngine) -> None:
         await conn.execute(
             text(
                 "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts,"
-                " action_keys, outbox RESTART IDENTITY"
+                " action_keys, outbox, waitlist_entries RESTART IDENTITY"
             )
         )
 
@@ -111,6 +111,8 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
         max_seats: int = 4,
         max_seats_per_user: int = 4,
         cancel_cutoff_minutes: int = 0,
+        extend_seconds: int = 300,
+        max_extensions: int = 1,
     ) -> BookingService:
         return BookingService(
             make_sessionmaker(engine),
@@ -120,6 +122,8 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
             max_seats=max_seats,
             max_seats_per_user=max_seats_per_user,
             cancel_cutoff_minutes=cancel_cutoff_minutes,
+            extend_seconds=extend_seconds,
+            max_extensions=max_extensions,
         )
 
     return make
