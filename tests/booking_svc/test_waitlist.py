@@ -98,9 +98,9 @@ async def test_leaving_cancels_the_entry_once_and_only_for_its_owner(
 ) -> None:
     await fill(service, 1, [ROW_ONE[:4], [ROW_ONE[4], *ROW_TWO[:3]], ROW_TWO[3:]])
     entry = await waitlist.join(ALICE, 1, 1, False)
-    with pytest.raises(NotFound) as refused:
+    with pytest.raises(NotFound) as missing:
         await waitlist.leave(BOB, entry.id)
-    assert refused.value.code == "waitlist_entry_not_found"
+    assert missing.value.code == "waitlist_entry_not_found"
     left = await waitlist.leave(ALICE, entry.id)
     assert left.status == EntryStatus.CANCELLED
     with pytest.raises(Conflict) as refused:
@@ -118,8 +118,8 @@ async def test_free_seats_are_held_at_once_for_a_new_entry(
     booking = await service.get(ALICE, str(entry.booking_id))
     assert booking.source == Source.WAITLIST
     assert booking.status == Status.PENDING
-    assert timedelta(seconds=599) <= booking.expires_at - booking.created_at <= timedelta(
-        seconds=601
+    assert (
+        timedelta(seconds=599) <= booking.expires_at - booking.created_at <= timedelta(seconds=601)
     )
     seats = [seat.seat_id for seat in booking.seats]
     assert seats in ([102, 103, 104], [107, 108, 109])
@@ -192,8 +192,10 @@ async def test_an_entry_whose_owner_holds_too_many_seats_waits_for_the_next_chan
     assert (await waitlist.mine(ALICE))[0].status == EntryStatus.WAITING
     await service.cancel(ALICE, str(own.id))
     [held] = await waitlist.serve(1)
-    assert (await waitlist.mine(ALICE))[0].booking_id == held.id == (
+    assert (
         (await waitlist.mine(ALICE))[0].booking_id
+        == held.id
+        == ((await waitlist.mine(ALICE))[0].booking_id)
     )
     assert entry.id == (await waitlist.mine(ALICE))[0].id
 
@@ -257,7 +259,9 @@ async def test_twenty_entries_and_a_mix_of_expiries_and_cancellations_follow_the
         served = await conn.scalar(
             text("SELECT count(*) FROM waitlist_entries WHERE status = 'served'")
         )
-        bookings = await conn.scalar(text("SELECT count(*) FROM bookings WHERE source = 'waitlist'"))
+        bookings = await conn.scalar(
+            text("SELECT count(*) FROM bookings WHERE source = 'waitlist'")
+        )
     assert served == bookings == len(waiting) - len(open_entries)
     assert served > 5
 
