@@ -31,6 +31,7 @@ from gateway.routes import (
     seatmap,
     sessions,
     users,
+    waitlist,
 )
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
@@ -51,6 +52,7 @@ ROUTERS = (
     seatmap.router,
     sessions.router,
     users.router,
+    waitlist.router,
 )
 
 

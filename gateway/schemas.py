@@ -9,6 +9,7 @@ from fastapi import Header, Path, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from svckit.vocabulary import (
+    BookingSource,
     BookingStatus,
     MovieStatus,
     PaymentStatus,
@@ -16,6 +17,7 @@ from svckit.vocabulary import (
     SeatStatus,
     SeatType,
     SessionStatus,
+    WaitlistStatus,
 )
 
 T = TypeVar("T")
@@ -122,6 +124,9 @@ class SeatStateOut(BaseModel):
     type: SeatType
     price: float
     status: SeatStatus
+    held_until: datetime | None = Field(
+        default=None, description="when a held seat frees unless its hold is paid; else null"
+    )
 
 
 class BookedSeatOut(BaseModel):
@@ -144,6 +149,12 @@ class BookingOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime = Field(description="when an unpaid hold releases its seats")
+    source: BookingSource = Field(
+        description="`waitlist` when the waiting list held the seats for you, else `direct`"
+    )
+    extensions_left: int = Field(
+        description="how many more times the hold may be extended (POST .../extend)"
+    )
 
 
 class UserOut(BaseModel):
@@ -161,3 +172,20 @@ class PushSubscriptionOut(BaseModel):
     id: int
     endpoint: str
     created_at: datetime
+
+
+class WaitlistEntryOut(BaseModel):
+    """A place on a session's waiting list."""
+
+    id: int
+    user_id: int
+    session_id: int
+    count: int = Field(description="how many seats")
+    together: bool = Field(description="only seats side by side in one row will do")
+    status: WaitlistStatus = Field(
+        description="waiting; served (seats held for you: see booking_id); cancelled (you left);"
+        " ended (the session started or was cancelled first)"
+    )
+    booking_id: str | None = Field(description="the pending booking made for you once served")
+    created_at: datetime
+    updated_at: datetime

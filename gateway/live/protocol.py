@@ -14,7 +14,7 @@ from typing import Any
 
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.events.v1 import events_pb2
-from gateway.convert import seat_state
+from gateway.convert import iso_time, seat_state
 from svckit.vocabulary import CANCEL_REASON, SEAT_STATUS_AFTER, Topic
 
 
@@ -61,14 +61,19 @@ def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
 
 
 def change(topic: Topic, event: events_pb2.BookingEvent) -> Change:
-    """The public face of a booking event: which seats became what (no user, no booking)."""
+    """The public face of a booking event: which seats became what, and until when held seats
+    stay held (no user, no booking). A hold's extension is a change to `held` again, with the
+    new `held_until`."""
+    status = SEAT_STATUS_AFTER[topic]
+    held = status == "held" and event.HasField("expires_at")
     message = {
         "type": "change",
         "session_id": event.session_id,
         "version": event.seat_map_version,
         "event": str(topic),
-        "status": SEAT_STATUS_AFTER[topic],
+        "status": status,
         "seat_ids": list(event.seat_ids),
         "reason": CANCEL_REASON.label(event.reason),
+        "held_until": iso_time(event.expires_at) if held else None,
     }
     return Change(event.session_id, event.seat_map_version, _encode(message))

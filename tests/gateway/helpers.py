@@ -94,3 +94,18 @@ def a_booking(booking_id: str = "8d7f2b52-2a6e-4a3e-9a59-3f1f5c1b8b1e") -> booki
         expires_at=LATER,
         updated_at=MOMENT,
     )
+
+
+def a_waitlist_entry(
+    status: booking_pb2.WaitlistStatus.ValueType = booking_pb2.WAITLIST_STATUS_WAITING,
+) -> booking_pb2.WaitlistEntry:
+    return booking_pb2.WaitlistEntry(
+        id=5,
+        user_id=7,
+        session_id=4,
+        count=2,
+        together=True,
+        status=status,
+        created_at=MOMENT,
+        updated_at=MOMENT,
+    )

@@ -42,6 +42,7 @@ from tests.gateway.helpers import (
     a_seat,
     a_session,
     a_user,
+    a_waitlist_entry,
 )
 
 EXAMPLES_PER_OPERATION = 8
@@ -111,6 +112,10 @@ def answering_services() -> FakeClients:
         "ListBookings": booking_pb2.ListBookingsResponse(items=[a_booking()], total=1),
         "ConfirmBooking": a_booking(),
         "CancelBooking": a_booking(),
+        "ExtendBooking": a_booking(),
+        "JoinWaitlist": a_waitlist_entry(),
+        "ListMyWaitlist": booking_pb2.ListMyWaitlistResponse(items=[a_waitlist_entry()]),
+        "LeaveWaitlist": a_waitlist_entry(booking_pb2.WAITLIST_STATUS_CANCELLED),
         "GetSeatMap": booking_pb2.SeatMap(
             session_id=4,
             version=3,
