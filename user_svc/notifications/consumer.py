@@ -17,7 +17,12 @@ from svckit.kafka import consumer_config, headers_dict
 from svckit.metrics import ConsumerLag
 from svckit.tracing import receiving
 from svckit.vocabulary import Topic
-from user_svc.notifications.events import booking_notice, decode_event, event_id_of
+from user_svc.notifications.events import (
+    booking_notice,
+    decode_event,
+    event_id_of,
+    held_from_waitlist,
+)
 from user_svc.notifications.messages import Kind
 from user_svc.notifications.notifier import Notifier
 from user_svc.notifications.reminders import Reminders
@@ -29,7 +34,8 @@ GROUP = "user_svc.notifications"
 
 
 class BookingEventHandler:
-    """created: plan a reminder; confirmed / cancelled: settle it and tell the user."""
+    """created (or extended): plan the reminder, and tell the user at once of a hold the
+    waiting list made for them; confirmed / cancelled: settle it and tell the user."""
 
     def __init__(self, notifier: Notifier, reminders: Reminders) -> None:
         self.notifier = notifier
@@ -44,6 +50,8 @@ class BookingEventHandler:
         if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
             await self.reminders.schedule(notice, event.SerializeToString())
+            if held_from_waitlist(event):
+                await self.notifier.notify(booking_notice(event, Kind.WAITLIST, event_id))
             return
         kind = Kind.CONFIRMED if topic is Topic.BOOKING_CONFIRMED else Kind.CANCELLED
         notice = booking_notice(event, kind, event_id)

@@ -27,6 +27,8 @@ class Kind(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
     REMINDER = "reminder"
+    WAITLIST = "waitlist"
+    """Seats the waiting list held for its owner."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,15 @@ def compose(notice: BookingNotice, show: Show, name: str, style: Style) -> Messa
             opening += " The seats are free again; you are welcome to book anew."
         push_body = f"{title}: {reason}"
         push = PushPayload("Booking cancelled", push_body, url, notice.booking_id)
+    elif notice.kind is Kind.WAITLIST:
+        until = clock_time(notice.expires_at, style.timezone) if notice.expires_at else "soon"
+        subject = f"Seats freed up for you: {title}, held until {until}"
+        opening = (
+            "seats you were waiting for are free, and we are holding them for you until "
+            f"{until}. Pay before then to keep them; after that they go to the next guest."
+        )
+        push_body = f"{seats} for {title}: pay by {until} to keep them"
+        push = PushPayload("Seats held for you", push_body, url, notice.booking_id)
     else:
         until = clock_time(notice.expires_at, style.timezone) if notice.expires_at else "soon"
         subject = f"Your seats are held until {until}: pay to keep them"
