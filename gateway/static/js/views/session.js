@@ -6,9 +6,11 @@ import { msUntil } from "../clock.js";
 import { h, replace } from "../dom.js";
 import { fullDate, plural, seatList, timeOfDay } from "../format.js";
 import { announce, notify, showError } from "../notice.js";
+import { HeldSeats } from "../heldseats.js";
 import { legend, SeatMap } from "../seatmap.js";
 import { fetchSeats, SeatSync } from "../seatsync.js";
 import { loginLink } from "./auth.js";
+import { extendOffer } from "./extend.js";
 import { heldPanel, paidPanel, pickPanel } from "./panel.js";
 
 const LIVE_TEXT = {
@@ -110,8 +112,13 @@ export async function render(main, view) {
     ),
   );
 
+  const heldSeats = new HeldSeats(seatmap.grid);
   const sync = new SeatSync(sessionId, seatmap, initial, {
-    onReplaced: () => replace(legendBox, legend(seatmap.seats)),
+    onReplaced: () => {
+      replace(legendBox, legend(seatmap.seats));
+      heldSeats.setAll(seatmap.seats);
+    },
+    onChange: (change) => heldSeats.apply(change),
     onLost: (lost) => {
       if (phase === "select") notify(`${seatList(lost)}: just taken by someone else.`, "info");
     },
@@ -123,6 +130,7 @@ export async function render(main, view) {
   view.onLeave(() => {
     sync.stop();
     seatmap.destroy();
+    heldSeats.destroy();
     stopCountdown();
   });
 
@@ -242,6 +250,15 @@ export async function render(main, view) {
           sync.refresh();
         },
       });
+      const offer = extendOffer({
+        booking,
+        onExtended: (extended) => {
+          booking = extended;
+          renderPanel();
+        },
+      });
+      const stopHeld = view.stop;
+      view = { nodes: [...view.nodes, offer.element], stop: () => (stopHeld(), offer.stop()) };
     } else if (phase === "paid") {
       view = paidPanel({ booking, onMore: () => release() });
     } else {
