@@ -12,6 +12,7 @@ import { fetchSeats, SeatSync } from "../seatsync.js";
 import { loginLink } from "./auth.js";
 import { extendOffer } from "./extend.js";
 import { heldPanel, paidPanel, pickPanel } from "./panel.js";
+import { waitlistCard } from "./waitlist.js";
 
 const LIVE_TEXT = {
   connecting: "Connecting…",
@@ -110,6 +111,7 @@ export async function render(main, view) {
       ),
       panel,
     ),
+    !closed && signedIn() ? waitlistCard({ sessionId, maxSeats: maxSeats() }).element : null,
   );
 
   const heldSeats = new HeldSeats(seatmap.grid);
