@@ -316,8 +316,9 @@ def refuse_extend(state: BookingState, max_extensions: int) -> Conflict:
         return Conflict(f"the booking is {state.status}, not pending", code="not_pending")
     if state.starts_in <= timedelta(0):
         return session_started()
+    times = "once" if max_extensions == 1 else f"{max_extensions} times"
     return Conflict(
-        f"a hold can be extended at most {max_extensions} times",
+        f"a hold can be extended only {times}" if max_extensions else "holds cannot be extended",
         code="extension_limit",
         details={"max_extensions": max_extensions},
     )

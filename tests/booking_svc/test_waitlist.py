@@ -297,3 +297,28 @@ async def test_a_customer_racing_the_waiting_list_wins_the_seats_or_gets_the_usu
         assert entry_status == (EntryStatus.SERVED if served else EntryStatus.WAITING)
         outcomes.add((len(served), len(won)))
     assert len(outcomes) >= 1
+
+
+async def test_entries_end_when_their_session_starts(
+    service: BookingService, waitlist: Waitlist, engine: AsyncEngine
+) -> None:
+    await fill(service, 1, [ROW_ONE[:4], [ROW_ONE[4], *ROW_TWO[:3]], ROW_TWO[3:]])
+    entry = await waitlist.join(ALICE, 1, 2, False)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE waitlist_entries SET session_starts_at = now() - interval '1 second'"
+                " WHERE id = :id"
+            ),
+            {"id": entry.id},
+        )
+    assert (await waitlist.mine(ALICE))[0].status == EntryStatus.ENDED
+    with pytest.raises(Conflict) as refused:
+        await waitlist.leave(ALICE, entry.id)
+    assert refused.value.code == "waitlist_entry_not_waiting"
+    assert await waitlist.sweep() == 0
+    async with engine.connect() as conn:
+        stored = await conn.scalar(
+            text("SELECT status FROM waitlist_entries WHERE id = :id"), {"id": entry.id}
+        )
+    assert stored == "ended"
