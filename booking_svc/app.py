@@ -24,6 +24,7 @@ from booking_svc.settings import Settings
 from booking_svc.ticket_api import TicketServiceServicer
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.tickets import TicketDesk
+from booking_svc.waitlist.service import Waitlist
 from cinemapb.booking.v1 import (
     booking_pb2,
     booking_pb2_grpc,
@@ -69,6 +70,8 @@ def main() -> None:
                     no_orphan_seats=settings.booking_no_orphan_seats,
                     orphan_rule_until=timedelta(minutes=settings.booking_orphan_rule_until),
                 ),
+                extend_seconds=settings.booking_extend_seconds,
+                max_extensions=settings.booking_max_extensions,
             )
             reports = Reports(
                 sessions,
@@ -76,6 +79,8 @@ def main() -> None:
                 CinemaSessionMovies(cinema_stub),
                 ZoneInfo(settings.cinema_timezone),
             )
+            waitlist = Waitlist(bookings, hold_seconds=settings.booking_waitlist_hold_seconds)
+            bookings.on_seats_freed = waitlist.request_serving
             session_events = SessionEvents(
                 bookings,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -90,7 +95,7 @@ def main() -> None:
                 source="booking_svc",
             )
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
-                BookingServiceServicer(bookings, reports), server
+                BookingServiceServicer(bookings, reports, waitlist), server
             )
             tickets_pb2_grpc.add_TicketServiceServicer_to_server(
                 TicketServiceServicer(TicketDesk(sessions, events, signer), signer), server
@@ -98,6 +103,7 @@ def main() -> None:
             tasks = {
                 "outbox-relay": relay.run,
                 **timers(bookings, settings.booking_database_url),
+                **waitlist.tasks(),
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,
                 **payments.tasks,

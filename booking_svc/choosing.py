@@ -163,6 +163,7 @@ class SeatChoice:
                 )
         except (Conflict, NotFound) as refused:
             return await service.replay_refused(keyed, refused)
+        service.on_seats_freed([found.session_id])
         CANCELLATIONS.labels(Reason.SEATS_RELEASED.value).inc()
         log.info("booking %s gave back seats %s", booking_id, list(wanted))
         return kept

@@ -7,19 +7,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.ticket_rules import Ticket
+from booking_svc.waitlist.rules import Entry
 from cinemapb.booking.v1 import booking_pb2, tickets_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from svckit.protoconv import from_timestamp, to_timestamp
 from svckit.vocabulary import (
+    BOOKING_SOURCE,
     BOOKING_STATUS,
     PAYMENT_STATUS,
     SEAT_STATUS,
     SEAT_TYPE,
     SESSION_STATUS,
     TICKET_STATUS,
+    WAITLIST_STATUS,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +41,8 @@ def booked_seat_pb(seat: SeatInfo) -> booking_pb2.BookedSeat:
     )
 
 
-def booking_pb(booking: Booking) -> booking_pb2.Booking:
+def booking_pb(booking: Booking, max_extensions: int) -> booking_pb2.Booking:
+    """The booking as its owner sees it, with how many more times its hold may be extended."""
     return booking_pb2.Booking(
         id=str(booking.id),
         user_id=booking.user_id,
@@ -49,6 +55,9 @@ def booking_pb(booking: Booking) -> booking_pb2.Booking:
         expires_at=to_timestamp(booking.expires_at),
         updated_at=to_timestamp(booking.updated_at),
         reason=booking.reason,
+        source=BOOKING_SOURCE.number(booking.source),
+        extensions=booking.extensions,
+        extensions_left=max(max_extensions - booking.extensions, 0),
     )
 
 
@@ -62,10 +71,31 @@ def seat_map_pb(seating: SessionSeating, state: SeatMapState) -> booking_pb2.Sea
             type=SEAT_TYPE.number(seat.type),
             price_cents=seat.price_cents,
             status=SEAT_STATUS.number(state.status_of(seat.seat_id)),
+            held_until=held_until(state, seat.seat_id),
         )
         for seat in seating.ordered_seats()
     ]
     return booking_pb2.SeatMap(session_id=seating.session_id, seats=seats, version=state.version)
+
+
+def held_until(state: SeatMapState, seat_id: int) -> Timestamp | None:
+    """When a held seat frees; None (unset) for any other seat."""
+    deadline = state.held_until.get(seat_id)
+    return None if deadline is None else to_timestamp(deadline)
+
+
+def waitlist_entry_pb(entry: Entry) -> booking_pb2.WaitlistEntry:
+    return booking_pb2.WaitlistEntry(
+        id=entry.id,
+        user_id=entry.user_id,
+        session_id=entry.session_id,
+        count=entry.count,
+        together=entry.together,
+        status=WAITLIST_STATUS.number(entry.status),
+        booking_id=str(entry.booking_id or ""),
+        created_at=to_timestamp(entry.created_at),
+        updated_at=to_timestamp(entry.updated_at),
+    )
 
 
 def seating_from_pb(reply: cinema_pb2.SessionSeating) -> SessionSeating:

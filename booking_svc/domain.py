@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -34,6 +34,13 @@ class Payment(StrEnum):
     PAID = "paid"
     REFUNDED = "refunded"
     VOID = "void"
+
+
+class Source(StrEnum):
+    """Who chose a booking's seats; spelled as the vocabulary's BOOKING_SOURCE labels."""
+
+    DIRECT = "direct"
+    WAITLIST = "waitlist"
 
 
 class Action(StrEnum):
@@ -166,6 +173,9 @@ class Booking:
     updated_at: datetime
     expires_at: datetime
     seats: tuple[SeatInfo, ...]
+    source: Source = Source.DIRECT
+    extensions: int = 0
+    """How many times the hold's deadline was extended."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,8 @@ class SeatMapState:
     version: int
     held: frozenset[int]
     booked: frozenset[int]
+    held_until: Mapping[int, datetime] = field(default_factory=dict)
+    """When each held seat frees unless its hold is paid."""
 
     def status_of(self, seat_id: int) -> SeatStatus:
         if seat_id in self.held:
@@ -193,6 +205,7 @@ class BookingState:
     status: Status
     past_deadline: bool
     starts_in: timedelta
+    extensions: int = 0
 
 
 @dataclass(frozen=True)
@@ -315,6 +328,23 @@ def refuse_confirm(state: BookingState) -> Conflict:
     if pending and state.starts_in <= timedelta(0):
         return session_started()
     return Conflict(f"the booking is {state.status}, not pending", code="booking_not_pending")
+
+
+def refuse_extend(state: BookingState, max_extensions: int) -> Conflict:
+    """Why the owner's booking could not be extended."""
+    pending = state.status == Status.PENDING
+    if state.status == Status.EXPIRED or (pending and state.past_deadline):
+        return Conflict("the hold has expired", code="hold_expired")
+    if not pending:
+        return Conflict(f"the booking is {state.status}, not pending", code="not_pending")
+    if state.starts_in <= timedelta(0):
+        return session_started()
+    times = "once" if max_extensions == 1 else f"{max_extensions} times"
+    return Conflict(
+        f"a hold can be extended only {times}" if max_extensions else "holds cannot be extended",
+        code="extension_limit",
+        details={"max_extensions": max_extensions},
+    )
 
 
 def refuse_cancel(state: BookingState, cutoff: timedelta | None) -> Conflict:

@@ -17,7 +17,14 @@ from booking_svc.ticket_rules import Ticket
 from cinemapb.events.v1 import events_pb2
 from svckit.outbox import OutboxEvent, add_events
 from svckit.protoconv import to_timestamp
-from svckit.vocabulary import BOOKING_STATUS, CANCEL_REASON, EVENT_TYPE_OF_TOPIC, Topic
+from svckit.vocabulary import (
+    BOOKING_SOURCE,
+    BOOKING_STATUS,
+    CANCEL_REASON,
+    EVENT_TYPE_OF_TOPIC,
+    EventType,
+    Topic,
+)
 
 
 def booking_event(
@@ -37,6 +44,8 @@ def booking_event(
         seat_map_version=change.seat_map_version,
         expires_at=to_timestamp(booking.expires_at),
         seats=[booked_seat_pb(seat) for seat in booking.seats],
+        source=BOOKING_SOURCE.number(booking.source),
+        extensions=booking.extensions,
         tickets=[ticket_pb(ticket, signer) for ticket in change.tickets],
     )
 
@@ -64,8 +73,15 @@ class BookingEvents:
         self.topic = topic
         self.signer = signer
 
-    async def add(self, db: AsyncSession, topic: Topic, changes: Sequence[Change]) -> None:
-        """One event per change, in the given order, in one INSERT with one relay wake-up."""
+    async def add(
+        self,
+        db: AsyncSession,
+        topic: Topic,
+        changes: Sequence[Change],
+        event_type: EventType | None = None,
+    ) -> None:
+        """One event per change, in the given order, in one INSERT with one relay wake-up;
+        typed as the topic's own event type unless `event_type` says otherwise."""
         queued = []
         for change in changes:
             event_id = uuid.uuid4()
@@ -74,7 +90,7 @@ class BookingEvents:
                 OutboxEvent(
                     topic=self.topic(topic),
                     key=str(change.booking.session_id),
-                    event_type=str(EVENT_TYPE_OF_TOPIC[topic]),
+                    event_type=str(event_type or EVENT_TYPE_OF_TOPIC[topic]),
                     payload=message.SerializeToString(),
                     event_id=event_id,
                 )

@@ -13,10 +13,13 @@ from booking_svc.convert import (
     sales_row_pb,
     seat_map_pb,
     session_report_pb,
+    waitlist_entry_pb,
 )
+from booking_svc.domain import Booking
 from booking_svc.reports import Reports, day_range
 from booking_svc.selection import Wish
 from booking_svc.service import BookingService
+from booking_svc.waitlist.service import Waitlist
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
     BestAvailable,
@@ -24,12 +27,18 @@ from cinemapb.booking.v1.booking_pb2 import (
     CancelBookingRequest,
     ConfirmBookingRequest,
     CreateBookingRequest,
+    ExtendBookingRequest,
     GetBestSeatsRequest,
     GetBookingRequest,
     GetSeatMapRequest,
+    JoinWaitlistRequest,
+    LeaveWaitlistRequest,
     ListBookingsRequest,
     ListBookingsResponse,
+    ListMyWaitlistRequest,
+    ListMyWaitlistResponse,
     SeatMap,
+    WaitlistEntry,
 )
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller, require_service_or_admin, require_staff
@@ -59,10 +68,14 @@ def wish_of(best: BestAvailable) -> Wish:
 
 
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
-    def __init__(self, bookings: BookingService, reports: Reports) -> None:
+    def __init__(self, bookings: BookingService, reports: Reports, waitlist: Waitlist) -> None:
         self.bookings = bookings
         self.reports = reports
+        self.waitlist = waitlist
         self.choice = SeatChoice(bookings)
+
+    def _reply(self, booking: Booking) -> BookingReply:
+        return booking_pb(booking, self.bookings.max_extensions)
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
         if request.HasField("best_available"):
@@ -70,7 +83,7 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
                 raise InvalidArgument(
                     "give either seat ids or best_available, not both", code="invalid_argument"
                 )
-            return booking_pb(
+            return self._reply(
                 await self.choice.hold_best(
                     current_caller(),
                     request.session_id,
@@ -84,10 +97,10 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
             list(request.seat_ids),
             request.idempotency_key,
         )
-        return booking_pb(booking)
+        return self._reply(booking)
 
     async def GetBooking(self, request: GetBookingRequest, context: Context) -> BookingReply:
-        return booking_pb(await self.bookings.get(current_caller(), request.id))
+        return self._reply(await self.bookings.get(current_caller(), request.id))
 
     async def ListBookings(
         self, request: ListBookingsRequest, context: Context
@@ -99,13 +112,13 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
             page_size=page_size,
             mine_only=request.mine_only,
         )
-        return ListBookingsResponse(items=[booking_pb(booking) for booking in items], total=total)
+        return ListBookingsResponse(items=[self._reply(booking) for booking in items], total=total)
 
     async def ConfirmBooking(
         self, request: ConfirmBookingRequest, context: Context
     ) -> BookingReply:
         caller = current_caller()
-        return booking_pb(await self.bookings.confirm(caller, request.id, request.idempotency_key))
+        return self._reply(await self.bookings.confirm(caller, request.id, request.idempotency_key))
 
     async def CancelBooking(self, request: CancelBookingRequest, context: Context) -> BookingReply:
         caller = current_caller()
@@ -113,8 +126,8 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
             released = await self.choice.release(
                 caller, request.id, list(request.seat_ids), request.idempotency_key
             )
-            return booking_pb(released)
-        return booking_pb(await self.bookings.cancel(caller, request.id, request.idempotency_key))
+            return self._reply(released)
+        return self._reply(await self.bookings.cancel(caller, request.id, request.idempotency_key))
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
         return seat_map_pb(*await self.bookings.seat_map(request.session_id))
@@ -154,3 +167,21 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
         return BestSeats(
             seat_ids=group.seat_ids, row=group.row, total_price_cents=group.price_cents
         )
+
+    async def ExtendBooking(self, request: ExtendBookingRequest, context: Context) -> BookingReply:
+        return self._reply(await self.bookings.extend(current_caller(), request.id))
+
+    async def JoinWaitlist(self, request: JoinWaitlistRequest, context: Context) -> WaitlistEntry:
+        entry = await self.waitlist.join(
+            current_caller(), request.session_id, request.count, request.together
+        )
+        return waitlist_entry_pb(entry)
+
+    async def ListMyWaitlist(
+        self, request: ListMyWaitlistRequest, context: Context
+    ) -> ListMyWaitlistResponse:
+        entries = await self.waitlist.mine(current_caller())
+        return ListMyWaitlistResponse(items=[waitlist_entry_pb(entry) for entry in entries])
+
+    async def LeaveWaitlist(self, request: LeaveWaitlistRequest, context: Context) -> WaitlistEntry:
+        return waitlist_entry_pb(await self.waitlist.leave(current_caller(), request.id))

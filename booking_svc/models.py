@@ -58,6 +58,11 @@ bookings = Table(
         server_default=func.now(),
         onupdate=func.now(),
     ),
+    # hold extension: how many times the deadline moved later
+    Column("extensions", Integer, nullable=False, server_default="0"),
+    # waiting list: who chose the seats (the customer, or the waiting list for them)
+    Column("source", Text, nullable=False, server_default="direct"),
+    CheckConstraint("source IN ('direct', 'waitlist')", name="source"),
     CheckConstraint(
         "status IN ('pending', 'confirmed', 'finished', 'expired', 'cancelled')", name="status"
     ),
@@ -182,4 +187,39 @@ tickets = Table(
         ondelete="CASCADE",
     ),
     UniqueConstraint("booking_id", "seat_id"),
+)
+
+waitlist_entries = Table(
+    "waitlist_entries",
+    Base.metadata,
+    # People waiting for `seat_count` seats of a session (side by side when `together`), served
+    # oldest first when seats free: `booking_id` is the pending booking made for them.
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("session_id", BigInteger, nullable=False),
+    Column("seat_count", Integer, nullable=False),
+    Column("together", Boolean, nullable=False),
+    Column("status", Text, nullable=False, server_default="waiting"),
+    Column("booking_id", Uuid, ForeignKey("bookings.id", ondelete="SET NULL")),
+    Column("session_starts_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('waiting', 'served', 'cancelled', 'ended')", name="status"),
+    CheckConstraint("seat_count > 0", name="seat_count"),
+    # at most one waiting entry per person and session
+    Index(
+        "uq_waitlist_entries_waiting_user",
+        "session_id",
+        "user_id",
+        unique=True,
+        postgresql_where=text("status = 'waiting'"),
+    ),
+    Index(
+        "ix_waitlist_entries_waiting_order",
+        "session_id",
+        "created_at",
+        "id",
+        postgresql_where=text("status = 'waiting'"),
+    ),
+    Index("ix_waitlist_entries_user_id_created_at", "user_id", "created_at"),
 )

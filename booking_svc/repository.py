@@ -32,6 +32,7 @@ from booking_svc.domain import (
     SeatInfo,
     SeatMapState,
     SessionSeating,
+    Source,
     Status,
     keyed_action,
     sources,
@@ -77,7 +78,8 @@ class Hold:
 
 def _booking(values: Sequence[Any], seats: Iterable[SeatInfo] = ()) -> Booking:
     """A Booking from the values of statements.BOOKING_COLUMNS, in their order."""
-    (id_, user_id, session_id, status, payment, reason, total, created, updated, expires) = values
+    (id_, user_id, session_id, status, payment, reason, total, *times, source, extensions) = values
+    created, updated, expires = times
     return Booking(
         id=id_,
         user_id=user_id,
@@ -90,6 +92,8 @@ def _booking(values: Sequence[Any], seats: Iterable[SeatInfo] = ()) -> Booking:
         updated_at=updated,
         expires_at=expires,
         seats=tuple(seats),
+        source=Source(source),
+        extensions=extensions,
     )
 
 
@@ -134,6 +138,7 @@ class BookingRepository:
         max_held: int,
         idempotency_key: str | None,
         request_hash: str,
+        source: Source = Source.DIRECT,
     ) -> Hold | None:
         """Inserts a pending booking and claims its seats, in one statement.
 
@@ -163,6 +168,7 @@ class BookingRepository:
                     "seat_count": len(by_id),
                     "max_held": max_held,
                     "channel": HOLDS_CHANNEL,
+                    "source": source.value,
                 },
             )
         ).one_or_none()
@@ -187,6 +193,20 @@ class BookingRepository:
         issued = await TicketRepository(self.db).issue(booking_id)
         return Change(booking, version.version, tuple(issued))
 
+    async def extend(
+        self, booking_id: uuid.UUID, user_id: int, *, by: timedelta, max_extensions: int
+    ) -> Change | None:
+        """Moves the caller's pending hold's deadline later (see statements.extend) and bumps
+        its session's version; None when it could not."""
+        statement = sql.extend(booking_id, user_id, by=by, max_extensions=max_extensions)
+        row = (await self.db.execute(statement)).one_or_none()
+        if row is None:
+            return None
+        seats = (await self._seats_of([booking_id])).get(booking_id, [])
+        booking = replace(_booking(row), seats=tuple(seats))
+        version = (await self._bump_versions({booking.session_id: 1}))[booking.session_id]
+        return Change(booking, version.version)
+
     async def end_own(
         self, booking_id: uuid.UUID, caller_id: int, *, cutoff: timedelta | None
     ) -> list[Change]:
@@ -201,8 +221,8 @@ class BookingRepository:
         row = (await self.db.execute(sql.state(booking_id))).one_or_none()
         if row is None:
             return None
-        user_id, status, past_deadline, starts_in = row
-        return BookingState(user_id, Status(status), bool(past_deadline), starts_in)
+        user_id, status, past_deadline, starts_in, extensions = row
+        return BookingState(user_id, Status(status), bool(past_deadline), starts_in, extensions)
 
     async def remember(self, request: KeyedRequest, booking: Booking) -> bool:
         """Keeps `booking` as the answer to the keyed request, after its change and in its
@@ -355,5 +375,12 @@ class BookingRepository:
 
     async def seat_map_state(self, session_id: int) -> SeatMapState:
         """Taken seats and the version, from one statement, hence one consistent snapshot."""
-        row = (await self.db.execute(sql.seat_map_state(session_id))).one()
-        return SeatMapState(row[0] or 0, frozenset(row[1] or ()), frozenset(row[2] or ()))
+        version, held, booked, deadlines = (
+            await self.db.execute(sql.seat_map_state(session_id))
+        ).one()
+        return SeatMapState(
+            version or 0,
+            frozenset(held or ()),
+            frozenset(booked or ()),
+            dict(zip(held or (), deadlines or (), strict=True)),
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +32,7 @@ from booking_svc.domain import (
     payment_required,
     refuse_cancel,
     refuse_confirm,
+    refuse_extend,
     replay,
     request_hash,
     require_bookable,
@@ -53,7 +54,7 @@ from booking_svc.seating import SeatingCache
 from svckit.errors import AlreadyExists, Conflict, NotFound
 from svckit.identity import Caller, signed_in
 from svckit.metrics import LAG_BUCKETS
-from svckit.vocabulary import Topic
+from svckit.vocabulary import EventType, Topic
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,8 @@ class BookingService:
         cancel_cutoff_minutes: int,
         payment_required: bool = False,
         seat_rules: SeatRules = NO_SEAT_RULES,
+        extend_seconds: int = 300,
+        max_extensions: int = 1,
         on_hold: Callable[[float], None] = lambda _deadline: None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
@@ -160,7 +163,12 @@ class BookingService:
         self.cancel_cutoff = timedelta(minutes=cancel_cutoff_minutes)
         self.payment_required = payment_required
         self.seat_rules = seat_rules
+        self.extension = timedelta(seconds=extend_seconds)
+        self.max_extensions = max_extensions
         self.on_hold = on_hold
+        self.on_seats_freed: Callable[[Iterable[int]], None] = lambda _sessions: None
+        """Told the sessions whose seats a committed change freed (the waiting list serves
+        them); also sessions that changed or were cancelled."""
         self.clock = clock
 
     # -- hold ----------------------------------------------------------------------------------
@@ -303,6 +311,29 @@ class BookingService:
         _log_change("confirmed", confirmed.booking)
         return confirmed.booking
 
+    async def extend(self, caller: Caller | None, raw_id: str) -> Booking:
+        """Moves the deadline of the caller's pending hold BOOKING_EXTEND_SECONDS later, at most
+        BOOKING_MAX_EXTENSIONS times; the seats stay held, the event tells the live feed and
+        the reminders. The expirer needs no news: a later deadline only makes it find nothing
+        due when it wakes, and it then plans its next sleep anew."""
+        user = signed_in(caller, "sign in to book seats")
+        booking_id = parse_booking_id(raw_id)
+        async with self.sessions.begin() as db:
+            repo = BookingRepository(db)
+            extended = await repo.extend(
+                booking_id, user.user_id, by=self.extension, max_extensions=self.max_extensions
+            )
+            if extended is None:
+                state = await repo.state(booking_id)
+                if state is None or state.user_id != user.user_id:
+                    raise booking_not_found(raw_id)
+                raise refuse_extend(state, self.max_extensions)
+            await self.events.add(
+                db, Topic.BOOKING_CREATED, [extended], event_type=EventType.BOOKING_EXTENDED
+            )
+        _log_change("extended", extended.booking)
+        return extended.booking
+
     async def cancel(
         self, caller: Caller | None, raw_id: str, idempotency_key: str = ""
     ) -> Booking:
@@ -332,6 +363,7 @@ class BookingService:
             return await self.replay_refused(keyed, refused)
         _count_ended(ended)
         _log_change("cancelled", change.booking)
+        self.on_seats_freed([change.booking.session_id])
         return change.booking
 
     async def remember_answer(
@@ -383,6 +415,7 @@ class BookingService:
         _count_ended(expired)
         for booking in expired:
             EXPIRY_LAG.observe((booking.updated_at - booking.expires_at).total_seconds())
+        self.on_seats_freed({booking.session_id for booking in expired})
         return len(expired)
 
     async def finish_due(self, limit: int = BATCH_SIZE) -> int:
@@ -422,6 +455,7 @@ class BookingService:
             repo = BookingRepository(db)
             await repo.set_session_cancelled(update.session_id, False)
             await repo.move_session(update.session_id, update.starts_at, update.ends_at)
+        self.on_seats_freed([update.session_id])
         return 0
 
     async def cancel_session(self, session_id: int) -> int:
@@ -436,6 +470,7 @@ class BookingService:
             changes = await BookingRepository(db).end_session(session_id)
             cancelled = await self._announce_ended(db, changes)
         _count_ended(cancelled)
+        self.on_seats_freed([session_id])
         return len(cancelled)
 
     # -- reads ---------------------------------------------------------------------------------

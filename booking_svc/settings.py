@@ -26,6 +26,16 @@ class Settings(
     """Most seats one user may hold at once (in pending bookings) in one session."""
     booking_cancel_cutoff_minutes: int = Field(default=0, ge=0)
     """How long before the start a customer can no longer cancel a paid booking."""
+    booking_no_orphan_seats: bool = True
+    """Refuse holds and partial cancellations that leave a single free seat stranded."""
+    booking_orphan_rule_until: int = Field(default=30, ge=0)
+    """Minutes before the start from which the orphan rule no longer applies (late sales)."""
+    booking_extend_seconds: int = Field(default=300, gt=0)
+    """How much later one extension moves a hold's deadline."""
+    booking_max_extensions: int = Field(default=1, ge=0)
+    """How many times one hold may be extended."""
+    booking_waitlist_hold_seconds: int = Field(default=600, gt=0)
+    """How long seats the waiting list holds for someone stay held unpaid."""
     ticket_signing_secret: SecretStr = SecretStr("")
     """The key of ticket codes (at least 32 bytes); empty: one derived from JWT_SECRET."""
 
@@ -43,8 +53,3 @@ class Settings(
         return signing_key(
             self.ticket_signing_secret.get_secret_value(), self.jwt_secret.get_secret_value()
         )
-
-    booking_no_orphan_seats: bool = True
-    """Refuse holds and partial cancellations that leave a single free seat stranded."""
-    booking_orphan_rule_until: int = Field(default=30, ge=0)
-    """Minutes before the start from which the orphan rule no longer applies (late sales)."""

@@ -35,7 +35,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import ReturningDelete, ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.selectable import CTE
@@ -87,6 +87,8 @@ BOOKING_COLUMNS = (
     B.created_at,
     B.updated_at,
     B.expires_at,
+    B.source,
+    B.extensions,
 )
 SEAT_COLUMNS = (S.seat_id, S.row, S.number, S.type, S.price_cents)
 ANSWERED_COLUMNS = ("status", "payment_status", "reason", "updated_at")
@@ -97,12 +99,13 @@ HOLD = text(
     """
     WITH booking AS (
         INSERT INTO bookings (id, user_id, session_id, total_price_cents, expires_at,
-                              session_starts_at, session_ends_at, idempotency_key, request_hash)
+                              session_starts_at, session_ends_at, idempotency_key, request_hash,
+                              source)
         VALUES (:id, :user_id, :session_id, :total, now() + :hold,
-                :starts_at, :ends_at, :key, :hash)
+                :starts_at, :ends_at, :key, :hash, :source)
         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, user_id, session_id, status, payment_status, reason, total_price_cents,
-                  created_at, updated_at, expires_at
+                  created_at, updated_at, expires_at, source, extensions
     ),
     counted AS (
         INSERT INTO held_seat_counts AS held (session_id, user_id, seats)
@@ -311,6 +314,31 @@ def confirm(booking_id: uuid.UUID, user_id: int) -> Select[Any]:
     return select(confirmed).where(_after(_released(confirmed, true())))
 
 
+def extend(
+    booking_id: uuid.UUID, user_id: int, *, by: timedelta, max_extensions: int
+) -> ReturningUpdate[Any]:
+    """Moves the user's pending hold's deadline `by` later (never past its session's start) if
+    neither the deadline nor the start has passed and it has been extended fewer than
+    `max_extensions` times. The row lock makes concurrent extensions wait, and the one that
+    waited re-checks the count the first one committed: only the allowed number succeed."""
+    return (
+        update(bookings)
+        .where(
+            B.id == booking_id,
+            B.user_id == user_id,
+            _status_is(HOLDING),
+            B.expires_at > func.now(),
+            B.session_starts_at > func.now(),
+            B.extensions < max_extensions,
+        )
+        .values(
+            expires_at=func.least(B.expires_at + by, B.session_starts_at),
+            extensions=B.extensions + 1,
+        )
+        .returning(*BOOKING_COLUMNS)
+    )
+
+
 def end(chosen: Chosen, action: Action, reason: ReasonValue) -> Select[Any]:
     """Ends the live bookings `chosen` selects (it should lock them) in one statement.
 
@@ -460,7 +488,11 @@ def state(booking_id: uuid.UUID) -> Select[Any]:
     """Owner, status, whether the hold deadline has passed, and the time left until the
     session starts (database clock)."""
     return select(
-        B.user_id, B.status, B.expires_at <= func.now(), B.session_starts_at - func.now()
+        B.user_id,
+        B.status,
+        B.expires_at <= func.now(),
+        B.session_starts_at - func.now(),
+        B.extensions,
     ).where(B.id == booking_id)
 
 
@@ -487,14 +519,16 @@ def page(user_id: int | None, *, offset: int, limit: int) -> tuple[Select[Any], 
 
 
 def seat_map_state(session_id: int) -> Select[Any]:
-    """Taken seats (held, then booked) and the version, in one consistent snapshot."""
+    """Taken seats (held, then booked), the version, and the held seats' deadlines (in the
+    order of the held seats), in one consistent snapshot."""
     version = select(V.version).where(V.session_id == session_id).scalar_subquery()
     holding = B.status == HOLDING
     return (
         select(
             version,
-            func.array_agg(S.seat_id).filter(holding),
+            func.array_agg(aggregate_order_by(S.seat_id, S.seat_id)).filter(holding),
             func.array_agg(S.seat_id).filter(~holding),
+            func.array_agg(aggregate_order_by(B.expires_at, S.seat_id)).filter(holding),
         )
         .select_from(booking_seats.join(bookings, B.id == S.booking_id))
         .where(S.session_id == session_id, S.active)

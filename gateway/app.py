@@ -39,6 +39,7 @@ from gateway.routes import (
     sessions,
     tickets,
     users,
+    waitlist,
 )
 from gateway.settings import GatewaySettings
 from svckit.heap import freeze_startup_objects
@@ -66,6 +67,7 @@ ROUTERS = (
     sessions.router,
     tickets.router,
     users.router,
+    waitlist.router,
 )
 
 

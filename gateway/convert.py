@@ -26,9 +26,11 @@ from gateway.schemas import (
     SessionOut,
     TicketOut,
     UserOut,
+    WaitlistEntryOut,
 )
 from svckit.protoconv import from_timestamp
 from svckit.vocabulary import (
+    BOOKING_SOURCE,
     BOOKING_STATUS,
     MOVIE_STATUS,
     PAYMENT_STATUS,
@@ -37,6 +39,7 @@ from svckit.vocabulary import (
     SEAT_TYPE,
     SESSION_STATUS,
     TICKET_STATUS,
+    WAITLIST_STATUS,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -115,9 +118,22 @@ def priced_seat(seat: booking_pb2.BookedSeat | booking_pb2.SeatState) -> dict[st
     }
 
 
+def iso_time(stamp: Timestamp) -> str:
+    """A timestamp as JSON text, written as the answers' datetimes are (UTC, `Z`)."""
+    return from_timestamp(stamp).isoformat().replace("+00:00", "Z")
+
+
+def held_until(seat: booking_pb2.SeatState) -> str | None:
+    """When a held seat frees; never who holds it."""
+    return iso_time(seat.held_until) if seat.HasField("held_until") else None
+
+
 def seat_state(seat: booking_pb2.SeatState) -> dict[str, Any]:
     """A seat of a session's seat map, as GET /api/sessions/{id}/seats and the live feed show it."""
-    return priced_seat(seat) | {"status": SEAT_STATUS.label(seat.status)}
+    return priced_seat(seat) | {
+        "status": SEAT_STATUS.label(seat.status),
+        "held_until": held_until(seat),
+    }
 
 
 def booking_out(booking: booking_pb2.Booking, currency: str) -> BookingOut:
@@ -130,6 +146,16 @@ def booking_out(booking: booking_pb2.Booking, currency: str) -> BookingOut:
         seats=[BookedSeatOut(**priced_seat(seat)) for seat in booking.seats],
         total_price=money(booking.total_price_cents),
         reason=booking.reason or None,
+        source=BOOKING_SOURCE.label(booking.source),
+    )
+
+
+def waitlist_entry_out(entry: booking_pb2.WaitlistEntry) -> WaitlistEntryOut:
+    return copied(
+        WaitlistEntryOut,
+        entry,
+        status=WAITLIST_STATUS.label(entry.status),
+        booking_id=entry.booking_id or None,
     )
 
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from svckit.media_urls import MEDIA_URL_MAX, media_url
 from svckit.vocabulary import (
+    BookingSource,
     BookingStatus,
     MovieStatus,
     PaymentStatus,
@@ -18,6 +19,7 @@ from svckit.vocabulary import (
     SeatType,
     SessionStatus,
     TicketStatus,
+    WaitlistStatus,
 )
 
 T = TypeVar("T")
@@ -145,6 +147,9 @@ class SeatStateOut(BaseModel):
     type: SeatType
     price: float
     status: SeatStatus
+    held_until: datetime | None = Field(
+        default=None, description="when a held seat frees unless its hold is paid; else null"
+    )
 
 
 class BookedSeatOut(BaseModel):
@@ -168,6 +173,12 @@ class BookingOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     expires_at: datetime = Field(description="when an unpaid hold releases its seats")
+    source: BookingSource = Field(
+        description="`waitlist` when the waiting list held the seats for you, else `direct`"
+    )
+    extensions_left: int = Field(
+        description="how many more times the hold may be extended (POST .../extend)"
+    )
 
 
 class UserOut(BaseModel):
@@ -198,3 +209,20 @@ class TicketOut(BaseModel):
     status: TicketStatus = Field(description="valid; used once checked in; void once cancelled")
     checked_in_at: datetime | None
     checked_in_by: int | None = Field(description="the staff member's user id")
+
+
+class WaitlistEntryOut(BaseModel):
+    """A place on a session's waiting list."""
+
+    id: int
+    user_id: int
+    session_id: int
+    count: int = Field(description="how many seats")
+    together: bool = Field(description="only seats side by side in one row will do")
+    status: WaitlistStatus = Field(
+        description="waiting; served (seats held for you: see booking_id); cancelled (you left);"
+        " ended (the session started or was cancelled first)"
+    )
+    booking_id: str | None = Field(description="the pending booking made for you once served")
+    created_at: datetime
+    updated_at: datetime

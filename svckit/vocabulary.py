@@ -41,6 +41,8 @@ class EventType(StrEnum):
     BOOKING_CREATED = "booking.created"
     BOOKING_CONFIRMED = "booking.confirmed"
     BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_EXTENDED = "booking.extended"
+    """A hold's deadline moved later; published on Topic.BOOKING_CREATED (the seats stay held)."""
     SESSION_CHANGED = "cinema.session.changed"
     USER_CHANGED = "user.changed"
     TICKET_CHECKED_IN = "ticket.checked_in"
@@ -141,6 +143,8 @@ SALES_GROUPING = Labels(booking_pb2.SalesGrouping)
 INTENT_STATUS = Labels(payments_pb2.IntentStatus)
 CHECKOUT_STATUS = Labels(payments_pb2.CheckoutStatus)
 REFUND_REASON = Labels(events_pb2.RefundReason, unspecified="")
+BOOKING_SOURCE = Labels(booking_pb2.BookingSource, unspecified="direct")
+WAITLIST_STATUS = Labels(booking_pb2.WaitlistStatus)
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 PlainSeatType = Literal["standard", "vip"]
@@ -160,6 +164,8 @@ SalesGrouping = Literal["day", "movie", "session"]
 IntentStatus = Literal["requires_payment", "succeeded", "refunded"]
 CheckoutStatus = Literal["open", "declined", "requires_action", "succeeded", "refunded"]
 RefundReason = Literal["late_payment"]
+BookingSource = Literal["direct", "waitlist"]
+WaitlistStatus = Literal["waiting", "served", "cancelled", "ended"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.events.v1 import events_pb2
-from gateway.convert import seat_state
+from gateway.convert import iso_time, seat_state
 from gateway.schemas import SeatStateOut
 from svckit.vocabulary import (
     BOOKING_TOPICS,
@@ -87,6 +87,9 @@ class ChangeMessage(BaseModel):
     reason: CancelReason | Literal[""] = Field(
         description="why a booking.cancelled freed the seats; empty for the other events"
     )
+    held_until: str | None = Field(
+        description="when held seats free unless paid (ISO 8601 UTC); null for the others"
+    )
 
 
 def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
@@ -99,13 +102,18 @@ def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
 
 
 def change(topic: Topic, event: events_pb2.BookingEvent) -> Change:
-    """The public face of a booking event: which seats became what (no user, no booking)."""
+    """The public face of a booking event: which seats became what, and until when held seats
+    stay held (no user, no booking). A hold's extension is a change to `held` again, with the
+    new `held_until`."""
+    status = SEAT_STATUS_AFTER[topic]
+    held = status == "held" and event.HasField("expires_at")
     message = ChangeMessage(
         session_id=event.session_id,
         version=event.seat_map_version,
         event=topic,
-        status=SEAT_STATUS_AFTER[topic],
+        status=status,
         seat_ids=list(event.seat_ids),
         reason=CANCEL_REASON.label(event.reason),
+        held_until=iso_time(event.expires_at) if held else None,
     )
     return Change(event.session_id, event.seat_map_version, message.model_dump_json())

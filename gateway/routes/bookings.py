@@ -229,3 +229,25 @@ async def cancel_booking(
     return booking_out(
         await clients.booking.CancelBooking(request, metadata=metadata), settings.currency
     )
+
+
+@router.post(
+    "/bookings/{booking_id}/extend",
+    response_model=BookingOut,
+    summary="Give your pending hold more time: BOOKING_EXTEND_SECONDS more before it expires",
+    description=(
+        "At most BOOKING_MAX_EXTENSIONS times per hold (`extensions_left` says how many are "
+        "left), never past the session's start. The seat map and the live feed show the new "
+        "`held_until`, and the payment reminder follows the new `expires_at`."
+    ),
+    responses=error_responses(
+        *ONE_BOOKING_ERRORS, "hold_expired", "not_pending", "extension_limit", "session_started"
+    ),
+)
+async def extend_booking(
+    booking_id: BookingId, metadata: AsUser, clients: Clients, settings: Settings
+) -> BookingOut:
+    request = booking_pb2.ExtendBookingRequest(id=booking_id)
+    return booking_out(
+        await clients.booking.ExtendBooking(request, metadata=metadata), settings.currency
+    )

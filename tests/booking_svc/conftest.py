@@ -111,7 +111,7 @@ async def clean(engine: AsyncEngine) -> None:
             text(
                 "TRUNCATE bookings, booking_seats, seat_map_versions, held_seat_counts,"
                 " action_keys, tickets, outbox, payments, payment_webhook_events,"
-                " demo_provider_payments, demo_provider_webhooks RESTART IDENTITY"
+                " demo_provider_payments, demo_provider_webhooks, waitlist_entries RESTART IDENTITY"
             )
         )
 
@@ -135,6 +135,8 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
         max_seats: int = 4,
         max_seats_per_user: int = 4,
         cancel_cutoff_minutes: int = 0,
+        extend_seconds: int = 300,
+        max_extensions: int = 1,
     ) -> BookingService:
         return BookingService(
             make_sessionmaker(engine),
@@ -144,6 +146,8 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
             max_seats=max_seats,
             max_seats_per_user=max_seats_per_user,
             cancel_cutoff_minutes=cancel_cutoff_minutes,
+            extend_seconds=extend_seconds,
+            max_extensions=max_extensions,
         )
 
     return make

@@ -19,6 +19,7 @@ from booking_svc.domain import Booking
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.reports import Reports, day_range
 from booking_svc.service import BookingService
+from booking_svc.waitlist.service import Waitlist
 from cinemapb.booking.v1 import booking_pb2
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, ServiceError
 from svckit.identity import Caller, ServiceCaller, acting_as
@@ -194,7 +195,9 @@ async def test_bookings_of_sessions_that_are_over_do_not_hold_seats(
 async def test_only_staff_and_admins_read_reports_and_only_services_and_admins_ask_for_seats(
     service: BookingService,
 ) -> None:
-    servicer = BookingServiceServicer(service, reports_of(service))
+    servicer = BookingServiceServicer(
+        service, reports_of(service), Waitlist(service, hold_seconds=600)
+    )
     context: Any = None
     report = booking_pb2.GetSessionReportRequest(session_id=1)
     sales = booking_pb2.GetSalesReportRequest(

@@ -28,6 +28,8 @@ BOOKING_FIELDS = {
     "created_at",
     "updated_at",
     "expires_at",
+    "source",
+    "extensions_left",
 }
 
 
@@ -186,7 +188,15 @@ def test_the_seat_map_shows_free_held_and_booked_seats_and_its_version_grows(
 ) -> None:
     before = api.get(f"/api/sessions/{show.session_id}/seats")
     assert before.status_code == 200
-    assert set(before.json()[0]) == {"seat_id", "row", "number", "type", "price", "status"}
+    assert set(before.json()[0]) == {
+        "seat_id",
+        "row",
+        "number",
+        "type",
+        "price",
+        "status",
+        "held_until",
+    }
     assert [seat["seat_id"] for seat in before.json()] == show.seat_ids
     assert {seat["status"] for seat in before.json()} == {"free"}
     assert before.json()[0]["price"] == 10.0

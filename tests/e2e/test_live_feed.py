@@ -26,7 +26,16 @@ from tests.conftest import RunningStack
 from tests.e2e.test_bookings import Headers, held, make_show, seat_statuses
 from tests.helpers import admin_token, bearer, new_user_token
 
-CHANGE_FIELDS = {"type", "session_id", "version", "event", "status", "seat_ids", "reason"}
+CHANGE_FIELDS = {
+    "type",
+    "session_id",
+    "version",
+    "event",
+    "status",
+    "seat_ids",
+    "reason",
+    "held_until",
+}
 HOLD_SECONDS = 2
 WAIT = 20.0
 

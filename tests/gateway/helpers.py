@@ -117,3 +117,18 @@ def a_ticket(*, used: bool = False) -> tickets_pb2.Ticket:
         ticket.checked_in_at.CopyFrom(MOMENT)
         ticket.checked_in_by = 30
     return ticket
+
+
+def a_waitlist_entry(
+    status: booking_pb2.WaitlistStatus.ValueType = booking_pb2.WAITLIST_STATUS_WAITING,
+) -> booking_pb2.WaitlistEntry:
+    return booking_pb2.WaitlistEntry(
+        id=5,
+        user_id=7,
+        session_id=4,
+        count=2,
+        together=True,
+        status=status,
+        created_at=MOMENT,
+        updated_at=MOMENT,
+    )

@@ -11,6 +11,7 @@ from typing import cast
 
 import pytest
 from confluent_kafka import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import REGISTRY
 
 from cinemapb.events.v1 import events_pb2
@@ -249,7 +250,26 @@ def test_a_change_message_tells_seats_status_and_reason_but_no_user_or_booking()
         "status": "free",
         "seat_ids": [3, 4],
         "reason": "expired",
+        "held_until": None,
     }
+
+
+def test_a_hold_or_its_extension_tells_until_when_the_seats_are_held_and_nothing_more() -> None:
+    event = events_pb2.BookingEvent(
+        event_id="e",
+        booking_id="b",
+        user_id=42,
+        session_id=SESSION,
+        seat_ids=[3],
+        seat_map_version=13,
+        expires_at=Timestamp(seconds=1_900_000_000),
+        extensions=1,
+    )
+    message = json.loads(change(Topic.BOOKING_CREATED, event).text)
+    assert message["status"] == "held"
+    assert message["held_until"] == "2030-03-17T17:46:40Z"
+    assert "42" not in change(Topic.BOOKING_CREATED, event).text
+    assert not {"user_id", "booking_id"} & set(message)
 
 
 def test_offering_to_a_full_inbox_refuses_and_marks_the_watcher_dropped() -> None:

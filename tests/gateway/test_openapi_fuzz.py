@@ -44,6 +44,7 @@ from tests.gateway.helpers import (
     a_session,
     a_ticket,
     a_user,
+    a_waitlist_entry,
 )
 
 EXAMPLES_PER_OPERATION = 8
@@ -129,6 +130,10 @@ def answering_services() -> FakeClients:
         "ConfirmBooking": a_booking(),
         "CancelBooking": a_booking(),
         "GetBestSeats": booking_pb2.BestSeats(seat_ids=[1, 2], row=1, total_price_cents=2000),
+        "ExtendBooking": a_booking(),
+        "JoinWaitlist": a_waitlist_entry(),
+        "ListMyWaitlist": booking_pb2.ListMyWaitlistResponse(items=[a_waitlist_entry()]),
+        "LeaveWaitlist": a_waitlist_entry(booking_pb2.WAITLIST_STATUS_CANCELLED),
         "GetSeatMap": booking_pb2.SeatMap(
             session_id=4,
             version=3,

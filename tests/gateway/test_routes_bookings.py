@@ -35,6 +35,8 @@ async def test_a_hold_is_made_for_the_caller_and_answered_as_the_pending_booking
         "created_at": "2030-03-17T17:46:40Z",
         "updated_at": "2030-03-17T17:46:40Z",
         "expires_at": "2030-03-17T19:46:40Z",
+        "source": "direct",
+        "extensions_left": 0,
     }
     call = services.booking.last("CreateBooking")
     assert (call.request.session_id, list(call.request.seat_ids)) == (4, [11])

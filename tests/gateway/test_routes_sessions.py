@@ -150,7 +150,15 @@ async def test_the_seat_map_shows_every_seat_with_price_status_and_version(
     assert response.headers["X-Seat-Map-Version"] == "17"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.json() == [
-        {"seat_id": 11, "row": 1, "number": 4, "type": "vip", "price": 18.75, "status": "booked"}
+        {
+            "seat_id": 11,
+            "row": 1,
+            "number": 4,
+            "type": "vip",
+            "price": 18.75,
+            "status": "booked",
+            "held_until": None,
+        }
     ]
 
 

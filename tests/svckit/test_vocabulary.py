@@ -35,7 +35,7 @@ WRITTEN_CODE = ("svckit", "gateway", "user_svc", "movie_svc", "cinema_svc", "boo
 SCANNED = (*WRITTEN_CODE, "deploy", "bench")
 ENUMS = "SEAT_TYPE|SESSION_STATUS|BOOKING_STATUS|PAYMENT_STATUS|SEAT_STATUS|CANCEL_REASON|"
 ENUMS += "MOVIE_STATUS|ROLE|TICKET_STATUS|SALES_GROUPING|INTENT_STATUS|CHECKOUT_STATUS|"
-ENUMS += "REFUND_REASON"
+ENUMS += "REFUND_REASON|BOOKING_SOURCE|WAITLIST_STATUS"
 HAND_KEPT_MAP = re.compile(
     rf"_pb2\.({ENUMS})_[A-Z_]+\s*:|:\s*\w+_pb2\.({ENUMS})_[A-Z_]+\b|\.Value\(f\"({ENUMS})_"
 )
@@ -62,6 +62,8 @@ TOPIC_LITERAL = re.compile(
         (INTENT_STATUS, vocabulary.IntentStatus),
         (CHECKOUT_STATUS, vocabulary.CheckoutStatus),
         (REFUND_REASON, vocabulary.RefundReason),
+        (vocabulary.BOOKING_SOURCE, vocabulary.BookingSource),
+        (vocabulary.WAITLIST_STATUS, vocabulary.WaitlistStatus),
     ],
 )
 def test_each_literal_type_spells_exactly_the_labels_of_its_protobuf_enum(

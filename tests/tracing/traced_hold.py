@@ -23,6 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy import text
 
 from booking_svc.grpc_api import BookingServiceServicer
+from booking_svc.waitlist.service import Waitlist
 from cinemapb.booking.v1 import booking_pb2_grpc
 from cinemapb.events.v1 import events_pb2
 from gateway.app import create_app
@@ -91,9 +92,12 @@ async def hold_and_deliver() -> dict[str, Any]:
     """Holds a seat through the gateway, relays the event and hands it to both consumers."""
     engine = booking_database("tracing_hold")
     server = grpc.aio.server(interceptors=interceptors(JwtSettings(jwt_secret=JWT_SECRET)))
-    service = booking_service(engine)
+    bookings = booking_service(engine)
     booking_pb2_grpc.add_BookingServiceServicer_to_server(
-        BookingServiceServicer(service, reports_of(service)), server
+        BookingServiceServicer(
+            bookings, reports_of(bookings), Waitlist(bookings, hold_seconds=600)
+        ),
+        server,
     )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -189,9 +189,12 @@ def test_the_ce_id_header_is_the_id_to_deduplicate_on_and_must_be_a_uuid() -> No
     assert event_id_of(event, "not-a-uuid") is None
 
 
-def test_a_booking_has_one_reminder_id_and_other_bookings_other_ones() -> None:
-    assert reminder_id(BOOKING_ID) == reminder_id(BOOKING_ID)
-    assert reminder_id(BOOKING_ID) != reminder_id(str(uuid.uuid4()))
+def test_a_booking_has_one_reminder_id_per_deadline_and_other_bookings_other_ones() -> None:
+    deadline = datetime(2030, 1, 1, 12, tzinfo=UTC)
+    assert reminder_id(BOOKING_ID, deadline) == reminder_id(BOOKING_ID, deadline)
+    assert reminder_id(BOOKING_ID, deadline) != reminder_id(str(uuid.uuid4()), deadline)
+    later = deadline + timedelta(minutes=5)
+    assert reminder_id(BOOKING_ID, deadline) != reminder_id(BOOKING_ID, later)
 
 
 def test_every_cancel_reason_has_its_words_and_no_other_spelling_does() -> None:

@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from cinemapb.booking.v1 import booking_pb2
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.deadlines import MAX_SLEEP_SECONDS, OVERSLEEP_SECONDS, DeadlineLoop
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import Topic
 from tests.user_svc.test_notify_delivery import Sessions, Setup, fresh_database, new_user
+from user_svc.notifications.consumer import BookingEventHandler
 from user_svc.notifications.events import booking_notice
 from user_svc.notifications.mailer import SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind
@@ -184,3 +187,96 @@ async def test_the_loop_sleeps_until_the_next_reminder_is_due_but_not_longer_tha
     capped = DeadlineLoop("t", reminders.send_due, reminders.seconds_until_next_due)
     assert await capped.run_once() <= MAX_SLEEP_SECONDS
     await reminders.settle(notice)
+
+
+def extended(event: bytes, by: timedelta) -> tuple[BookingNotice, bytes]:
+    """The booking.extended event of the hold `event` created: the same booking, later."""
+    later = events_pb2.BookingEvent.FromString(event)
+    later.event_id = str(uuid.uuid4())
+    later.extensions += 1
+    later.expires_at.CopyFrom(to_timestamp(later.expires_at.ToDatetime(UTC) + by))
+    return booking_notice(later, Kind.REMINDER, uuid.UUID(later.event_id)), (
+        later.SerializeToString()
+    )
+
+
+async def test_an_extension_moves_a_pending_reminder_to_the_new_deadline(
+    sessions: Sessions,
+) -> None:
+    setup = Setup(sessions)
+    reminders = Reminders(sessions, setup.notifier, lead=LEAD)
+    user_id, _, _ = await new_user(sessions)
+    notice, event = created(user_id, timedelta(minutes=10))
+    await reminders.schedule(notice, event)
+    later, later_event = extended(event, timedelta(minutes=5))
+    assert await reminders.schedule(later, later_event)
+    assert not await reminders.schedule(later, later_event)
+    assert not await reminders.schedule(notice, event)
+    async with sessions() as db:
+        row = await db.get(HoldReminder, notice.booking_id)
+    assert row is not None
+    assert later.expires_at is not None
+    assert (row.state, row.expires_at, row.due_at) == (
+        "pending",
+        later.expires_at,
+        later.expires_at - LEAD,
+    )
+
+
+async def test_an_extended_hold_is_reminded_again_before_its_new_deadline_once(
+    sessions: Sessions,
+) -> None:
+    setup = Setup(sessions)
+    reminders = Reminders(sessions, setup.notifier, lead=LEAD)
+    user_id, _, _ = await new_user(sessions)
+    notice, event = created(user_id, timedelta(minutes=10))
+    await reminders.schedule(notice, event)
+    await make_due(sessions, notice.booking_id)
+    assert await reminders.send_due() == 1
+    later, later_event = extended(event, timedelta(minutes=5))
+    assert await reminders.schedule(later, later_event)
+    await make_due(sessions, notice.booking_id)
+    assert await reminders.send_due() == 1
+    assert await reminders.send_due() == 0
+    first, second = (subject for _, subject, _ in setup.mailer.sent)
+    assert first != second
+    assert await state(sessions, notice.booking_id) == "sent"
+
+
+async def test_a_settled_booking_is_not_replanned_by_a_late_extension(
+    sessions: Sessions,
+) -> None:
+    setup = Setup(sessions)
+    reminders = Reminders(sessions, setup.notifier, lead=LEAD)
+    user_id, _, _ = await new_user(sessions)
+    notice, event = created(user_id, timedelta(minutes=10))
+    await reminders.schedule(notice, event)
+    await reminders.settle(notice)
+    later, later_event = extended(event, timedelta(minutes=5))
+    assert not await reminders.schedule(later, later_event)
+    assert await state(sessions, notice.booking_id) == "settled"
+
+
+async def test_a_hold_from_the_waiting_list_is_announced_once_and_reminded_later(
+    sessions: Sessions,
+) -> None:
+    setup = Setup(sessions)
+    reminders = Reminders(sessions, setup.notifier, lead=LEAD)
+    handle = BookingEventHandler(setup.notifier, reminders)
+    user_id, email, _ = await new_user(sessions, browsers=1)
+    _, event = created(user_id, timedelta(minutes=10))
+    held = events_pb2.BookingEvent.FromString(event)
+    held.source = booking_pb2.BOOKING_SOURCE_WAITLIST
+    ce_id = held.event_id
+    await handle(Topic.BOOKING_CREATED, held, ce_id)
+    await handle(Topic.BOOKING_CREATED, held, ce_id)
+    ((to, subject, body),) = setup.mailer.sent
+    assert to == email
+    assert subject.startswith("Seats freed up for you")
+    assert "holding them for you" in body
+    assert len(setup.pusher.sent) == 1
+    assert await state(sessions, held.booking_id) == "pending"
+    later = events_pb2.BookingEvent.FromString(extended(event, timedelta(minutes=5))[1])
+    later.source = booking_pb2.BOOKING_SOURCE_WAITLIST
+    await handle(Topic.BOOKING_CREATED, later, later.event_id)
+    assert len(setup.mailer.sent) == 1

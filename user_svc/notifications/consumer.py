@@ -22,6 +22,7 @@ from user_svc.notifications.events import (
     decode_event,
     decode_payment_event,
     event_id_of,
+    held_from_waitlist,
 )
 from user_svc.notifications.messages import Kind
 from user_svc.notifications.notifier import Notifier
@@ -34,7 +35,8 @@ GROUP = "user_svc.notifications"
 
 
 class BookingEventHandler:
-    """created: plan a reminder; confirmed / cancelled: settle it and tell the user;
+    """created (or extended): plan the reminder, and tell the user at once of a hold the
+    waiting list made for them; confirmed / cancelled: settle it and tell the user;
     payment.refunded (a late payment): tell the user."""
 
     def __init__(self, notifier: Notifier, reminders: Reminders) -> None:
@@ -55,6 +57,8 @@ class BookingEventHandler:
         if topic is Topic.BOOKING_CREATED:
             notice = booking_notice(event, Kind.REMINDER, event_id)
             await self.reminders.schedule(notice, event.SerializeToString())
+            if held_from_waitlist(event):
+                await self.notifier.notify(booking_notice(event, Kind.WAITLIST, event_id))
             return
         kind = Kind.CONFIRMED if topic is Topic.BOOKING_CONFIRMED else Kind.CANCELLED
         notice = booking_notice(event, kind, event_id)

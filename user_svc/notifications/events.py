@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from google.protobuf.message import DecodeError
 
+from cinemapb.booking.v1 import booking_pb2
 from cinemapb.events.v1 import events_pb2
 from svckit.protoconv import from_timestamp
 from svckit.vocabulary import CANCEL_REASON, SEAT_TYPE
 from user_svc.notifications.messages import BookingNotice, Kind, Seat, TicketCode
 
 REMINDER_IDS = uuid.UUID("5d6f3c1e-94a4-4f0e-9a53-2b1f1c7e0a41")
-"""Namespace of the ids reminders are deduplicated on: one reminder per booking, ever."""
+"""Namespace of the ids reminders are deduplicated on: one reminder per booking and deadline
+(an extended hold gets one for its new deadline)."""
 
 
 def decode_event(value: bytes | None) -> events_pb2.BookingEvent | None:
@@ -43,8 +46,14 @@ def event_id_of(event: events_pb2.BookingEvent, ce_id: str | None) -> uuid.UUID 
         return None
 
 
-def reminder_id(booking_id: str) -> uuid.UUID:
-    return uuid.uuid5(REMINDER_IDS, booking_id)
+def reminder_id(booking_id: str, expires_at: datetime) -> uuid.UUID:
+    return uuid.uuid5(REMINDER_IDS, f"{booking_id}@{expires_at.timestamp():.6f}")
+
+
+def held_from_waitlist(event: events_pb2.BookingEvent) -> bool:
+    """Whether a booking.created event is a hold the waiting list just made (not its
+    extension): its owner is told at once."""
+    return event.source == booking_pb2.BOOKING_SOURCE_WAITLIST and event.extensions == 0
 
 
 def booking_notice(

@@ -31,6 +31,8 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"
     REMINDER = "reminder"
     REFUNDED = "refunded"
+    WAITLIST = "waitlist"
+    """Seats the waiting list held for its owner."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,15 @@ def compose(notice: BookingNotice, show: Show, name: str, style: Style) -> Messa
         )
         push_body = f"{title}: your late payment was refunded in full"
         push = PushPayload("Payment refunded", push_body, url, notice.booking_id)
+    elif notice.kind is Kind.WAITLIST:
+        until = clock_time(notice.expires_at, style.timezone) if notice.expires_at else "soon"
+        subject = f"Seats freed up for you: {title}, held until {until}"
+        opening = (
+            "seats you were waiting for are free, and we are holding them for you until "
+            f"{until}. Pay before then to keep them; after that they go to the next guest."
+        )
+        push_body = f"{seats} for {title}: pay by {until} to keep them"
+        push = PushPayload("Seats held for you", push_body, url, notice.booking_id)
     else:
         until = clock_time(notice.expires_at, style.timezone) if notice.expires_at else "soon"
         subject = f"Your seats are held until {until}: pay to keep them"

@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 EMAIL = "email"
 PUSH_TTL_SECONDS = 24 * 3600
-"""How long a push service keeps a confirmation or cancellation for an offline browser."""
+"""How long a push service keeps a confirmation or cancellation for an offline browser; a
+reminder or a hold from the waiting list lives only until the hold expires, and is urgent."""
 MAX_PUSH_ATTEMPTS = 5
 MAX_TRACKED_FAILURES = 1024
 
@@ -90,7 +91,7 @@ class Notifier:
         self, notice: BookingNotice, subscription: Subscription, message: Message
     ) -> None:
         ttl, urgency = PUSH_TTL_SECONDS, "normal"
-        if notice.kind is Kind.REMINDER and notice.expires_at is not None:
+        if notice.kind in (Kind.REMINDER, Kind.WAITLIST) and notice.expires_at is not None:
             ttl = int((notice.expires_at - datetime.now(UTC)).total_seconds())
             urgency = "high"
 

@@ -1,7 +1,9 @@
 """A reminder to pay, HOLD_REMINDER_SECONDS before an unpaid hold expires.
 
 booking.created schedules one (unless it would already be due), booking.confirmed and
-booking.cancelled settle it. A loop sends due reminders: it locks them with
+booking.cancelled settle it. An extended hold (a booking.extended record on the same topic,
+with the later deadline) re-plans it: a pending reminder moves, and one already sent or
+missed is planned again for the new deadline. A loop sends due reminders: it locks them with
 `FOR UPDATE SKIP LOCKED`, so replicas share the work without sending one twice, then sleeps
 until the next one is due (at most a few seconds; a new reminder in this process wakes it).
 """
@@ -52,7 +54,8 @@ class Reminders:
         """Told the due time (epoch seconds) of every reminder planned."""
 
     async def schedule(self, notice: BookingNotice, event: bytes) -> bool:
-        """Plans the reminder of a new hold; False when it is too late or already known."""
+        """Plans the reminder of a new or extended hold; False when it is too late, already
+        known, or the booking is settled."""
         if notice.expires_at is None or self.lead <= timedelta(0):
             return False
         due_at = notice.expires_at - self.lead
@@ -91,7 +94,8 @@ class Reminders:
                 if event is None or reminder.expires_at <= self.clock():
                     await repository.finish(reminder.booking_id, "missed")
                     continue
-                notice = booking_notice(event, Kind.REMINDER, reminder_id(reminder.booking_id))
+                once = reminder_id(reminder.booking_id, reminder.expires_at)
+                notice = booking_notice(event, Kind.REMINDER, once)
                 try:
                     await self.notifier.notify(notice)
                 except Exception:

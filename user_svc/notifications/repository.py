@@ -60,20 +60,29 @@ class ReminderRepository:
     async def schedule(
         self, *, booking_id: str, user_id: int, due_at: datetime, expires_at: datetime, event: bytes
     ) -> bool:
-        """Adds a pending reminder; False if the booking already has a row (maybe settled)."""
-        added = await self.session.scalar(
-            insert(HoldReminder)
-            .values(
-                booking_id=booking_id,
-                user_id=user_id,
-                state="pending",
-                due_at=due_at,
-                expires_at=expires_at,
-                event=event,
-            )
-            .on_conflict_do_nothing()
-            .returning(HoldReminder.booking_id)
+        """Adds a pending reminder, or re-plans the booking's reminder for a later deadline (an
+        extension) unless the booking is settled; False when nothing changed."""
+        statement = insert(HoldReminder).values(
+            booking_id=booking_id,
+            user_id=user_id,
+            state="pending",
+            due_at=due_at,
+            expires_at=expires_at,
+            event=event,
         )
+        replanned = statement.on_conflict_do_update(
+            index_elements=[HoldReminder.booking_id],
+            set_={
+                "state": "pending",
+                "due_at": statement.excluded.due_at,
+                "expires_at": statement.excluded.expires_at,
+                "event": statement.excluded.event,
+                "updated_at": func.now(),
+            },
+            where=(HoldReminder.state != "settled")
+            & (HoldReminder.expires_at < statement.excluded.expires_at),
+        )
+        added = await self.session.scalar(replanned.returning(HoldReminder.booking_id))
         return added is not None
 
     async def settle(self, *, booking_id: str, user_id: int, expires_at: datetime) -> None:

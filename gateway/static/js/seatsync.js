@@ -15,17 +15,18 @@ export async function fetchSeats(sessionId) {
 /**
  * Applies every newer state of a session's seats to `seatmap`, starting from `initial`
  * ({seats, version}). onReplaced() runs after a whole new seat list, onLost(seats) with
- * selected seats someone else took, onState(state) with the live feed's state.
+ * selected seats someone else took, onState(state) with the live feed's state, onChange(change)
+ * with each live change applied.
  */
 export class SeatSync {
   #version;
   #poll = 0;
   #feed = null;
 
-  constructor(sessionId, seatmap, initial, { onReplaced, onLost, onState }) {
+  constructor(sessionId, seatmap, initial, { onReplaced, onLost, onState, onChange = () => {} }) {
     this.sessionId = sessionId;
     this.seatmap = seatmap;
-    this.callbacks = { onReplaced, onLost, onState };
+    this.callbacks = { onReplaced, onLost, onState, onChange };
     this.#version = initial.version;
     this.#replace(initial.seats, false);
   }
@@ -70,6 +71,7 @@ export class SeatSync {
       return;
     }
     const lost = this.seatmap.setStatus(message.seat_ids, message.status);
+    this.callbacks.onChange(message);
     if (lost.length) this.callbacks.onLost(lost);
   }
 

@@ -7,11 +7,14 @@ import { msUntil } from "../clock.js";
 import { h, replace } from "../dom.js";
 import { fullDate, plural, seatList, timeOfDay } from "../format.js";
 import { announce, notify, showError } from "../notice.js";
+import { HeldSeats } from "../heldseats.js";
 import { legend, SeatMap } from "../seatmap.js";
 import { fetchSeats, SeatSync } from "../seatsync.js";
 import { loginLink } from "./auth.js";
 import { seatHelp } from "./bestseats.js";
+import { extendOffer } from "./extend.js";
 import { heldPanel, paidPanel, pickPanel } from "./panel.js";
+import { waitlistCard } from "./waitlist.js";
 
 const LIVE_TEXT = {
   connecting: "Connecting…",
@@ -118,10 +121,16 @@ export async function render(main, view) {
       ),
       panel,
     ),
+    !closed && signedIn() ? waitlistCard({ sessionId, maxSeats: maxSeats() }).element : null,
   );
 
+  const heldSeats = new HeldSeats(seatmap.grid);
   const sync = new SeatSync(sessionId, seatmap, initial, {
-    onReplaced: () => replace(legendBox, legend(seatmap.seats)),
+    onReplaced: () => {
+      replace(legendBox, legend(seatmap.seats));
+      heldSeats.setAll(seatmap.seats);
+    },
+    onChange: (change) => heldSeats.apply(change),
     onLost: (lost) => {
       if (phase === "select") notify(`${seatList(lost)}: just taken by someone else.`, "info");
     },
@@ -133,6 +142,7 @@ export async function render(main, view) {
   view.onLeave(() => {
     sync.stop();
     seatmap.destroy();
+    heldSeats.destroy();
     stopCountdown();
   });
 
@@ -258,6 +268,15 @@ export async function render(main, view) {
           sync.refresh();
         },
       });
+      const offer = extendOffer({
+        booking,
+        onExtended: (extended) => {
+          booking = extended;
+          renderPanel();
+        },
+      });
+      const stopHeld = view.stop;
+      view = { nodes: [...view.nodes, offer.element], stop: () => (stopHeld(), offer.stop()) };
     } else if (phase === "paid") {
       view = paidPanel({ booking, onMore: () => release() });
     } else {
