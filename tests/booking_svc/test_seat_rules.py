@@ -113,7 +113,7 @@ async def test_two_holds_that_together_would_strand_a_seat_never_both_succeed(
             ).scalar_one()
             assert live in (2, 3)
             await conn.execute(
-                text("TRUNCATE bookings, booking_seats, held_seat_counts, action_keys")
+                text("TRUNCATE bookings, booking_seats, held_seat_counts, action_keys CASCADE")
             )
 
 

@@ -19,10 +19,15 @@ REASONS: dict[str, str] = {
     "cancelled_by_user": "you cancelled it",
     "cancelled_by_admin": "the cinema cancelled it",
     "session_cancelled": "the cinema cancelled the session",
+    "seats_released": "you gave back these seats",
 }
 """Why a booking was cancelled, in words, by its CANCEL_REASON label."""
 UNKNOWN_REASON = "it was cancelled"
-SEAT_TYPES: dict[str, str] = {"vip": " (VIP)", "wheelchair": " (wheelchair space)"}
+SEAT_TYPES: dict[str, str] = {
+    "vip": " (VIP)",
+    "wheelchair": " (wheelchair space)",
+    "companion": " (companion seat)",
+}
 """What a seat's line adds for its SEAT_TYPE label; a standard seat adds nothing."""
 
 
