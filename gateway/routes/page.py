@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from functools import cache
 from pathlib import Path
@@ -13,9 +14,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from gateway.deps import Settings
+from gateway.routes.config import public_config
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-MAX_SEATS_MARK = "{{BOOKING_MAX_SEATS}}"
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": (
@@ -52,6 +53,8 @@ def page_template() -> str:
 
 @router.get("/", response_class=HTMLResponse)
 async def booking_page(settings: Settings) -> HTMLResponse:
-    """The single-page booking app; the seat limit comes from BOOKING_MAX_SEATS."""
-    html = page_template().replace(MAX_SEATS_MARK, str(settings.booking_max_seats))
-    return HTMLResponse(html, headers=PAGE_HEADERS)
+    """The single-page booking app, with the public config (GET /api/config) in its meta tags."""
+    page = page_template()
+    for name, value in public_config(settings).model_dump().items():
+        page = page.replace(f"{{{{{name.upper()}}}}}", html.escape(str(value)))
+    return HTMLResponse(page, headers=PAGE_HEADERS)

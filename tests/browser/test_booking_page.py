@@ -73,7 +73,7 @@ def test_a_hold_in_one_browser_turns_the_seat_held_in_another_within_a_second(
 
     expect(seat(watcher, wanted)).to_have_attribute("data-status", "held", timeout=1000)
     expect(seat(watcher, wanted)).to_have_attribute(
-        "aria-label", "Row 2, seat 3, standard, 10.00, held"
+        "aria-label", "Row 2, seat 3, standard, €10.00, held"
     )
     holder.get_by_role("button", name=re.compile(r"^Pay ")).click()
     expect(seat(watcher, wanted)).to_have_attribute("data-status", "booked", timeout=1000)
@@ -107,13 +107,13 @@ def test_a_visitor_signs_up_logs_in_holds_two_seats_pays_and_finds_the_booking_c
     page.locator(f'.time[data-session-id="{show.session_id}"]').click()
     page.get_by_role("button", name=re.compile(r"^Row 1, seat 4,")).click()
     page.get_by_role("button", name=re.compile(r"^Row 1, seat 5,")).click()
-    expect(page.locator(".panel .total__amount")).to_have_text("20.00")
+    expect(page.locator(".panel .total__amount")).to_have_text("€20.00")
     page.get_by_role("button", name="Hold 2 seats").click()
 
     expect(page.locator(".panel .countdown__time")).to_have_text(CLOCK)
     assert seconds_left(page) > 0
     expect(seat(page, show.seats[1, 4])).to_have_attribute("data-state", "mine")
-    page.get_by_role("button", name="Pay 20.00").click()
+    page.get_by_role("button", name="Pay €20.00").click()
     expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
 
     page.get_by_role("link", name="My bookings").first.click()
