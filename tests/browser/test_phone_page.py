@@ -142,13 +142,24 @@ def test_pick_hold_and_pay_without_sideways_scroll_with_hold_and_pay_in_view_and
     shot(page, f"phone-page-{name}-4-paid")
 
 
-def drag(page: Page, start: FloatRect, dx: float, dy: float) -> None:
-    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + dx / 2, y + dy / 2, steps=5)
-    page.mouse.move(x + dx, y + dy, steps=5)
-    page.mouse.up()
+def drag_until_shown(page: Page, target: Locator, dx: float, dy: float) -> None:
+    """Drags the map by (dx, dy) at a time, as a finger would, until `target` is all in view."""
+    frame = box(page.locator(".seat-viewport"))
+    x, y = frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] / 2
+    for _ in range(20):
+        shown = box(target)
+        if (
+            shown["x"] >= frame["x"] - 0.5
+            and shown["x"] + shown["width"] <= frame["x"] + frame["width"] + 0.5
+            and shown["y"] >= frame["y"] - 0.5
+            and shown["y"] + shown["height"] <= frame["y"] + frame["height"] + 0.5
+        ):
+            return
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + dx, y + dy, steps=6)
+        page.mouse.up()
+    raise AssertionError(f"{target} stays out of view")
 
 
 def test_every_seat_of_a_wide_hall_is_reached_by_zooming_and_panning_on_a_phone(
@@ -168,17 +179,14 @@ def test_every_seat_of_a_wide_hall_is_reached_by_zooming_and_panning_on_a_phone(
 
     picked = 0
     for (dx, dy), corner in (
-        ((2000, 2000), (1, 1)),
-        ((-4000, 0), (1, 20)),
-        ((0, -4000), (8, 20)),
-        ((4000, 0), (8, 1)),
+        ((120, 120), (1, 1)),
+        ((-120, 0), (1, 20)),
+        ((0, -120), (8, 20)),
+        ((120, 0), (8, 1)),
     ):
-        drag(page, box(viewport), dx, dy)
         target = seat(page, show.seats[corner])
+        drag_until_shown(page, target, dx, dy)
         shown, frame = box(target), box(viewport)
-        assert overlap(shown, frame) and shown["x"] >= frame["x"] - 0.5, corner
-        assert shown["x"] + shown["width"] <= frame["x"] + frame["width"] + 0.5, corner
-        assert shown["y"] + shown["height"] <= frame["y"] + frame["height"] + 0.5, corner
         row_label = page.locator(".row-label", has_text=re.compile(rf"^{corner[0]}$"))
         label = box(row_label)
         assert abs((label["y"] + label["height"] / 2) - (shown["y"] + shown["height"] / 2)) < 4

@@ -28,9 +28,14 @@ export class PanZoom {
     this.x = 0;
     this.y = 0;
     viewport.addEventListener("pointerdown", (event) => this.#down(event));
-    viewport.addEventListener("pointermove", (event) => this.#move(event));
-    for (const type of ["pointerup", "pointercancel"]) {
-      viewport.addEventListener(type, (event) => this.#up(event));
+    // the rest of a gesture is followed on the window: a drag may leave the viewport
+    this.listeners = {
+      pointermove: (event) => this.#move(event),
+      pointerup: (event) => this.#up(event),
+      pointercancel: (event) => this.#up(event),
+    };
+    for (const [type, listener] of Object.entries(this.listeners)) {
+      window.addEventListener(type, listener);
     }
     viewport.addEventListener("click", (event) => this.#swallowClickAfterDrag(event), true);
     viewport.addEventListener("dblclick", (event) => {
@@ -82,6 +87,9 @@ export class PanZoom {
 
   destroy() {
     this.resizes.disconnect();
+    for (const [type, listener] of Object.entries(this.listeners)) {
+      window.removeEventListener(type, listener);
+    }
   }
 
   #zoomAt(scale, clientX, clientY) {
