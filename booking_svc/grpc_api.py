@@ -6,7 +6,7 @@ from typing import Any
 
 import grpc
 
-from booking_svc.convert import booking_pb, seat_map_pb
+from booking_svc.convert import booking_pb, seat_map_pb, summaries_pb
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
@@ -18,6 +18,8 @@ from cinemapb.booking.v1.booking_pb2 import (
     ListBookingsRequest,
     ListBookingsResponse,
     SeatMap,
+    SessionSummaries,
+    SummarizeSessionsRequest,
 )
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller
@@ -80,3 +82,8 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
         return seat_map_pb(*await self.bookings.seat_map(request.session_id))
+
+    async def SummarizeSessions(
+        self, request: SummarizeSessionsRequest, context: Context
+    ) -> SessionSummaries:
+        return summaries_pb(await self.bookings.summaries(list(request.session_ids)))

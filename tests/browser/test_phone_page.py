@@ -5,6 +5,7 @@ showtime chips, the calendar file and the sign-up form's messages."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -244,9 +245,13 @@ def test_messages_never_cover_hold_or_pay_and_go_away_by_themselves(
     page = open_page(token=new_user_token(api), viewport=PHONE)
     page.clock.install()
     seat_map = api.get(f"/api/sessions/{show.session_id}/seats")
-    stale = (
-        '{"type": "snapshot", "session_id": %d, "version": %s, "seats": %s}'
-        % (show.session_id, seat_map.headers["X-Seat-Map-Version"], seat_map.text)
+    stale = json.dumps(
+        {
+            "type": "snapshot",
+            "session_id": show.session_id,
+            "version": int(seat_map.headers["X-Seat-Map-Version"]),
+            "seats": seat_map.json(),
+        }
     )
 
     def feed_that_misses_changes(socket: WebSocketRoute) -> None:

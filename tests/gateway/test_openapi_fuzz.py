@@ -111,6 +111,7 @@ def answering_services() -> FakeClients:
         "ListBookings": booking_pb2.ListBookingsResponse(items=[a_booking()], total=1),
         "ConfirmBooking": a_booking(),
         "CancelBooking": a_booking(),
+        "SummarizeSessions": booking_pb2.SessionSummaries(),
         "GetSeatMap": booking_pb2.SeatMap(
             session_id=4,
             version=3,
