@@ -170,7 +170,7 @@ def test_a_seat_is_reached_with_tab_and_picked_with_space_or_enter(
     expect(page.locator(".panel .picked li")).to_have_count(1)
 
 
-def test_the_seat_map_fits_a_phone_with_large_enough_seats_and_is_captured_on_phone_and_desktop(
+def test_the_seat_map_fits_a_phone_zooms_to_large_enough_seats_and_is_captured_on_both(
     open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client
 ) -> None:
     show = make_showtime(rows=8, seats_per_row=14, vip_rows=(8,), wheelchair=((1, 1), (1, 2)))
@@ -189,11 +189,19 @@ def test_the_seat_map_fits_a_phone_with_large_enough_seats_and_is_captured_on_ph
         expect(page.locator(".panel .picked li")).to_have_count(2)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{name}: the page is {width}px wide"
-        box = seat(page, show.seats[3, 3]).bounding_box()
-        assert box is not None
-        assert box["width"] >= 32
-        assert box["height"] >= 32
+        frame = page.locator(".seat-viewport").bounding_box()
+        last = seat(page, show.seats[8, 14]).bounding_box()
+        assert frame is not None
+        assert last is not None
+        assert last["x"] + last["width"] <= frame["x"] + frame["width"], "the row does not fit"
         page.screenshot(path=SCREENSHOTS / f"seatmap-{name}.png", full_page=True)
+        page.get_by_role("button", name="Zoom in").click()
+        page.get_by_role("button", name="Zoom in").click()
+        size = seat(page, show.seats[3, 3]).evaluate(
+            "(seat) => { const box = seat.getBoundingClientRect();"
+            " return Math.min(box.width, box.height); }"
+        )
+        assert size >= 32, f"{name}: seats are {size}px zoomed in"
 
 
 def test_seats_someone_else_took_first_are_highlighted_when_the_hold_is_refused(

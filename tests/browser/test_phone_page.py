@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import FloatRect, Locator, Page, ViewportSize, WebSocketRoute, expect
 
 from tests.browser.conftest import SCREENSHOTS, OpenPage, Showtime
+from tests.e2e.test_halls import create_hall
 from tests.helpers import bearer, new_email, new_user_token
 
 MakeShowtime = Callable[..., Showtime]
@@ -543,3 +544,60 @@ def test_add_to_calendar_downloads_the_showtime_as_an_ics_event(
     assert f"SUMMARY:{show.movie_title}" in ics
     assert "LOCATION:Browser Hall" in ics
     assert "Row 1\\, seat 2" in ics
+
+    page.get_by_role("link", name="My bookings").first.click()
+    card = page.locator(".booking").first
+    expect(card).to_have_attribute("data-status", "confirmed")
+    with page.expect_download() as again:
+        card.get_by_role("button", name="Add to calendar").click()
+    assert f"SUMMARY:{show.movie_title}" in again.value.path().read_text()
+
+
+@SCREENS
+def test_showtime_chips_name_hall_seats_left_lowest_price_and_the_cinemas_time_zone(
+    open_page: OpenPage,
+    make_showtime: MakeShowtime,
+    api: httpx.Client,
+    admin: dict[str, str],
+    screen: ViewportSize,
+) -> None:
+    show = make_showtime(rows=2, seats_per_row=5, wheelchair=((1, 1),))
+    session = api.get(f"/api/sessions/{show.session_id}").json()
+    hold(api, new_user_token(api), show.session_id, [show.seats[2, 1], show.seats[2, 2]])
+    tiny = create_hall(api, admin, name="Tiny Hall", rows=1, seats_per_row=2)
+    later = datetime.fromisoformat(session["start_time"]) + timedelta(days=1)
+    sold_out = api.post(
+        "/api/sessions",
+        json={
+            "movie_id": session["movie_id"],
+            "hall_id": tiny["id"],
+            "start_time": later.isoformat(),
+            "end_time": (later + timedelta(hours=2)).isoformat(),
+        },
+        headers=admin,
+    ).json()
+    hold(api, new_user_token(api), sold_out["id"], [seat["id"] for seat in tiny["seats"]])
+
+    page = open_page(viewport=screen, timezone_id="America/New_York")
+    page.goto(f"/#/movies/{session['movie_id']}")
+    tabs = page.get_by_role("tab")
+    expect(tabs).to_have_count(7)
+    expect(page.locator(".zone-note")).to_contain_text("UTC")
+    tomorrow = page.get_by_role("tab", name=re.compile("^Tomorrow"))
+    expect(tomorrow).to_have_attribute("aria-selected", "true")
+    chip = page.locator(f'.time[data-session-id="{show.session_id}"]')
+    start = datetime.fromisoformat(session["start_time"]).astimezone(UTC)
+    expect(chip.locator(".time__clock")).to_have_text(f"{start:%I:%M %p}")
+    expect(chip.locator(".time__hall")).to_have_text("Browser Hall")
+    expect(chip.locator(".time__left")).to_have_text("8 seats left")
+    expect(chip.locator(".time__price")).to_have_text("from €8.00")
+    expect(chip).to_have_attribute("aria-label", re.compile(r" UTC, Browser Hall, 8 seats left"))
+    no_sideways_scroll(page)
+    shot(page, f"phone-page-{'phone' if screen is PHONE else 'desktop'}-showtimes")
+
+    tomorrow.focus()
+    page.keyboard.press("ArrowRight")
+    expect(tabs.nth(2)).to_be_focused()
+    gone = page.locator(f'.time[data-session-id="{sold_out["id"]}"]')
+    expect(gone.locator(".time__left")).to_have_text("Sold out")
+    expect(gone.locator(".time__price")).to_have_count(0)

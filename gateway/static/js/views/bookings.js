@@ -1,6 +1,7 @@
 // "My bookings": every booking of the signed-in user, with pay and cancel where allowed.
 
 import { get, post } from "../api.js";
+import { calendarLink } from "../calendar.js";
 import { msUntil } from "../clock.js";
 import { countdown } from "../countdown.js";
 import { h, replace } from "../dom.js";
@@ -64,7 +65,10 @@ function bookingCard(booking, view, stops) {
     actions,
   );
   showtime(booking.session_id)
-    .then((aggregate) => describe(card, aggregate))
+    .then((aggregate) => {
+      describe(card, aggregate);
+      if (status === "confirmed") actions.append(calendarLink(booking, aggregate));
+    })
     .catch(() => {});
 
   let stopTimer = () => {};

@@ -42,6 +42,13 @@ function chip(session) {
   );
 }
 
+/** "Europe/Berlin (CET)", or just "UTC" when the two are the same. */
+function zoneLabel() {
+  const place = config.timeZone.replace(/_/g, " ");
+  const short = zoneName(new Date().toISOString());
+  return short === config.timeZone ? place : `${place} (${short})`;
+}
+
 /** The next days as tabs, each with its showtimes; days without any are shown but quiet. */
 function showtimes(sessions) {
   const upcoming = sessions
@@ -110,7 +117,7 @@ function showtimes(sessions) {
     { class: "showtimes" },
     h("p", {
       class: "muted zone-note",
-      text: `Times are in the cinema's time zone, ${config.timeZone.replace(/_/g, " ")} (${zoneName(new Date().toISOString())}).`,
+      text: `Times are in the cinema's time zone, ${zoneLabel()}.`,
     }),
     tablist,
     list,
