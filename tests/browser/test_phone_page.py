@@ -38,8 +38,12 @@ def open_seat_map(page: Page, show: Showtime) -> None:
 
 
 def box(locator: Locator) -> FloatRect:
-    found = locator.bounding_box()
-    assert found is not None, f"{locator} is not shown"
+    """Where the element is drawn now, transforms included (read in the page, at once)."""
+    found: FloatRect = locator.evaluate(
+        "(e) => { const r = e.getBoundingClientRect();"
+        " return {x: r.x, y: r.y, width: r.width, height: r.height}; }"
+    )
+    assert found["width"] > 0, f"{locator} is not shown"
     return found
 
 
