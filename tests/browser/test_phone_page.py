@@ -243,11 +243,12 @@ def test_a_pinch_zooms_and_a_double_tap_zooms_in_then_back_out_on_a_touch_screen
     expect(page.locator(".seat-viewport")).to_have_class(re.compile(r"pan-zoom--zoomed"))
 
 
-def test_messages_never_cover_hold_or_pay_and_go_away_by_themselves(
-    open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client
+@SCREENS
+def test_messages_never_cover_hold_and_go_away_by_themselves(
+    open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client, screen: ViewportSize
 ) -> None:
     show = make_showtime(rows=3, seats_per_row=8)
-    page = open_page(token=new_user_token(api), viewport=PHONE)
+    page = open_page(token=new_user_token(api), viewport=screen)
     page.clock.install()
     seat_map = api.get(f"/api/sessions/{show.session_id}/seats")
     stale = json.dumps(
@@ -270,7 +271,7 @@ def test_messages_never_cover_hold_or_pay_and_go_away_by_themselves(
     expect(notice).to_contain_text("up to 4 seats")
     hold_button = page.get_by_role("button", name="Hold 4 seats")
     assert not overlap(box(notice), box(hold_button))
-    shot(page, "phone-page-message")
+    shot(page, f"phone-page-{'phone' if screen is PHONE else 'desktop'}-message")
     page.clock.run_for(7000)
     expect(notice).to_be_hidden()
 

@@ -286,11 +286,13 @@ export class SeatMap {
     this.zoom.destroy();
   }
 
-  /** Each row's label beside its row, wherever the map is panned to. */
-  #placeRowLabels({ scale, y }) {
+  /** Each row's label beside its row: next to a hall narrower than the map, at the map's edge
+   * when the hall is panned sideways. */
+  #placeRowLabels({ scale, x, y }) {
+    const left = Math.max(0, x);
     for (const { label, button } of this.#rowLabels) {
       const middle = button.offsetTop + button.offsetHeight / 2;
-      label.style.transform = `translateY(${y + middle * scale}px) translateY(-50%)`;
+      label.style.transform = `translate(${left}px, ${y + middle * scale}px) translateY(-50%)`;
     }
   }
 

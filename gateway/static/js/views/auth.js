@@ -65,15 +65,20 @@ function localProblems(form) {
       problems[input.name] = messages.missing ?? "Please fill this in.";
     } else if (!input.validity.valid) {
       problems[input.name] = messages.invalid ?? input.validationMessage;
-    } else if (input.dataset.check === "password" && !passwordAcceptable(input.value)) {
-      problems[input.name] = messages.invalid;
+    } else if (input.dataset.check === "password" && passwordProblem(input.value)) {
+      problems[input.name] = passwordProblem(input.value);
     }
   }
   return problems;
 }
 
-const passwordAcceptable = (value) =>
-  value.length >= 8 && /\p{L}/u.test(value) && /\p{N}/u.test(value);
+/** What a new password lacks, as user_svc's policy says, or "" when it is acceptable. */
+function passwordProblem(value) {
+  if (value.length < 8) return FIELD_MESSAGES.password.invalid;
+  if (!/\p{L}/u.test(value)) return "Add at least one letter.";
+  if (!/\p{N}/u.test(value)) return "Add at least one digit.";
+  return "";
+}
 
 /** The API's answer as {name: message} for the fields it names (422 details or a code). */
 function apiProblems(failure) {

@@ -71,7 +71,7 @@ export async function render(main, view) {
     confirmPick: async (seat) => {
       if (seat.type !== "wheelchair" || wheelchairAgreed) return true;
       wheelchairAgreed = await ask("This is a wheelchair space. Book it?", {
-        detail: "It is kept for a wheelchair user. Companion seats are beside it.",
+        detail: "These spaces are kept for people who use a wheelchair.",
         yes: "Yes, book it",
         no: "Choose another seat",
       });
@@ -328,6 +328,8 @@ export async function render(main, view) {
   if (!closed) {
     try {
       seatmap.select(JSON.parse(sessionStorage.getItem(selectionKey(sessionId)) ?? "[]"));
+      // a restored selection was agreed to when it was picked
+      wheelchairAgreed = seatmap.selected.some((seat) => seat.type === "wheelchair");
     } catch {
       sessionStorage.removeItem(selectionKey(sessionId));
     }
