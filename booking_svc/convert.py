@@ -5,8 +5,11 @@ Enum numbers and labels come from svckit.vocabulary; the domain's statuses are i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from booking_svc.availability import SessionSummary
 from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.ticket_rules import Ticket
@@ -66,6 +69,12 @@ def seat_map_pb(seating: SessionSeating, state: SeatMapState) -> booking_pb2.Sea
         for seat in seating.ordered_seats()
     ]
     return booking_pb2.SeatMap(session_id=seating.session_id, seats=seats, version=state.version)
+
+
+def summaries_pb(summaries: Iterable[SessionSummary]) -> booking_pb2.SessionSummaries:
+    return booking_pb2.SessionSummaries(
+        items=[booking_pb2.SessionSummary(**asdict(summary)) for summary in summaries]
+    )
 
 
 def seating_from_pb(reply: cinema_pb2.SessionSeating) -> SessionSeating:

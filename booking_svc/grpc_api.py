@@ -13,6 +13,7 @@ from booking_svc.convert import (
     sales_row_pb,
     seat_map_pb,
     session_report_pb,
+    summaries_pb,
 )
 from booking_svc.reports import Reports, day_range
 from booking_svc.selection import Wish
@@ -30,6 +31,8 @@ from cinemapb.booking.v1.booking_pb2 import (
     ListBookingsRequest,
     ListBookingsResponse,
     SeatMap,
+    SessionSummaries,
+    SummarizeSessionsRequest,
 )
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller, require_service_or_admin, require_staff
@@ -154,3 +157,8 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
         return BestSeats(
             seat_ids=group.seat_ids, row=group.row, total_price_cents=group.price_cents
         )
+
+    async def SummarizeSessions(
+        self, request: SummarizeSessionsRequest, context: Context
+    ) -> SessionSummaries:
+        return summaries_pb(await self.bookings.summaries(list(request.session_ids)))

@@ -129,6 +129,7 @@ def answering_services() -> FakeClients:
         "ConfirmBooking": a_booking(),
         "CancelBooking": a_booking(),
         "GetBestSeats": booking_pb2.BestSeats(seat_ids=[1, 2], row=1, total_price_cents=2000),
+        "SummarizeSessions": booking_pb2.SessionSummaries(),
         "GetSeatMap": booking_pb2.SeatMap(
             session_id=4,
             version=3,
