@@ -21,6 +21,7 @@ from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     auth,
     bookings,
+    console,
     genres,
     halls,
     health,
@@ -41,6 +42,7 @@ from svckit.tracing import instrument_app, setup_tracing
 ROUTERS = (
     auth.router,
     bookings.router,
+    console.router,
     genres.router,
     halls.router,
     health.router,
