@@ -94,7 +94,7 @@ function genreForm({ genre = null, onSaved, onClose = null }) {
   const name = h("input", { name: "name", maxlength: 100, value: genre?.name ?? "", required: true });
   const form = h(
     "form",
-    { class: genre ? "genre-form genre-form--inline" : "genre-form", novalidate: true, "aria-label": genre ? `Rename ${genre.name}` : "New genre" },
+    { class: genre ? "genre-form genre-form--inline" : "genre-form", novalidate: true, "aria-label": genre ? `Rename the genre ${genre.name}` : "Add a genre" },
     field(genre ? "New name" : "New genre", name),
   );
   const errors = new FormErrors(form);
