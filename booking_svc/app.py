@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from zoneinfo import ZoneInfo
 
 import grpc
 
@@ -12,6 +13,7 @@ from booking_svc.events import BookingEvents
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.jobs import timers
 from booking_svc.models import outbox
+from booking_svc.reports import CinemaSessionMovies, Reports
 from booking_svc.seating import CinemaSeatingProvider, SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.session_events import SessionEvents
@@ -36,14 +38,22 @@ def main() -> None:
             cinema = service_channel(
                 settings.cinema_svc_addr, ServiceTokens("booking_svc", settings)
             )
+            cinema_stub = cinema_pb2_grpc.CinemaServiceStub(cinema)
+            seating = SeatingCache(CinemaSeatingProvider(cinema_stub))
             bookings = BookingService(
                 make_sessionmaker(engine),
-                SeatingCache(CinemaSeatingProvider(cinema_pb2_grpc.CinemaServiceStub(cinema))),
+                seating,
                 BookingEvents(settings.topic),
                 hold_seconds=settings.booking_hold_seconds,
                 max_seats=settings.booking_max_seats,
                 max_seats_per_user=settings.booking_max_seats_per_user,
                 cancel_cutoff_minutes=settings.booking_cancel_cutoff_minutes,
+            )
+            reports = Reports(
+                make_sessionmaker(engine),
+                seating,
+                CinemaSessionMovies(cinema_stub),
+                ZoneInfo(settings.cinema_timezone),
             )
             session_events = SessionEvents(
                 bookings,
@@ -59,7 +69,7 @@ def main() -> None:
                 source="booking_svc",
             )
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
-                BookingServiceServicer(bookings), server
+                BookingServiceServicer(bookings, reports), server
             )
             tasks = {
                 "outbox-relay": relay.run,

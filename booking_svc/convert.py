@@ -5,6 +5,8 @@ Enum numbers and labels come from svckit.vocabulary; the domain's statuses are i
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.cinema.v1 import cinema_pb2
@@ -16,6 +18,9 @@ from svckit.vocabulary import (
     SEAT_TYPE,
     SESSION_STATUS,
 )
+
+if TYPE_CHECKING:
+    from booking_svc.reports import BookedSeats, SalesRow, SessionFigures
 
 
 def booked_seat_pb(seat: SeatInfo) -> booking_pb2.BookedSeat:
@@ -81,3 +86,35 @@ def seating_from_pb(reply: cinema_pb2.SessionSeating) -> SessionSeating:
         status=SESSION_STATUS.label(session.status),
         seats=seats,
     )
+
+
+def booked_seats_pb(booked: BookedSeats) -> booking_pb2.SessionLiveSeats:
+    return booking_pb2.SessionLiveSeats(
+        session_id=booked.session_id,
+        starts_at=to_timestamp(booked.starts_at),
+        seat_ids=booked.seat_ids,
+    )
+
+
+def session_report_pb(figures: SessionFigures) -> booking_pb2.SessionReport:
+    return booking_pb2.SessionReport(
+        session_id=figures.session_id,
+        seats_total=figures.seats_total,
+        sold=figures.sold,
+        held=figures.held,
+        free=figures.free,
+        revenue_cents=figures.revenue_cents,
+    )
+
+
+def sales_row_pb(row: SalesRow) -> booking_pb2.SalesRow:
+    message = booking_pb2.SalesRow(
+        key=row.key,
+        bookings=row.bookings,
+        seats_sold=row.seats_sold,
+        revenue_cents=row.revenue_cents,
+        movie_id=row.movie_id,
+    )
+    if row.starts_at is not None:
+        message.starts_at.CopyFrom(to_timestamp(row.starts_at))
+    return message

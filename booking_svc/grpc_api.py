@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import grpc
 
-from booking_svc.convert import booking_pb, seat_map_pb
+from booking_svc.convert import (
+    booked_seats_pb,
+    booking_pb,
+    sales_row_pb,
+    seat_map_pb,
+    session_report_pb,
+)
+from booking_svc.reports import Reports, day_range
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2, booking_pb2_grpc
 from cinemapb.booking.v1.booking_pb2 import (
@@ -20,7 +27,9 @@ from cinemapb.booking.v1.booking_pb2 import (
     SeatMap,
 )
 from svckit.errors import InvalidArgument
-from svckit.identity import current_caller
+from svckit.identity import current_caller, require_service_or_admin, require_staff
+from svckit.paging import PageRequest
+from svckit.vocabulary import SALES_GROUPING, SalesGrouping
 
 Context = grpc.aio.ServicerContext[Any, Any]
 BookingReply = booking_pb2.Booking
@@ -28,7 +37,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def page_of(request: ListBookingsRequest) -> tuple[int, int]:
+def page_of(request: ListBookingsRequest | booking_pb2.GetSalesReportRequest) -> tuple[int, int]:
     """Page and page size; zero means the default."""
     page = request.page or 1
     page_size = request.page_size or DEFAULT_PAGE_SIZE
@@ -41,8 +50,9 @@ def page_of(request: ListBookingsRequest) -> tuple[int, int]:
 
 
 class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
-    def __init__(self, bookings: BookingService) -> None:
+    def __init__(self, bookings: BookingService, reports: Reports) -> None:
         self.bookings = bookings
+        self.reports = reports
 
     async def CreateBooking(self, request: CreateBookingRequest, context: Context) -> BookingReply:
         booking = await self.bookings.hold(
@@ -80,3 +90,33 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def GetSeatMap(self, request: GetSeatMapRequest, context: Context) -> SeatMap:
         return seat_map_pb(*await self.bookings.seat_map(request.session_id))
+
+    async def SeatsWithLiveBookings(
+        self, request: booking_pb2.SeatsWithLiveBookingsRequest, context: Context
+    ) -> booking_pb2.SeatsWithLiveBookingsResponse:
+        require_service_or_admin()
+        booked = await self.reports.seats_booked(list(request.seat_ids))
+        return booking_pb2.SeatsWithLiveBookingsResponse(
+            sessions=[booked_seats_pb(b) for b in booked]
+        )
+
+    async def GetSessionReport(
+        self, request: booking_pb2.GetSessionReportRequest, context: Context
+    ) -> booking_pb2.SessionReport:
+        require_staff(current_caller())
+        return session_report_pb(await self.reports.session(request.session_id))
+
+    async def GetSalesReport(
+        self, request: booking_pb2.GetSalesReportRequest, context: Context
+    ) -> booking_pb2.SalesReport:
+        require_staff(current_caller())
+        days = day_range(request.from_day, request.to_day, self.reports.zone)
+        try:
+            group_by = cast(SalesGrouping, SALES_GROUPING.label(request.group_by))
+        except ValueError:
+            raise InvalidArgument(
+                "group_by must be day, movie or session", code="invalid_grouping"
+            ) from None
+        page, page_size = page_of(request)
+        rows, total = await self.reports.sales(days, group_by, PageRequest(page, page_size))
+        return booking_pb2.SalesReport(items=[sales_row_pb(row) for row in rows], total=total)

@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 
 import grpc
 
+from cinema_svc.bookings import GrpcLiveBookings
 from cinema_svc.grpc_api import CinemaServiceServicer
 from cinema_svc.models import outbox
 from cinema_svc.movies import GrpcMovieCatalogue
 from cinema_svc.settings import Settings
+from cinemapb.booking.v1 import booking_pb2_grpc
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from svckit.clients import service_channel
@@ -38,14 +40,19 @@ def main() -> None:
                 settings.movie_svc_addr, ServiceTokens("cinema_svc", settings)
             )
             movies = GrpcMovieCatalogue(movie_pb2_grpc.MovieServiceStub(movie_channel))
+            booking_channel = service_channel(
+                settings.booking_svc_addr, ServiceTokens("cinema_svc", settings)
+            )
+            bookings = GrpcLiveBookings(booking_pb2_grpc.BookingServiceStub(booking_channel))
             cinema_pb2_grpc.add_CinemaServiceServicer_to_server(
-                CinemaServiceServicer(engine, settings, movies), server
+                CinemaServiceServicer(engine, settings, movies, bookings), server
             )
             try:
                 async with background({"outbox-relay": relay.run}):
                     yield service_names(cinema_pb2)
             finally:
                 await movie_channel.close(grace=None)
+                await booking_channel.close(grace=None)
                 await asyncio.to_thread(relay.close)
 
     run_service("cinema_svc", settings, setup)

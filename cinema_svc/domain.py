@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from svckit.errors import Conflict, InvalidArgument
 from svckit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
-from svckit.vocabulary import SessionStatus
+from svckit.vocabulary import SeatType, SessionStatus
 
 Clock = Callable[[], datetime]
 
@@ -34,6 +34,8 @@ class SessionDraft:
     start_time: datetime
     end_time: datetime
     base_price_cents: int
+    seat_prices: dict[SeatType, int] | None = None
+    """Prices of seat types other than standard; None: the default (create) or unchanged."""
 
 
 def page_request(page: int, page_size: int) -> PageRequest:

@@ -10,22 +10,34 @@ from google.protobuf import empty_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cinema_svc.convert import hall_pb, seat_pb, seat_type_from_pb, seating_pb, session_pb
+from cinema_svc.bookings import LiveBookings
+from cinema_svc.convert import (
+    hall_pb,
+    seat_pb,
+    seat_prices_from_pb,
+    seat_type_from_pb,
+    seating_pb,
+    session_pb,
+)
 from cinema_svc.domain import Clock, SessionDraft, page_request, utc_day
 from cinema_svc.events import SessionEvents
-from cinema_svc.halls import Halls
+from cinema_svc.halls import Halls, LayoutEdit, NewSeat
+from cinema_svc.models import audit_log
 from cinema_svc.movies import MovieCatalogue
 from cinema_svc.repository import SessionFilter
 from cinema_svc.schedule import Schedule
 from cinema_svc.settings import Settings
+from cinemapb.audit.v1 import audit_pb2
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
+from svckit.audit import AuditTrail, audit_entry_pb
 from svckit.db import make_sessionmaker
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller, require_admin
 from svckit.protoconv import from_timestamp
-from svckit.vocabulary import Topic
+from svckit.vocabulary import SeatType, Topic
 
 Context = grpc.aio.ServicerContext[Any, Any]
+AUDITED_ENTITIES = ("hall", "seat", "session")
 
 
 def utc_now() -> datetime:
@@ -48,14 +60,16 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
         engine: AsyncEngine,
         settings: Settings,
         movies: MovieCatalogue,
+        bookings: LiveBookings,
         *,
         clock: Clock = utc_now,
     ) -> None:
-        sessionmaker = make_sessionmaker(engine)
+        self.sessionmaker = make_sessionmaker(engine)
         events = SessionEvents(settings.topic(Topic.SESSION_CHANGED))
+        self.audit = AuditTrail(audit_log, AUDITED_ENTITIES)
         self.clock = clock
-        self.halls = Halls(sessionmaker, events, clock)
-        self.schedule = Schedule(sessionmaker, events, movies, clock)
+        self.halls = Halls(self.sessionmaker, events, clock, bookings, self.audit)
+        self.schedule = Schedule(self.sessionmaker, events, movies, clock, self.audit)
 
     async def ListHalls(
         self, request: cinema_pb2.ListHallsRequest, context: Context
@@ -125,6 +139,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
             hall_id=request.hall_id if request.HasField("hall_id") else None,
             starts_from=day_start,
             starts_before=day_end,
+            ids=tuple(request.ids),
         )
         sessions, total = await self.schedule.list(where, page)
         now = self.clock()
@@ -147,6 +162,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
             start_time=moment(request.start_time, "start_time"),
             end_time=moment(request.end_time, "end_time"),
             base_price_cents=request.base_price_cents,
+            seat_prices=seat_prices_from_pb(request.prices) if request.HasField("prices") else None,
         )
         return session_pb(await self.schedule.create(draft), self.clock())
 
@@ -160,6 +176,7 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
             start_time=moment(request.start_time, "start_time"),
             end_time=moment(request.end_time, "end_time"),
             base_price_cents=request.base_price_cents,
+            seat_prices=seat_prices_from_pb(request.prices) if request.HasField("prices") else None,
         )
         return session_pb(await self.schedule.update(request.id, draft), self.clock())
 
@@ -174,3 +191,32 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
         self, request: cinema_pb2.GetSessionSeatingRequest, context: Context
     ) -> cinema_pb2.SessionSeating:
         return seating_pb(await self.schedule.seating(request.session_id), self.clock())
+
+    async def EditHallLayout(
+        self, request: cinema_pb2.EditHallLayoutRequest, context: Context
+    ) -> cinema_pb2.Hall:
+        require_admin(current_caller())
+        retype: dict[int, SeatType] = {}
+        for change in request.retype:
+            if change.seat_id in retype:
+                raise InvalidArgument(
+                    f"seat {change.seat_id} is retyped twice", code="invalid_layout"
+                )
+            retype[change.seat_id] = seat_type_from_pb(change.type)
+        edit = LayoutEdit(
+            name=request.name if request.HasField("name") else None,
+            add=[NewSeat(s.row, s.number, seat_type_from_pb(s.type)) for s in request.add],
+            retype=retype,
+            remove=frozenset(request.remove),
+        )
+        return hall_pb(await self.halls.edit_layout(request.hall_id, edit))
+
+    async def ListAudit(
+        self, request: audit_pb2.ListAuditRequest, context: Context
+    ) -> audit_pb2.ListAuditResponse:
+        require_admin(current_caller())
+        page = page_request(request.page, request.page_size)
+        entity_id = request.entity_id if request.HasField("entity_id") else None
+        async with self.sessionmaker() as db:
+            rows, total = await self.audit.list(db, request.entity, entity_id, page)
+        return audit_pb2.ListAuditResponse(items=[audit_entry_pb(r) for r in rows], total=total)

@@ -1,4 +1,4 @@
-"""cinema_svc tables: halls, seats, sessions, and the outbox of session changes."""
+"""cinema_svc tables: halls, seats, sessions, the outbox of session changes, the audit log."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.dialects.postgresql import JSONB, ExcludeConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from svckit.audit import audit_table
 from svckit.db import service_metadata
 from svckit.outbox import outbox_table
 
@@ -26,6 +27,7 @@ class Base(DeclarativeBase):
 
 
 outbox = outbox_table(Base.metadata)
+audit_log = audit_table(Base.metadata)
 
 
 class Hall(Base):
@@ -84,3 +86,7 @@ class Session(Base):
     end_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     base_price_cents: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(Text, server_default="scheduled")
+    seat_prices: Mapped[dict[str, int]] = mapped_column(
+        JSONB, server_default=text("'{}'::jsonb"), default=dict
+    )
+    """Prices (cents) set for seat types other than standard; the rest follow the multipliers."""

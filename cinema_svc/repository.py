@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ class SessionFilter:
     hall_id: int | None = None
     starts_from: datetime | None = None
     starts_before: datetime | None = None
+    ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,26 @@ async def add_hall(
     return hall
 
 
+async def lock_hall(db: AsyncSession, hall_id: int) -> Hall | None:
+    """The hall, locked until the transaction ends: layout edits of one hall take turns."""
+    return await db.scalar(select(Hall).where(Hall.id == hall_id).with_for_update())
+
+
+async def delete_seats(db: AsyncSession, hall_id: int, seat_ids: Iterable[int]) -> list[int]:
+    """Deletes these seats of the hall; returns the ids deleted, ascending."""
+    ids = sorted(seat_ids)
+    if not ids:
+        return []
+    deleted = await db.scalars(
+        delete(Seat).where(Seat.hall_id == hall_id, Seat.id.in_(ids)).returning(Seat.id)
+    )
+    return sorted(deleted.all())
+
+
+async def retype_seat(db: AsyncSession, seat_id: int, seat_type: str) -> None:
+    await db.execute(update(Seat).where(Seat.id == seat_id).values(type=seat_type))
+
+
 async def delete_hall(db: AsyncSession, hall_id: int) -> bool:
     deleted = await db.scalar(delete(Hall).where(Hall.id == hall_id).returning(Hall.id))
     return deleted is not None
@@ -106,6 +127,8 @@ async def list_sessions(
         query = query.where(Session.start_time >= where.starts_from)
     if where.starts_before is not None:
         query = query.where(Session.start_time < where.starts_before)
+    if where.ids:
+        query = query.where(Session.id.in_(where.ids))
     rows = await db.scalars(
         query.order_by(Session.start_time, Session.id).offset(page.offset).limit(page.page_size)
     )

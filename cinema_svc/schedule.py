@@ -23,6 +23,7 @@ from cinema_svc.halls import hall_not_found
 from cinema_svc.models import Session
 from cinema_svc.movies import MovieCatalogue
 from cinema_svc.repository import Seating, SessionFilter
+from svckit.audit import AuditTrail
 from svckit.errors import Conflict, NotFound
 from svckit.paging import PageRequest
 
@@ -49,6 +50,18 @@ def _constraint_errors(hall_id: int) -> Iterator[None]:
         raise
 
 
+def _audited(session: Session) -> dict[str, object]:
+    """A session's fields as its audit entry keeps them."""
+    return {
+        "movie_id": session.movie_id,
+        "hall_id": session.hall_id,
+        "start_time": session.start_time.isoformat(),
+        "end_time": session.end_time.isoformat(),
+        "base_price_cents": session.base_price_cents,
+        "seat_prices": dict(session.seat_prices),
+    }
+
+
 class Schedule:
     def __init__(
         self,
@@ -56,11 +69,13 @@ class Schedule:
         events: SessionEvents,
         movies: MovieCatalogue,
         clock: Clock,
+        audit: AuditTrail,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.events = events
         self.movies = movies
         self.clock = clock
+        self.audit = audit
 
     async def list(self, where: SessionFilter, page: PageRequest) -> tuple[Sequence[Session], int]:
         async with self.sessionmaker() as db:
@@ -97,14 +112,18 @@ class Schedule:
                         start_time=draft.start_time,
                         end_time=draft.end_time,
                         base_price_cents=draft.base_price_cents,
+                        seat_prices=dict((draft.seat_prices or {}).items()),
                         status="scheduled",
                     ),
                 )
+                await self.audit.record(db, "session", session.id, "created", _audited(session))
                 await self.events.changed(db, [session], now)
                 return session
 
     async def update(self, session_id: int, draft: SessionDraft) -> Session:
-        """Changes a session that has not started; a base price of 0 keeps the current one."""
+        """Changes a session that has not started; a base price of 0 keeps the current one, and
+        no seat type prices keep the current ones (new holds pay the new prices, bookings keep
+        theirs)."""
         now = self.clock()
         current = await self.get(session_id)
         check_changeable(current.status, current.start_time, now)
@@ -124,7 +143,10 @@ class Schedule:
                 session.start_time = draft.start_time
                 session.end_time = draft.end_time
                 session.base_price_cents = draft.base_price_cents
+                if draft.seat_prices is not None:
+                    session.seat_prices = dict(draft.seat_prices.items())
                 await db.flush()
+                await self.audit.record(db, "session", session.id, "updated", _audited(session))
                 await self.events.changed(db, [session], now)
                 return session
 
@@ -140,6 +162,7 @@ class Schedule:
             check_cancellable(session.end_time, now)
             session.status = "cancelled"
             await db.flush()
+            await self.audit.record(db, "session", session_id, "deleted", {"status": "cancelled"})
             await self.events.changed(db, [session], now)
 
     async def _require_movie(self, movie_id: int) -> None:

@@ -88,6 +88,7 @@ def session_out(session: cinema_pb2.Session) -> SessionOut:
         session,
         base_price=money(session.base_price_cents),
         status=SESSION_STATUS.label(session.status),
+        prices={SEAT_TYPE.label(p.type): money(p.price_cents) for p in session.prices},
     )
 
 

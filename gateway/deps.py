@@ -98,9 +98,16 @@ async def admin_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Ca
     return caller
 
 
+async def staff_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+    if not caller.is_staff:
+        raise ApiError(403, "staff or admin role required", "forbidden")
+    return caller
+
+
 OptionalUser = Annotated[Caller | None, Depends(optional_caller)]
 CurrentUser = Annotated[Caller, Depends(current_caller)]
 AdminUser = Annotated[Caller, Depends(admin_caller)]
+StaffUser = Annotated[Caller, Depends(staff_caller)]
 
 
 Metadata = tuple[tuple[str, str], ...]
@@ -127,12 +134,19 @@ async def admin_metadata(_: AdminUser, credentials: Credentials, request: Reques
     return grpc_metadata(credentials, request)
 
 
+async def staff_metadata(_: StaffUser, credentials: Credentials, request: Request) -> Metadata:
+    return grpc_metadata(credentials, request)
+
+
 AsAnyone = Annotated[Metadata, Depends(anyone_metadata)]
 """Metadata for a service call on behalf of whoever asks (no token needed)."""
 AsUser = Annotated[Metadata, Depends(user_metadata)]
 """Metadata for a service call on behalf of the signed-in caller (401 without a token)."""
 AsAdmin = Annotated[Metadata, Depends(admin_metadata)]
 """Metadata for a service call on behalf of an admin (401 without a token, 403 for a user)."""
+AsStaff = Annotated[Metadata, Depends(staff_metadata)]
+"""Metadata for a service call on behalf of staff or an admin (401 without a token, 403 for a
+user)."""
 
 
 async def page_params(

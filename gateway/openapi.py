@@ -56,6 +56,14 @@ ERRORS: dict[str, tuple[int, str]] = {
     "idempotency_key_reused": (422, "The Idempotency-Key came before with another request"),
     "invalid_push_endpoint": (422, "Not an https push endpoint"),
     "push_subscription_not_found": (404, "You have no subscription with this endpoint"),
+    "seats_booked": (
+        409,
+        "Seats with live bookings in sessions that are not over, listed in `seat_ids` and "
+        "`sessions` ({session_id, start_time, seat_ids})",
+    ),
+    "invalid_layout": (422, "A seat both retyped and removed, retyped twice, or too many changes"),
+    "invalid_price": (422, "A seat type price out of range, or given for standard"),
+    "invalid_date": (422, "from/to not days (YYYY-MM-DD), to before from, or over 400 days"),
 }
 """Every error code a route documents: its HTTP status and what it means."""
 
@@ -71,6 +79,8 @@ ANY_ROUTE = (
 
 ADMIN_ONLY = ("unauthenticated", "forbidden")
 """What a route for admins answers to a caller without a token, or without the role."""
+STAFF_ONLY = ADMIN_ONLY
+"""What a route for staff and admins answers to a caller without a token, or a user."""
 
 
 def error_responses(*codes: str) -> dict[int | str, dict[str, Any]]:

@@ -113,6 +113,9 @@ class SessionOut(BaseModel):
         description="price of a standard seat; vip x1.5, wheelchair x0.8, companion x1.0"
     )
     status: SessionStatus
+    prices: dict[SeatType, float] = Field(
+        description="the price of every seat type in this session (standard = base_price)"
+    )
 
 
 class SeatStateOut(BaseModel):

@@ -66,6 +66,7 @@ class MovieFilter:
     year: int | None = None
     status: MovieStatus | None = None
     query: str = ""
+    ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,10 @@ def page_request(page: int, page_size: int) -> PageRequest:
     return PageRequest(page=page, page_size=page_size)
 
 
-def movie_filter(*, genre_id: int | None, year: int | None, status: str, query: str) -> MovieFilter:
-    """An empty status means any status; the query is matched as plain text."""
+def movie_filter(
+    *, genre_id: int | None, year: int | None, status: str, query: str, ids: tuple[int, ...] = ()
+) -> MovieFilter:
+    """An empty status means any status; the query is matched as plain text; no ids, any id."""
     query = query.strip()
     if len(query) > QUERY_MAX:
         raise invalid("q", f"must be at most {QUERY_MAX} characters")
@@ -149,6 +152,7 @@ def movie_filter(*, genre_id: int | None, year: int | None, status: str, query: 
         year=year,
         status=movie_status(status) if status else None,
         query=query,
+        ids=ids,
     )
 
 

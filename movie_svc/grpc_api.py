@@ -8,15 +8,19 @@ import grpc
 from google.protobuf.empty_pb2 import Empty
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cinemapb.audit.v1 import audit_pb2
 from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from movie_svc import domain
 from movie_svc.catalogue import Catalogue
+from movie_svc.models import audit_log
+from svckit.audit import AuditTrail, audit_entry_pb
 from svckit.db import make_sessionmaker
 from svckit.identity import current_caller, require_admin
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import MOVIE_STATUS
 
 Context = grpc.aio.ServicerContext[Any, Any]
+AUDITED_ENTITIES = ("movie", "genre")
 
 
 def status_label(number: movie_pb2.MovieStatus.ValueType) -> str:
@@ -66,12 +70,15 @@ def movie_filter(request: movie_pb2.ListMoviesRequest) -> domain.MovieFilter:
         year=request.year if request.HasField("year") else None,
         status=status_label(request.status),
         query=request.query,
+        ids=tuple(request.ids),
     )
 
 
 class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
     def __init__(self, engine: AsyncEngine) -> None:
-        self.catalogue = Catalogue(make_sessionmaker(engine))
+        self.catalogue = Catalogue(
+            make_sessionmaker(engine), AuditTrail(audit_log, AUDITED_ENTITIES)
+        )
 
     async def ListGenres(
         self, request: movie_pb2.ListGenresRequest, context: Context
@@ -132,3 +139,12 @@ class MovieServiceServicer(movie_pb2_grpc.MovieServiceServicer):
         require_admin(current_caller())
         await self.catalogue.delete_movie(request.id)
         return Empty()
+
+    async def ListAudit(
+        self, request: audit_pb2.ListAuditRequest, context: Context
+    ) -> audit_pb2.ListAuditResponse:
+        require_admin(current_caller())
+        page = domain.page_request(request.page, request.page_size)
+        entity_id = request.entity_id if request.HasField("entity_id") else None
+        rows, total = await self.catalogue.audit_entries(request.entity, entity_id, page)
+        return audit_pb2.ListAuditResponse(items=[audit_entry_pb(r) for r in rows], total=total)

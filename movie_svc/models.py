@@ -1,4 +1,4 @@
-"""movie_svc tables: genres, movies and the link between them."""
+"""movie_svc tables: genres, movies, the link between them, and the audit log."""
 
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from svckit.audit import audit_table
 from svckit.db import service_metadata
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+audit_log = audit_table(Base.metadata)
 
 
 movie_genres = Table(

@@ -51,6 +51,8 @@ def movie_conditions(wanted: domain.MovieFilter) -> list[ColumnElement[bool]]:
         conditions.append(movie.id.in_(in_genre))
     if wanted.year is not None:
         conditions.append(movie.year == wanted.year)
+    if wanted.ids:
+        conditions.append(movie.id.in_(wanted.ids))
     if wanted.status is not None:
         conditions.append(movie.movie_status == wanted.status)
     if wanted.query:

@@ -86,6 +86,12 @@ def require_staff(caller: Caller | None) -> Caller:
     return caller
 
 
+def require_service_or_admin() -> None:
+    """Lets another service of this system or an admin call; refuses everyone else."""
+    if not isinstance(_current.get(), ServiceCaller):
+        require_admin(current_caller())
+
+
 def user_id_of(subject: str) -> int | None:
     """The user id a token subject names: ASCII digits within a bigint only, else None."""
     if USER_ID.fullmatch(subject) is None:

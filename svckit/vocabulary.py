@@ -107,6 +107,7 @@ SEAT_STATUS = Labels(booking_pb2.SeatStatus, unspecified="free")
 CANCEL_REASON = Labels(events_pb2.CancelReason, unspecified="")
 MOVIE_STATUS = Labels(movie_pb2.MovieStatus)
 ROLE = Labels(user_pb2.Role)
+SALES_GROUPING = Labels(booking_pb2.SalesGrouping)
 
 SeatType = Literal["standard", "vip", "wheelchair", "companion"]
 SessionStatus = Literal["scheduled", "ongoing", "finished", "cancelled"]
@@ -116,6 +117,7 @@ SeatStatus = Literal["free", "held", "booked"]
 CancelReason = Literal["cancelled_by_user", "cancelled_by_admin", "expired", "session_cancelled"]
 MovieStatus = Literal["coming_soon", "now_showing", "ended"]
 Role = Literal["user", "admin", "staff"]
+SalesGrouping = Literal["day", "movie", "session"]
 
 SEAT_STATUS_AFTER: dict[Topic, SeatStatus] = {
     Topic.BOOKING_CREATED: "held",

@@ -1,4 +1,4 @@
-"""Halls and their seats: anyone looks, admins create, change and delete them."""
+"""Halls and their seats: anyone looks, admins create, lay out, change and delete them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from gateway.catalogue import load_hall
 from gateway.convert import hall_out, paginated, seat_out
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
 from gateway.openapi import ADMIN_ONLY, error_responses
-from gateway.schemas import HallId, HallOut, HallSeatOut, Paginated, SeatId, Text
+from gateway.schemas import HallId, HallOut, HallSeatOut, IdItem, Paginated, SeatId, Text
 from svckit.vocabulary import SEAT_TYPE, SeatType
 
 router = APIRouter(prefix="/api", tags=["halls"])
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/api", tags=["halls"])
 HallNumber = Annotated[int, Field(ge=1, le=9999, description="unique, as shown at the door")]
 HallName = Annotated[Text, Field(max_length=100, examples=["Red Hall"])]
 SeatPlace = Annotated[int, Field(ge=1, le=200)]
+MAX_LAYOUT_CHANGES = 3000
 
 
 class HallIn(BaseModel):
@@ -57,6 +58,41 @@ class SeatIn(BaseModel):
     def place(self) -> dict[str, Any]:
         """The seat's fields as the cinema service's requests take them."""
         return {"row": self.row, "number": self.number, "type": SEAT_TYPE.number(self.type)}
+
+
+class SeatRetype(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    seat_id: IdItem
+    type: SeatType
+
+
+class LayoutEdit(BaseModel):
+    """One atomic change of a hall's layout: all of it happens, or none (removals first, so a
+    seat may be added where one is removed)."""
+
+    model_config = ConfigDict(strict=True)
+
+    name: HallName | None = Field(default=None, description="a new name; left out: unchanged")
+    add: list[SeatIn] = Field(default=[], max_length=MAX_LAYOUT_CHANGES)
+    retype: list[SeatRetype] = Field(default=[], max_length=MAX_LAYOUT_CHANGES)
+    remove: list[IdItem] = Field(
+        default=[], max_length=MAX_LAYOUT_CHANGES, description="ids of seats to remove"
+    )
+
+    def to_pb(self, hall_id: int) -> cinema_pb2.EditHallLayoutRequest:
+        message = cinema_pb2.EditHallLayoutRequest(
+            hall_id=hall_id,
+            add=[cinema_pb2.NewSeat(**seat.place()) for seat in self.add],
+            retype=[
+                cinema_pb2.SeatRetype(seat_id=r.seat_id, type=SEAT_TYPE.number(r.type))
+                for r in self.retype
+            ],
+            remove=self.remove,
+        )
+        if self.name is not None:
+            message.name = self.name
+        return message
 
 
 @router.get("/halls", response_model=Paginated[HallOut], summary="Every hall with its seats")
@@ -162,7 +198,7 @@ async def add_seat(
     "/seats/{seat_id}",
     response_model=HallSeatOut,
     summary="Move or retype a seat (admin)",
-    responses=error_responses(*ADMIN_ONLY, "seat_not_found", "seat_exists"),
+    responses=error_responses(*ADMIN_ONLY, "seat_not_found", "seat_exists", "seats_booked"),
 )
 async def change_seat(
     seat_id: SeatId, body: SeatIn, metadata: AsAdmin, clients: Clients, cache: Cache
@@ -177,8 +213,8 @@ async def change_seat(
     "/seats/{seat_id}",
     status_code=204,
     response_class=Response,
-    summary="Remove a seat (admin)",
-    responses=error_responses(*ADMIN_ONLY, "seat_not_found"),
+    summary="Remove a seat (admin); not while live bookings hold it",
+    responses=error_responses(*ADMIN_ONLY, "seat_not_found", "seats_booked"),
 )
 async def delete_seat(
     seat_id: SeatId, metadata: AsAdmin, clients: Clients, cache: Cache
@@ -186,3 +222,25 @@ async def delete_seat(
     await clients.cinema.DeleteSeat(cinema_pb2.DeleteSeatRequest(id=seat_id), metadata=metadata)
     await cache.invalidate(STALE_AFTER_SCHEDULE_WRITE)
     return Response(status_code=204)
+
+
+@router.patch(
+    "/halls/{hall_id}/layout",
+    response_model=HallOut,
+    summary="Rename a hall and add, retype and remove seats in one step (admin); seats with live "
+    "bookings in a session that is not over cannot be retyped or removed",
+    responses=error_responses(
+        *ADMIN_ONLY,
+        "hall_not_found",
+        "seat_not_found",
+        "seat_exists",
+        "seats_booked",
+        "invalid_layout",
+    ),
+)
+async def edit_layout(
+    hall_id: HallId, body: LayoutEdit, metadata: AsAdmin, clients: Clients, cache: Cache
+) -> HallOut:
+    hall = await clients.cinema.EditHallLayout(body.to_pb(hall_id), metadata=metadata)
+    await cache.invalidate(STALE_AFTER_SCHEDULE_WRITE)
+    return hall_out(hall)

@@ -34,6 +34,7 @@ from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Metadata, Page
 from gateway.openapi import ADMIN_ONLY, error_responses
 from gateway.schemas import MAX_ID, HallOut, IdFilter, MovieOut, Paginated, SessionId, SessionOut
 from svckit.protoconv import to_timestamp
+from svckit.vocabulary import SEAT_TYPE, SeatType
 
 router = APIRouter(prefix="/api", tags=["sessions"])
 
@@ -75,13 +76,17 @@ SESSION_WRITE_ERRORS = (
 
 class SessionIn(BaseModel):
     """A session; times are ISO 8601 with a zone. POST without base_price charges 10.00,
-    PUT without base_price keeps the current one."""
+    PUT without base_price keeps the current one. `prices` sets seat types' prices (vip,
+    wheelchair, companion; standard is base_price): POST without it prices every type by its
+    multiplier, PUT without it keeps the session's prices, `{}` returns to the multipliers.
+    A price change applies to new holds; existing bookings keep what they cost."""
 
     movie_id: EntityId
     hall_id: EntityId
     start_time: AwareDatetime
     end_time: AwareDatetime
     base_price: Price | None = None
+    prices: dict[SeatType, Price] | None = Field(default=None, examples=[{"vip": 15.0}])
 
     @field_validator("start_time", "end_time", mode="before")
     @classmethod
@@ -105,16 +110,42 @@ class SessionIn(BaseModel):
             raise ValueError("must be a number")
         return value
 
+    @field_validator("prices", mode="before")
+    @classmethod
+    def prices_are_numbers(cls, value: Any) -> Any:
+        if isinstance(value, dict) and any(isinstance(v, bool) for v in value.values()):
+            raise ValueError("prices must be numbers")
+        return value
+
+    @field_validator("prices")
+    @classmethod
+    def standard_is_the_base_price(
+        cls, value: dict[SeatType, Decimal] | None
+    ) -> dict[SeatType, Decimal] | None:
+        if value is not None and "standard" in value:
+            raise ValueError("the price of a standard seat is base_price")
+        return value
+
     def schedule(self, default_price: Decimal | None) -> dict[str, Any]:
         """The fields of the cinema service's session requests; no price is 0 (keep it)."""
         price = self.base_price if self.base_price is not None else default_price
-        return {
+        fields: dict[str, Any] = {
             "movie_id": self.movie_id,
             "hall_id": self.hall_id,
             "start_time": to_timestamp(self.start_time),
             "end_time": to_timestamp(self.end_time),
             "base_price_cents": 0 if price is None else int(price * 100),
         }
+        if self.prices is not None:
+            fields["prices"] = cinema_pb2.SeatPrices(
+                items=[
+                    cinema_pb2.SeatTypePrice(
+                        type=SEAT_TYPE.number(seat_type), price_cents=int(amount * 100)
+                    )
+                    for seat_type, amount in self.prices.items()
+                ]
+            )
+        return fields
 
 
 class AggregateOut(BaseModel):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.domain import SeatInfo, SessionSeating
 from booking_svc.events import BookingEvents
+from booking_svc.reports import Reports
 from booking_svc.seating import SeatingCache
 from booking_svc.service import BookingService
 from cinemapb.events.v1 import events_pb2
@@ -69,6 +71,25 @@ class FakeCinema:
     async def load(self, session_id: int) -> SessionSeating | None:
         self.loads += 1
         return self.sessions.get(session_id)
+
+
+class FakeSessionMovies:
+    """The movie each session shows, as cinema_svc would list them."""
+
+    def __init__(self, movies: dict[int, int] | None = None) -> None:
+        self.movies = dict(movies or {})
+        self.calls = 0
+
+    async def movies_of(self, session_ids: Sequence[int]) -> dict[int, int]:
+        self.calls += 1
+        return {i: self.movies[i] for i in session_ids if i in self.movies}
+
+
+def reports_of(service: BookingService, movies: FakeSessionMovies | None = None) -> Reports:
+    """Reports over the same database and seating as `service`, in UTC."""
+    return Reports(
+        service.sessions, service.seating, movies or FakeSessionMovies(), ZoneInfo("UTC")
+    )
 
 
 @pytest.fixture(scope="session")

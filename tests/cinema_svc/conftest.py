@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cinema_svc.bookings import BookedSeats
 from cinema_svc.grpc_api import CinemaServiceServicer, Context
 from cinema_svc.models import outbox
 from cinema_svc.settings import Settings
@@ -75,6 +76,23 @@ class FakeMovies:
         return movie_id in self.known
 
 
+class FakeBookings:
+    """Seats booked in sessions, as booking_svc would report them; remembers what was asked."""
+
+    def __init__(self) -> None:
+        self.booked: list[BookedSeats] = []
+        self.asked: list[list[int]] = []
+
+    async def seats_booked(self, seat_ids: Sequence[int]) -> list[BookedSeats]:
+        self.asked.append(list(seat_ids))
+        wanted = set(seat_ids)
+        found = [
+            BookedSeats(b.session_id, b.starts_at, tuple(i for i in b.seat_ids if i in wanted))
+            for b in self.booked
+        ]
+        return [b for b in found if b.seat_ids]
+
+
 class Clock:
     """A clock the test can move forward."""
 
@@ -105,7 +123,9 @@ async def engine(cinema_dsn: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 async def clean_db(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE halls, seats, sessions, outbox RESTART IDENTITY CASCADE"))
+        await conn.execute(
+            text("TRUNCATE halls, seats, sessions, outbox, audit_log RESTART IDENTITY CASCADE")
+        )
 
 
 @pytest.fixture
@@ -119,11 +139,16 @@ def movies() -> FakeMovies:
 
 
 @pytest.fixture
+def bookings() -> FakeBookings:
+    return FakeBookings()
+
+
+@pytest.fixture
 def servicer(
-    engine: AsyncEngine, clean_db: None, clock: Clock, movies: FakeMovies
+    engine: AsyncEngine, clean_db: None, clock: Clock, movies: FakeMovies, bookings: FakeBookings
 ) -> CinemaServiceServicer:
     settings = Settings(kafka_topic_prefix=TOPIC_PREFIX, jwt_secret=TEST_JWT_SECRET)
-    servicer = CinemaServiceServicer(engine, settings, movies, clock=clock)
+    servicer = CinemaServiceServicer(engine, settings, movies, bookings, clock=clock)
     return cast(CinemaServiceServicer, VerifiedCalls(servicer))
 
 

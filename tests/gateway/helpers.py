@@ -74,6 +74,10 @@ def a_session(session_id: int = 4) -> cinema_pb2.Session:
         end_time=LATER,
         base_price_cents=1250,
         status=cinema_pb2.SESSION_STATUS_SCHEDULED,
+        prices=[
+            cinema_pb2.SeatTypePrice(type=cinema_pb2.SEAT_TYPE_STANDARD, price_cents=1250),
+            cinema_pb2.SeatTypePrice(type=cinema_pb2.SEAT_TYPE_VIP, price_cents=2000),
+        ],
     )
 
 

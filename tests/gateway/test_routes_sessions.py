@@ -35,6 +35,7 @@ async def test_a_session_is_answered_with_its_price_and_status(
         "end_time": "2030-03-17T19:46:40Z",
         "base_price": 12.5,
         "status": "scheduled",
+        "prices": {"standard": 12.5, "vip": 20.0},
     }
 
 

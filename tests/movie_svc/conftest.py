@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cinemapb.movie.v1 import movie_pb2_grpc
 from deploy import infra
 from movie_svc.catalogue import Catalogue
-from movie_svc.grpc_api import MovieServiceServicer
+from movie_svc.grpc_api import AUDITED_ENTITIES, MovieServiceServicer
+from movie_svc.models import audit_log
+from svckit.audit import AuditTrail
 from svckit.db import make_engine, make_sessionmaker
 from svckit.grpc_server import interceptors
 from svckit.migrations import upgrade_to_head
@@ -40,13 +42,17 @@ async def engine(movie_dsn: str) -> AsyncIterator[AsyncEngine]:
 async def empty_engine(engine: AsyncEngine) -> AsyncEngine:
     """The engine on a database with no genres and no movies."""
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE movie_genres, movies, genres RESTART IDENTITY"))
+        await conn.execute(
+            text("TRUNCATE movie_genres, movies, genres, audit_log RESTART IDENTITY")
+        )
     return engine
 
 
 @pytest.fixture
 def catalogue(empty_engine: AsyncEngine) -> Catalogue:
-    return Catalogue(make_sessionmaker(empty_engine))
+    return Catalogue(
+        make_sessionmaker(empty_engine), AuditTrail(audit_log, AUDITED_ENTITIES, actor=lambda: 1)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from svckit.vocabulary import (
     MOVIE_STATUS,
     PAYMENT_STATUS,
     ROLE,
+    SALES_GROUPING,
     SEAT_STATUS,
     SEAT_TYPE,
     SESSION_STATUS,
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITTEN_CODE = ("svckit", "gateway", "user_svc", "movie_svc", "cinema_svc", "booking_svc")
 SCANNED = (*WRITTEN_CODE, "deploy", "bench")
 ENUMS = "SEAT_TYPE|SESSION_STATUS|BOOKING_STATUS|PAYMENT_STATUS|SEAT_STATUS|CANCEL_REASON|"
-ENUMS += "MOVIE_STATUS|ROLE"
+ENUMS += "MOVIE_STATUS|ROLE|SALES_GROUPING"
 HAND_KEPT_MAP = re.compile(
     rf"_pb2\.({ENUMS})_[A-Z_]+\s*:|:\s*\w+_pb2\.({ENUMS})_[A-Z_]+\b|\.Value\(f\"({ENUMS})_"
 )
@@ -51,6 +52,7 @@ TOPIC_LITERAL = re.compile(
         (CANCEL_REASON, vocabulary.CancelReason),
         (MOVIE_STATUS, vocabulary.MovieStatus),
         (ROLE, vocabulary.Role),
+        (SALES_GROUPING, vocabulary.SalesGrouping),
     ],
 )
 def test_each_literal_type_spells_exactly_the_labels_of_its_protobuf_enum(

@@ -38,6 +38,7 @@ from svckit.settings import JwtSettings
 from svckit.tokens import issue_access_token
 from svckit.tracing import install_tracing
 from svckit.vocabulary import BOOKING_TOPICS, Topic
+from tests.booking_svc.conftest import reports_of
 from tests.gateway.fakes import FakeCache, UnreachableRedis
 from tests.tracing.scenario import (
     JWT_SECRET,
@@ -90,8 +91,9 @@ async def hold_and_deliver() -> dict[str, Any]:
     """Holds a seat through the gateway, relays the event and hands it to both consumers."""
     engine = booking_database("tracing_hold")
     server = grpc.aio.server(interceptors=interceptors(JwtSettings(jwt_secret=JWT_SECRET)))
+    service = booking_service(engine)
     booking_pb2_grpc.add_BookingServiceServicer_to_server(
-        BookingServiceServicer(booking_service(engine)), server
+        BookingServiceServicer(service, reports_of(service)), server
     )
     port = server.add_insecure_port("127.0.0.1:0")
     await server.start()
