@@ -104,7 +104,7 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     page.get_by_role("textbox", name="Name", exact=True).fill("Console Hall Red")
     page.get_by_role("button", name="Save name").click()
     expect(page.get_by_role("heading", name=f"Hall {number} · Console Hall Red")).to_be_visible()
-    shoot(page, "layout-desktop")
+    shoot(page, "designer-aisle-desktop")
 
     hall = api.get(f"/api/halls/{hall_id}").json()
     types = {(seat["row"], seat["number"]): seat["type"] for seat in hall["seats"]}
@@ -129,12 +129,13 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     form.get_by_label("VIP").fill("20.00")
     form.get_by_role("button", name="Schedule").click()
     expect(day.locator(".slot")).to_have_count(2)
-    shoot(page, "schedule-desktop")
+    shoot(page, "schedule-two-sessions-desktop")
 
     sessions = api.get(f"/api/sessions?hall_id={hall_id}").json()["items"]
     assert len(sessions) == 2
     late = max(sessions, key=lambda s: s["start_time"])
     assert late["base_price"] == 12.0
+    assert late["prices"]["vip"] == 20.0
 
     day.locator(f'.slot[data-session-id="{late["id"]}"]').get_by_role("link", name="Sales").click()
     expect(page.locator(".live")).to_have_attribute("data-live", "open")
@@ -152,7 +153,7 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     expect(stat(page, "held")).to_have_text("0")
     expect(stat(page, "free")).to_have_text("26")
     expect(page.locator(".seat[data-status='booked']")).to_have_count(2)
-    shoot(page, "sales-session-desktop")
+    shoot(page, "sales-live-after-booking-desktop")
 
 
 def test_cancelling_a_session_with_bookings_says_how_many_it_cancels_first(
@@ -181,6 +182,33 @@ def test_cancelling_a_session_with_bookings_says_how_many_it_cancels_first(
     dialog.get_by_role("button", name="Cancel it and its bookings").click()
     expect(slot).to_have_class(re.compile("slot--cancelled"))
     assert api.get(f"/api/sessions/{show.session_id}").json()["status"] == "cancelled"
+
+
+def test_a_seat_with_live_bookings_is_not_removed_and_the_designer_names_the_session(
+    open_page: OpenPage, api: httpx.Client, make_showtime: MakeShowtime
+) -> None:
+    show = make_showtime(rows=2, seats_per_row=4)
+    booked = show.seats[2, 2]
+    held = api.post(
+        "/api/bookings",
+        json={"session_id": show.session_id, "seats_id": [booked]},
+        headers=bearer(new_user_token(api)),
+    )
+    assert held.status_code == 201, held.text
+    hall_id = api.get(f"/api/sessions/{show.session_id}").json()["hall_id"]
+    page = open_page(token=admin_token(api), viewport=CONSOLE_DESKTOP)
+    page.goto(f"/admin#/halls/{hall_id}")
+    page.get_by_role("radio", name="Remove (aisle)").check()
+
+    page.get_by_role("button", name="Apply the tool to column 2").click()
+    problems = page.locator(".layout-problems")
+    expect(problems.locator(".form-error")).to_contain_text("live bookings")
+    expect(problems.get_by_role("link")).to_have_attribute("href", f"#/sales/{show.session_id}")
+    expect(problems).to_contain_text("Row 2, seat 2")
+    expect(place(page, 1, 2)).to_have_attribute("data-type", "standard")
+    expect(place(page, 2, 2)).to_have_class(re.compile("layout-place--refused"))
+    shoot(page, "designer-refusal-desktop")
+    assert len(api.get(f"/api/halls/{hall_id}").json()["seats"]) == 8
 
 
 def test_the_catalogue_shows_the_apis_validation_message_under_its_field(

@@ -1,9 +1,10 @@
 // The hall designer: the real seat grid, a tool to retype, add or remove seats, and renaming.
 
-import { get, post, request } from "../api.js";
+import { ApiError, get, request } from "../api.js";
 import { h, replace, starIcon, wheelchairIcon } from "../dom.js";
-import { plural } from "../format.js";
+import { plural, timeOfDay } from "../format.js";
 import { announce, notify, showError } from "../notice.js";
+import { dayLabel } from "./dates.js";
 import { busy, confirmDialog, field, FormErrors, messageOf } from "./forms.js";
 import { hallName } from "./halls.js";
 
@@ -179,18 +180,13 @@ class LayoutEditor {
     );
   }
 
-  /** What the tool does at one place: a request to send, or null when nothing changes. */
+  /** What the tool does at one place, as a part of a layout edit; null when nothing changes. */
   #change(row, number) {
     const seat = this.seats.get(key(row, number));
     const tool = this.tool;
-    if (tool === "remove") {
-      return seat ? { method: "DELETE", path: `/api/seats/${seat.id}`, row, number } : null;
-    }
-    if (!seat) {
-      return { method: "POST", path: `/api/halls/${this.hall.id}/seats`, row, number, body: { row, number, type: tool } };
-    }
-    if (seat.type === tool) return null;
-    return { method: "PUT", path: `/api/seats/${seat.id}`, row, number, body: { row, number, type: tool } };
+    if (tool === "remove") return seat ? { remove: seat.id } : null;
+    if (!seat) return { add: { row, number, type: tool } };
+    return seat.type === tool ? null : { retype: { seat_id: seat.id, type: tool } };
   }
 
   async applyToPlace(row, number) {
@@ -212,33 +208,72 @@ class LayoutEditor {
     await this.#run(changes);
   }
 
+  /** Sends the changes as one layout edit: all of them happen, or none and the server says why. */
   async #run(changes) {
     if (this.working || changes.length === 0) return;
+    const body = {
+      add: changes.flatMap((c) => (c.add ? [c.add] : [])),
+      retype: changes.flatMap((c) => (c.retype ? [c.retype] : [])),
+      remove: changes.flatMap((c) => (c.remove ? [c.remove] : [])),
+    };
     this.working = true;
     this.element.setAttribute("aria-busy", "true");
-    const problems = [];
-    for (const change of changes) {
-      try {
-        const reply = await request(change.method, change.path, { body: change.body });
-        this.#remember(change, reply.data);
-      } catch (failure) {
-        problems.push(`${placeName(change.row, change.number)}: ${messageOf(failure)}`);
-      }
+    let refused = null;
+    try {
+      const reply = await request("PATCH", `/api/halls/${this.hall.id}/layout`, { body });
+      this.seats = new Map(reply.data.seats.map((seat) => [key(seat.row, seat.number), seat]));
+      announce(`${plural(changes.length, "seat")} changed.`);
+    } catch (failure) {
+      refused = failure;
     }
     this.working = false;
     this.element.removeAttribute("aria-busy");
-    replace(this.problems, problems.map((text) => h("p", { class: "form-error", text })));
-    const done = changes.length - problems.length;
-    if (done) announce(`${plural(done, "seat")} changed.`);
     this.render();
+    this.#showRefusal(refused);
     this.grid.querySelector(`[data-key="${this.focusKey}"]`)?.focus();
     this.onChange([...this.seats.values()]);
   }
 
-  #remember(change, seat) {
-    const place = key(change.row, change.number);
-    if (change.method === "DELETE") this.seats.delete(place);
-    else this.seats.set(place, seat);
+  /** The server's message, and for seats with live bookings which seats in which sessions. */
+  #showRefusal(failure) {
+    if (!failure) {
+      replace(this.problems);
+      return;
+    }
+    const byId = new Map([...this.seats.values()].map((seat) => [seat.id, seat]));
+    const sessions = failure instanceof ApiError ? (failure.body.sessions ?? []) : [];
+    for (const session of sessions) {
+      for (const id of session.seat_ids) {
+        const seat = byId.get(id);
+        const place = seat && this.grid.querySelector(`[data-key="${key(seat.row, seat.number)}"]`);
+        place?.classList.add("layout-place--refused");
+      }
+    }
+    replace(
+      this.problems,
+      h("p", { class: "form-error", text: messageOf(failure) }),
+      sessions.length
+        ? h(
+            "ul",
+            { class: "layout-refusals" },
+            sessions.map((session) =>
+              h(
+                "li",
+                {},
+                h("a", {
+                  href: `#/sales/${session.session_id}`,
+                  text: `${dayLabel(new Date(session.start_time))} ${timeOfDay(session.start_time)}`,
+                }),
+                `: ${session.seat_ids
+                  .map((id) => byId.get(id))
+                  .filter(Boolean)
+                  .map((seat) => placeName(seat.row, seat.number))
+                  .join("; ")}`,
+              ),
+            ),
+          )
+        : null,
+    );
   }
 
   #onKey(event) {

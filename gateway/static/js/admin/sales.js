@@ -11,6 +11,7 @@ import { addDays, dayLabel, localDay, parseDay, utcDaysBetween } from "./dates.j
 import { loadReport } from "./figures.js";
 import { field } from "./forms.js";
 import { hallName, loadHalls } from "./halls.js";
+import { SEAT_TYPES } from "./layout.js";
 
 const LIVE_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", gone: "Offline" };
 const REPORT_DELAY_MS = 250;
@@ -38,6 +39,15 @@ class SalesSeatMap extends SeatMap {
     this.onChange(this.seats);
     return lost;
   }
+}
+
+/** The price of each seat type in the hall, as the seat map charges it now. */
+function typePrices(seats) {
+  const prices = new Map();
+  for (const seat of seats) if (!prices.has(seat.type)) prices.set(seat.type, seat.price);
+  return SEAT_TYPES.filter(([type]) => prices.has(type)).map(([type, label]) =>
+    h("li", { dataset: { type } }, `${label} `, h("strong", { text: money(prices.get(type)) })),
+  );
 }
 
 function stat(name, label) {
@@ -96,7 +106,7 @@ export async function renderSessionSales(main, view) {
   };
 
   const seatmap = new SalesSeatMap(count);
-  const prices = session.prices ?? { standard: session.base_price };
+  const priceList = h("ul", { class: "legend__list sales-legend", "aria-label": "Prices" });
   replace(
     main,
     h("a", { class: "back", href: "#/sales", text: "← Sales" }),
@@ -127,13 +137,13 @@ export async function renderSessionSales(main, view) {
           ["held", "Held"],
           ["booked", "Sold"],
         ].map(([state, label]) => h("li", {}, h("span", { class: "swatch seat", dataset: { state }, "aria-hidden": "true" }), label)),
-        Object.entries(prices).map(([type, price]) => h("li", { class: "muted", dataset: { type } }, `${type} ${money(price)}`)),
       ),
+      priceList,
     ),
   );
 
   const sync = new SeatSync(sessionId, seatmap, initial, {
-    onReplaced: () => {},
+    onReplaced: () => replace(priceList, typePrices(seatmap.seats)),
     onLost: () => {},
     onState: (state) => {
       liveChip.dataset.live = state;
@@ -301,8 +311,9 @@ export async function renderSalesOverview(main, view) {
     h(
       "section",
       { class: "card", "aria-labelledby": "day-title" },
-      h("div", { class: "totals__head" }, h("h2", { id: "day-title", text: "Sessions" }), field("Day", dayInput)),
+      h("h2", { id: "day-title", text: "Sessions" }),
       h("p", { class: "muted", text: "Open a session to watch its seats sell, live." }),
+      h("div", { class: "day-field" }, field("Day", dayInput)),
       list,
     ),
     totalsSection(view),
