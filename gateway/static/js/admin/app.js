@@ -117,7 +117,10 @@ function markNav(screen) {
 function renderAccount(profile) {
   const account = document.getElementById("account");
   if (!profile) {
-    replace(account, h("a", { class: "button button--ghost button--small", href: "/", text: "Booking page" }));
+    replace(
+      account,
+      h("a", { class: "button button--ghost button--small", href: "/", text: "Booking page" }),
+    );
     return;
   }
   replace(
@@ -139,7 +142,12 @@ function renderAccount(profile) {
 }
 
 function renderSignIn() {
-  const email = h("input", { name: "email", type: "email", autocomplete: "username", required: true });
+  const email = h("input", {
+    name: "email",
+    type: "email",
+    autocomplete: "username",
+    required: true,
+  });
   const password = h("input", {
     name: "password",
     type: "password",

@@ -17,9 +17,23 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
   const inputs = {
     title: h("input", { name: "title", maxlength: 200, value: movie?.title ?? "", required: true }),
     description: h("textarea", { name: "description", rows: 3, maxlength: 5000 }),
-    year: h("input", { name: "year", type: "number", inputmode: "numeric", value: movie?.year ?? new Date().getFullYear() }),
-    duration: h("input", { name: "duration", type: "number", inputmode: "numeric", value: movie?.duration ?? "" }),
-    age_rating: select("age_rating", AGE_RATINGS.map((r) => [r, r || "Unrated"]), movie?.age_rating ?? ""),
+    year: h("input", {
+      name: "year",
+      type: "number",
+      inputmode: "numeric",
+      value: movie?.year ?? new Date().getFullYear(),
+    }),
+    duration: h("input", {
+      name: "duration",
+      type: "number",
+      inputmode: "numeric",
+      value: movie?.duration ?? "",
+    }),
+    age_rating: select(
+      "age_rating",
+      AGE_RATINGS.map((r) => [r, r || "Unrated"]),
+      movie?.age_rating ?? "",
+    ),
     movie_status: select("movie_status", MOVIE_STATUSES, movie?.movie_status ?? "now_showing"),
   };
   inputs.description.value = movie?.description ?? "";
@@ -62,8 +76,17 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
     h(
       "div",
       { class: "form-actions" },
-      h("button", { type: "submit", class: "button button--primary", text: movie ? "Save movie" : "Create movie" }),
-      h("button", { type: "button", class: "button button--ghost", text: "Close", on: { click: onClose } }),
+      h("button", {
+        type: "submit",
+        class: "button button--primary",
+        text: movie ? "Save movie" : "Create movie",
+      }),
+      h("button", {
+        type: "button",
+        class: "button button--ghost",
+        text: "Close",
+        on: { click: onClose },
+      }),
     ),
   );
   form.addEventListener("submit", async (event) => {
@@ -76,11 +99,16 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
       duration: Number(inputs.duration.value),
       age_rating: inputs.age_rating.value,
       movie_status: inputs.movie_status.value,
-      genres_id: genreBoxes.map((box) => box.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value)),
+      genres_id: genreBoxes
+        .map((box) => box.querySelector("input"))
+        .filter((i) => i.checked)
+        .map((i) => Number(i.value)),
     };
     try {
       const saved = await busy(form, () =>
-        movie ? request("PUT", `/api/movies/${movie.id}`, { body }).then((r) => r.data) : post("/api/movies", body),
+        movie
+          ? request("PUT", `/api/movies/${movie.id}`, { body }).then((r) => r.data)
+          : post("/api/movies", body),
       );
       onSaved(saved);
     } catch (failure) {
@@ -91,10 +119,19 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
 }
 
 function genreForm({ genre = null, onSaved, onClose = null }) {
-  const name = h("input", { name: "name", maxlength: 100, value: genre?.name ?? "", required: true });
+  const name = h("input", {
+    name: "name",
+    maxlength: 100,
+    value: genre?.name ?? "",
+    required: true,
+  });
   const form = h(
     "form",
-    { class: genre ? "genre-form genre-form--inline" : "genre-form", novalidate: true, "aria-label": genre ? `Rename the genre ${genre.name}` : "Add a genre" },
+    {
+      class: genre ? "genre-form genre-form--inline" : "genre-form",
+      novalidate: true,
+      "aria-label": genre ? `Rename the genre ${genre.name}` : "Add a genre",
+    },
     field(genre ? "New name" : "New genre", name),
   );
   const errors = new FormErrors(form);
@@ -103,8 +140,19 @@ function genreForm({ genre = null, onSaved, onClose = null }) {
     h(
       "div",
       { class: "form-actions" },
-      h("button", { type: "submit", class: "button button--primary button--small", text: genre ? "Rename" : "Add genre" }),
-      onClose ? h("button", { type: "button", class: "button button--ghost button--small", text: "Close", on: { click: onClose } }) : null,
+      h("button", {
+        type: "submit",
+        class: "button button--primary button--small",
+        text: genre ? "Rename" : "Add genre",
+      }),
+      onClose
+        ? h("button", {
+            type: "button",
+            class: "button button--ghost button--small",
+            text: "Close",
+            on: { click: onClose },
+          })
+        : null,
     ),
   );
   form.addEventListener("submit", async (event) => {
@@ -113,7 +161,9 @@ function genreForm({ genre = null, onSaved, onClose = null }) {
     const body = { name: name.value };
     try {
       const saved = await busy(form, () =>
-        genre ? request("PUT", `/api/genres/${genre.id}`, { body }).then((r) => r.data) : post("/api/genres", body),
+        genre
+          ? request("PUT", `/api/genres/${genre.id}`, { body }).then((r) => r.data)
+          : post("/api/genres", body),
       );
       if (!genre) form.reset();
       onSaved(saved);
@@ -190,15 +240,26 @@ export async function renderCatalogue(main, view, { canEdit }) {
                   "span",
                   { class: "muted" },
                   `${movie.year} · ${movie.duration} min${movie.age_rating ? ` · ${movie.age_rating}` : ""} · `,
-                  h("span", { class: `badge badge--${movie.movie_status}`, text: STATUS_NAMES[movie.movie_status] ?? movie.movie_status }),
+                  h("span", {
+                    class: `badge badge--${movie.movie_status}`,
+                    text: STATUS_NAMES[movie.movie_status] ?? movie.movie_status,
+                  }),
                 ),
-                movie.genres.length ? h("span", { class: "muted", text: movie.genres.map((g) => g.name).join(", ") }) : null,
+                movie.genres.length
+                  ? h("span", { class: "muted", text: movie.genres.map((g) => g.name).join(", ") })
+                  : null,
               ),
               canEdit
                 ? h(
                     "div",
                     { class: "catalogue-item__actions" },
-                    h("button", { type: "button", class: "button button--small", text: "Edit", "aria-label": `Edit ${movie.title}`, on: { click: () => openMovieForm(movie) } }),
+                    h("button", {
+                      type: "button",
+                      class: "button button--small",
+                      text: "Edit",
+                      "aria-label": `Edit ${movie.title}`,
+                      on: { click: () => openMovieForm(movie) },
+                    }),
                     h("button", {
                       type: "button",
                       class: "button button--small button--ghost button--danger-text",
@@ -207,7 +268,10 @@ export async function renderCatalogue(main, view, { canEdit }) {
                       on: {
                         click: async () => {
                           const body = "Its sessions stay in the schedule without a movie.";
-                          if (await remove(`/api/movies/${movie.id}`, `Delete ${movie.title}?`, body)) await reload();
+                          if (
+                            await remove(`/api/movies/${movie.id}`, `Delete ${movie.title}?`, body)
+                          )
+                            await reload();
                         },
                       },
                     }),
@@ -254,7 +318,14 @@ export async function renderCatalogue(main, view, { canEdit }) {
                         on: {
                           click: async () => {
                             const body = "Movies of this genre lose it.";
-                            if (await remove(`/api/genres/${genre.id}`, `Delete the genre ${genre.name}?`, body)) await reload();
+                            if (
+                              await remove(
+                                `/api/genres/${genre.id}`,
+                                `Delete the genre ${genre.name}?`,
+                                body,
+                              )
+                            )
+                              await reload();
                           },
                         },
                       }),
@@ -274,20 +345,44 @@ export async function renderCatalogue(main, view, { canEdit }) {
       "div",
       { class: "page-head" },
       h("h1", { text: "Catalogue" }),
-      canEdit ? h("button", { type: "button", class: "button button--primary", text: "New movie", on: { click: () => openMovieForm() } }) : null,
+      canEdit
+        ? h("button", {
+            type: "button",
+            class: "button button--primary",
+            text: "New movie",
+            on: { click: () => openMovieForm() },
+          })
+        : null,
     ),
-    canEdit ? null : h("p", { class: "muted read-only-note", text: "Read only: only admins change the catalogue." }),
+    canEdit
+      ? null
+      : h("p", {
+          class: "muted read-only-note",
+          text: "Read only: only admins change the catalogue.",
+        }),
     movieSlot,
     h(
       "div",
       { class: "catalogue" },
-      h("section", { class: "card", "aria-labelledby": "movies-title" }, h("h2", { id: "movies-title", text: "Movies" }), movieList),
+      h(
+        "section",
+        { class: "card", "aria-labelledby": "movies-title" },
+        h("h2", { id: "movies-title", text: "Movies" }),
+        movieList,
+      ),
       h(
         "section",
         { class: "card", "aria-labelledby": "genres-title" },
         h("h2", { id: "genres-title", text: "Genres" }),
         genreList,
-        canEdit ? genreForm({ onSaved: async (saved) => { notify(`${saved.name} added.`, "success"); await reload(); } }) : null,
+        canEdit
+          ? genreForm({
+              onSaved: async (saved) => {
+                notify(`${saved.name} added.`, "success");
+                await reload();
+              },
+            })
+          : null,
       ),
     ),
   );

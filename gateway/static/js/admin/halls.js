@@ -20,7 +20,10 @@ function hallCard(hall, canEdit) {
     "li",
     { class: "card hall-card", dataset: { hallId: hall.id } },
     h("h2", { text: hallName(hall) }),
-    h("p", { class: "muted", text: `${plural(hall.seats.length, "seat")} in ${plural(rows, "row")}` }),
+    h("p", {
+      class: "muted",
+      text: `${plural(hall.seats.length, "seat")} in ${plural(rows, "row")}`,
+    }),
     h(
       "div",
       { class: "hall-card__actions" },
@@ -29,16 +32,34 @@ function hallCard(hall, canEdit) {
         href: `#/halls/${hall.id}`,
         text: canEdit ? "Edit layout" : "Layout",
       }),
-      h("a", { class: "button button--small button--ghost", href: `#/schedule?hall=${hall.id}`, text: "Schedule" }),
+      h("a", {
+        class: "button button--small button--ghost",
+        href: `#/schedule?hall=${hall.id}`,
+        text: "Schedule",
+      }),
     ),
   );
 }
 
 function createForm() {
   const inputs = {
-    number: h("input", { name: "number", type: "number", min: 1, max: 9999, required: true, inputmode: "numeric" }),
+    number: h("input", {
+      name: "number",
+      type: "number",
+      min: 1,
+      max: 9999,
+      required: true,
+      inputmode: "numeric",
+    }),
     name: h("input", { name: "name", maxlength: 100, placeholder: "Red Hall" }),
-    rows: h("input", { name: "rows", type: "number", min: 1, max: 50, value: 8, inputmode: "numeric" }),
+    rows: h("input", {
+      name: "rows",
+      type: "number",
+      min: 1,
+      max: 50,
+      value: 8,
+      inputmode: "numeric",
+    }),
     seats_per_row: h("input", {
       name: "seats_per_row",
       type: "number",
@@ -109,7 +130,11 @@ export async function renderHalls(main, view, { canEdit }) {
         "section",
         { "aria-label": "Every hall" },
         halls.length
-          ? h("ul", { class: "hall-list" }, halls.map((hall) => hallCard(hall, canEdit)))
+          ? h(
+              "ul",
+              { class: "hall-list" },
+              halls.map((hall) => hallCard(hall, canEdit)),
+            )
           : h("p", { class: "card empty", text: "No halls yet." }),
       ),
       canEdit ? createForm() : null,

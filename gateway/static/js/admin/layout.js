@@ -136,7 +136,11 @@ class LayoutEditor {
   #header(axis, index) {
     const label = axis === "row" ? `Row ${index}` : `Column ${index}`;
     if (!this.canEdit) {
-      return h("span", { class: `layout-head layout-head--${axis}`, text: index, "aria-label": label });
+      return h("span", {
+        class: `layout-head layout-head--${axis}`,
+        text: index,
+        "aria-label": label,
+      });
     }
     return h("button", {
       type: "button",
@@ -315,7 +319,14 @@ function summary(seats) {
 }
 
 function renameForm(hall, onRenamed) {
-  const number = h("input", { name: "number", type: "number", min: 1, max: 9999, value: hall.number, inputmode: "numeric" });
+  const number = h("input", {
+    name: "number",
+    type: "number",
+    min: 1,
+    max: 9999,
+    value: hall.number,
+    inputmode: "numeric",
+  });
   const name = h("input", { name: "name", maxlength: 100, value: hall.name });
   const form = h(
     "form",
@@ -326,7 +337,11 @@ function renameForm(hall, onRenamed) {
   const errors = new FormErrors(form);
   form.append(
     errors.box,
-    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "button button--primary", text: "Save name" })),
+    h(
+      "div",
+      { class: "form-actions" },
+      h("button", { type: "submit", class: "button button--primary", text: "Save name" }),
+    ),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -366,7 +381,11 @@ export async function renderLayout(main, view, { canEdit }) {
   try {
     hall = await get(`/api/halls/${hallId}`);
   } catch (failure) {
-    replace(main, h("a", { class: "back", href: "#/halls", text: "← Halls" }), h("h1", { text: "Hall not found" }));
+    replace(
+      main,
+      h("a", { class: "back", href: "#/halls", text: "← Halls" }),
+      h("h1", { text: "Hall not found" }),
+    );
     showError(failure);
     return;
   }
@@ -384,7 +403,11 @@ export async function renderLayout(main, view, { canEdit }) {
       "div",
       { class: "page-head" },
       title,
-      h("a", { class: "button button--small", href: `#/schedule?hall=${hall.id}`, text: "Schedule" }),
+      h("a", {
+        class: "button button--small",
+        href: `#/schedule?hall=${hall.id}`,
+        text: "Schedule",
+      }),
     ),
     counts,
     editor.element,

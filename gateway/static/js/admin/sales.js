@@ -13,7 +13,12 @@ import { field } from "./forms.js";
 import { hallName, loadHalls } from "./halls.js";
 import { SEAT_TYPES } from "./layout.js";
 
-const LIVE_TEXT = { connecting: "Connecting…", open: "Live", reconnecting: "Reconnecting…", gone: "Offline" };
+const LIVE_TEXT = {
+  connecting: "Connecting…",
+  open: "Live",
+  reconnecting: "Reconnecting…",
+  gone: "Offline",
+};
 const REPORT_DELAY_MS = 250;
 const GROUPS = [
   ["day", "By day"],
@@ -52,7 +57,15 @@ function typePrices(seats) {
 
 function stat(name, label) {
   const value = h("span", { class: "stat__value", text: "…" });
-  return { value, element: h("div", { class: `stat stat--${name}`, dataset: { stat: name } }, h("span", { class: "stat__label", text: label }), value) };
+  return {
+    value,
+    element: h(
+      "div",
+      { class: `stat stat--${name}`, dataset: { stat: name } },
+      h("span", { class: "stat__label", text: label }),
+      value,
+    ),
+  };
 }
 
 export async function renderSessionSales(main, view) {
@@ -61,9 +74,16 @@ export async function renderSessionSales(main, view) {
   let aggregate;
   let initial;
   try {
-    [aggregate, initial] = await Promise.all([get(`/api/sessions/${sessionId}/aggregate`), fetchSeats(sessionId)]);
+    [aggregate, initial] = await Promise.all([
+      get(`/api/sessions/${sessionId}/aggregate`),
+      fetchSeats(sessionId),
+    ]);
   } catch (failure) {
-    replace(main, h("a", { class: "back", href: "#/sales", text: "← Sales" }), h("h1", { text: "Session not found" }));
+    replace(
+      main,
+      h("a", { class: "back", href: "#/sales", text: "← Sales" }),
+      h("h1", { text: "Session not found" }),
+    );
     showError(failure);
     return;
   }
@@ -77,7 +97,12 @@ export async function renderSessionSales(main, view) {
   };
   const bar = h("div", { class: "occupancy", "aria-hidden": "true" });
   const liveText = h("span", { class: "live__text", text: LIVE_TEXT.connecting });
-  const liveChip = h("span", { class: "live", dataset: { live: "connecting" } }, h("span", { class: "live__dot", "aria-hidden": "true" }), liveText);
+  const liveChip = h(
+    "span",
+    { class: "live", dataset: { live: "connecting" } },
+    h("span", { class: "live__dot", "aria-hidden": "true" }),
+    liveText,
+  );
 
   let reportTimer = 0;
   const refreshRevenue = () => {
@@ -117,13 +142,21 @@ export async function renderSessionSales(main, view) {
       h(
         "p",
         { class: "session-head__meta" },
-        h("span", { text: `${dayLabel(new Date(session.start_time))} · ${timeOfDay(session.start_time)}–${timeOfDay(session.end_time)}` }),
+        h("span", {
+          text: `${dayLabel(new Date(session.start_time))} · ${timeOfDay(session.start_time)}–${timeOfDay(session.end_time)}`,
+        }),
         h("span", { text: hallName(hall) }),
-        session.status === "scheduled" ? null : h("span", { class: `badge badge--${session.status}`, text: session.status }),
+        session.status === "scheduled"
+          ? null
+          : h("span", { class: `badge badge--${session.status}`, text: session.status }),
         liveChip,
       ),
     ),
-    h("section", { class: "stats", "aria-label": "Sales of this session", "aria-live": "polite" }, Object.values(stats).map((s) => s.element)),
+    h(
+      "section",
+      { class: "stats", "aria-label": "Sales of this session", "aria-live": "polite" },
+      Object.values(stats).map((s) => s.element),
+    ),
     bar,
     h(
       "section",
@@ -136,7 +169,14 @@ export async function renderSessionSales(main, view) {
           ["free", "Free"],
           ["held", "Held"],
           ["booked", "Sold"],
-        ].map(([state, label]) => h("li", {}, h("span", { class: "swatch seat", dataset: { state }, "aria-hidden": "true" }), label)),
+        ].map(([state, label]) =>
+          h(
+            "li",
+            {},
+            h("span", { class: "swatch seat", dataset: { state }, "aria-hidden": "true" }),
+            label,
+          ),
+        ),
       ),
       priceList,
     ),
@@ -167,7 +207,10 @@ function totalsTable(group, label, rows, query) {
     on: {
       click: async () => {
         try {
-          const reply = await request("GET", `/api/reports/sales?${query}&format=csv`, { text: true, headers: { Accept: "text/csv" } });
+          const reply = await request("GET", `/api/reports/sales?${query}&format=csv`, {
+            text: true,
+            headers: { Accept: "text/csv" },
+          });
           const url = URL.createObjectURL(new Blob([reply.data], { type: "text/csv" }));
           const link = h("a", { href: url, download: `sales-by-${group}.csv` });
           document.body.append(link);
@@ -191,7 +234,17 @@ function totalsTable(group, label, rows, query) {
       h(
         "table",
         { class: "report-table" },
-        h("thead", {}, h("tr", {}, ["", "Bookings", "Seats sold", "Revenue"].map((text) => h("th", { scope: "col", text })))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["", "Bookings", "Seats sold", "Revenue"].map((text) =>
+              h("th", { scope: "col", text }),
+            ),
+          ),
+        ),
         h(
           "tbody",
           {},
@@ -212,7 +265,14 @@ function totalsTable(group, label, rows, query) {
           ? h(
               "tfoot",
               {},
-              h("tr", {}, h("th", { scope: "row", text: "Total" }), h("td", { text: sum("bookings") }), h("td", { text: sum("seats_sold") }), h("td", { text: money(sum("revenue")) })),
+              h(
+                "tr",
+                {},
+                h("th", { scope: "row", text: "Total" }),
+                h("td", { text: sum("bookings") }),
+                h("td", { text: sum("seats_sold") }),
+                h("td", { text: money(sum("revenue")) }),
+              ),
             )
           : null,
       ),
@@ -222,7 +282,11 @@ function totalsTable(group, label, rows, query) {
 
 function totalsSection(view) {
   const today = localDay(new Date());
-  const from = h("input", { name: "from", type: "date", value: view.query.get("from") ?? localDay(addDays(new Date(), -6)) });
+  const from = h("input", {
+    name: "from",
+    type: "date",
+    value: view.query.get("from") ?? localDay(addDays(new Date(), -6)),
+  });
   const to = h("input", { name: "to", type: "date", value: view.query.get("to") ?? today });
   const results = h("div", { class: "totals-grid", "aria-live": "polite" });
   const show = async () => {
@@ -252,7 +316,13 @@ function totalsSection(view) {
     show();
   });
   show();
-  return h("section", { class: "sales-totals", "aria-labelledby": "totals-title" }, h("h2", { id: "totals-title", text: "Totals" }), form, results);
+  return h(
+    "section",
+    { class: "sales-totals", "aria-labelledby": "totals-title" },
+    h("h2", { id: "totals-title", text: "Totals" }),
+    form,
+    results,
+  );
 }
 
 async function daySessions(day, list, view) {
@@ -270,7 +340,9 @@ async function daySessions(day, list, view) {
       .sort((a, b) => a.start_time.localeCompare(b.start_time));
     const movieIds = [...new Set(sessions.map((s) => s.movie_id))];
     const movies = new Map(
-      await Promise.all(movieIds.map(async (id) => [id, await get(`/api/movies/${id}`).catch(() => null)])),
+      await Promise.all(
+        movieIds.map(async (id) => [id, await get(`/api/movies/${id}`).catch(() => null)]),
+      ),
     );
     const hallsById = new Map(halls.map((x) => [x.id, x]));
     if (view.left) return;
@@ -285,9 +357,17 @@ async function daySessions(day, list, view) {
                 "a",
                 { class: "session-link", href: `#/sales/${s.id}`, dataset: { sessionId: s.id } },
                 h("strong", { class: "session-link__time", text: timeOfDay(s.start_time) }),
-                h("span", { class: "session-link__title", text: movies.get(s.movie_id)?.title ?? `Movie ${s.movie_id}` }),
-                h("span", { class: "muted", text: hallsById.has(s.hall_id) ? hallName(hallsById.get(s.hall_id)) : "" }),
-                s.status === "scheduled" ? null : h("span", { class: `badge badge--${s.status}`, text: s.status }),
+                h("span", {
+                  class: "session-link__title",
+                  text: movies.get(s.movie_id)?.title ?? `Movie ${s.movie_id}`,
+                }),
+                h("span", {
+                  class: "muted",
+                  text: hallsById.has(s.hall_id) ? hallName(hallsById.get(s.hall_id)) : "",
+                }),
+                s.status === "scheduled"
+                  ? null
+                  : h("span", { class: `badge badge--${s.status}`, text: s.status }),
               ),
             ),
           )

@@ -54,7 +54,12 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
   const startDefault = session
     ? toLocalInput(session.start_time)
     : `${day ?? localDay(addDays(new Date(), 1))}T${String(DEFAULT_START_HOUR).padStart(2, "0")}:00`;
-  const start = h("input", { name: "start_time", type: "datetime-local", value: startDefault, required: true });
+  const start = h("input", {
+    name: "start_time",
+    type: "datetime-local",
+    value: startDefault,
+    required: true,
+  });
   const end = h("input", { name: "end_time", type: "datetime-local", required: true });
   const price = h("input", {
     name: "base_price",
@@ -81,7 +86,8 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
   const fillEnd = () => {
     const movie = movies.find((m) => String(m.id) === movieSelect.value);
     const startIso = fromLocalInput(start.value);
-    if (!endTouched && movie && startIso) end.value = toLocalInput(addMinutes(startIso, movie.duration));
+    if (!endTouched && movie && startIso)
+      end.value = toLocalInput(addMinutes(startIso, movie.duration));
   };
   if (session) end.value = toLocalInput(session.end_time);
   else fillEnd();
@@ -92,7 +98,11 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
   const titleText = session ? "Change session" : `New session in ${hallName(hall)}`;
   const form = h(
     "form",
-    { class: "card console-form session-form", novalidate: true, "aria-labelledby": "session-form-title" },
+    {
+      class: "card console-form session-form",
+      novalidate: true,
+      "aria-labelledby": "session-form-title",
+    },
     h("h2", { id: "session-form-title", text: titleText }),
     h(
       "div",
@@ -106,7 +116,10 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
       "fieldset",
       { class: "price-grid" },
       h("legend", { text: "Seat type prices" }),
-      h("p", { class: "hint", text: "Empty: the type's usual share of the base price. Bookings already made keep their price." }),
+      h("p", {
+        class: "hint",
+        text: "Empty: the type's usual share of the base price. Bookings already made keep their price.",
+      }),
       typePrices.map(([, label, control]) => field(label, control)),
     ),
   );
@@ -116,8 +129,17 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
     h(
       "div",
       { class: "form-actions" },
-      h("button", { type: "submit", class: "button button--primary", text: session ? "Save changes" : "Schedule" }),
-      h("button", { type: "button", class: "button button--ghost", text: "Close", on: { click: onClose } }),
+      h("button", {
+        type: "submit",
+        class: "button button--primary",
+        text: session ? "Save changes" : "Schedule",
+      }),
+      h("button", {
+        type: "button",
+        class: "button button--ghost",
+        text: "Close",
+        on: { click: onClose },
+      }),
     ),
   );
   form.addEventListener("submit", async (event) => {
@@ -132,11 +154,15 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
     };
     const chosen = typePrices.filter(([, , control]) => control.value !== "");
     if (chosen.length || session) {
-      body.prices = Object.fromEntries(chosen.map(([type, , control]) => [type, Number(control.value)]));
+      body.prices = Object.fromEntries(
+        chosen.map(([type, , control]) => [type, Number(control.value)]),
+      );
     }
     try {
       const saved = await busy(form, () =>
-        session ? request("PUT", `/api/sessions/${session.id}`, { body }).then((r) => r.data) : post("/api/sessions", body),
+        session
+          ? request("PUT", `/api/sessions/${session.id}`, { body }).then((r) => r.data)
+          : post("/api/sessions", body),
       );
       onSaved(saved);
     } catch (failure) {
@@ -151,20 +177,34 @@ function sessionCard(session, movie, { canEdit, onEdit, onCancel }) {
   return h(
     "li",
     { class: `slot slot--${session.status}`, dataset: { sessionId: session.id } },
-    h("p", { class: "slot__time", text: `${timeOfDay(session.start_time)}–${timeOfDay(session.end_time)}` }),
+    h("p", {
+      class: "slot__time",
+      text: `${timeOfDay(session.start_time)}–${timeOfDay(session.end_time)}`,
+    }),
     h("p", { class: "slot__title", text: movie ? movie.title : `Movie ${session.movie_id}` }),
     h(
       "p",
       { class: "slot__meta" },
       h("span", { text: money(session.base_price) }),
-      session.status === "scheduled" ? null : h("span", { class: `badge badge--${session.status}`, text: session.status }),
+      session.status === "scheduled"
+        ? null
+        : h("span", { class: `badge badge--${session.status}`, text: session.status }),
     ),
     h(
       "div",
       { class: "slot__actions" },
-      h("a", { class: "button button--small button--ghost", href: `#/sales/${session.id}`, text: "Sales" }),
+      h("a", {
+        class: "button button--small button--ghost",
+        href: `#/sales/${session.id}`,
+        text: "Sales",
+      }),
       canEdit && live
-        ? h("button", { type: "button", class: "button button--small", text: "Edit", on: { click: () => onEdit(session) } })
+        ? h("button", {
+            type: "button",
+            class: "button button--small",
+            text: "Edit",
+            on: { click: () => onEdit(session) },
+          })
         : null,
       canEdit && live
         ? h("button", {
@@ -226,7 +266,12 @@ export async function renderSchedule(main, view, { canEdit }) {
     replace(
       main,
       h("h1", { text: "Schedule" }),
-      h("p", { class: "card empty" }, "No halls yet. ", canEdit ? h("a", { href: "#/halls", text: "Create a hall first." }) : null),
+      h(
+        "p",
+        { class: "card empty" },
+        "No halls yet. ",
+        canEdit ? h("a", { href: "#/halls", text: "Create a hall first." }) : null,
+      ),
     );
     return;
   }
@@ -240,7 +285,11 @@ export async function renderSchedule(main, view, { canEdit }) {
     return `#/schedule?${query}`;
   };
 
-  const hallPicker = select("hall", halls.map((x) => [x.id, hallName(x)]), hall.id);
+  const hallPicker = select(
+    "hall",
+    halls.map((x) => [x.id, hallName(x)]),
+    hall.id,
+  );
   hallPicker.id = "schedule-hall";
   hallPicker.addEventListener("change", () => (location.hash = link({ hall: hallPicker.value })));
   const formSlot = h("div", { class: "form-slot" });
@@ -283,7 +332,11 @@ export async function renderSchedule(main, view, { canEdit }) {
         const ofDay = sessions.filter((s) => localDay(new Date(s.start_time)) === key);
         return h(
           "section",
-          { class: key === today ? "day-column day-column--today" : "day-column", dataset: { day: key }, "aria-label": dayLabel(day) },
+          {
+            class: key === today ? "day-column day-column--today" : "day-column",
+            dataset: { day: key },
+            "aria-label": dayLabel(day),
+          },
           h("h2", { class: "day-column__title", text: dayLabel(day) }),
           ofDay.length
             ? h(
@@ -321,20 +374,47 @@ export async function renderSchedule(main, view, { canEdit }) {
       { class: "page-head" },
       h("h1", { text: "Schedule" }),
       canEdit
-        ? h("button", { type: "button", class: "button button--primary", text: "New session", on: { click: () => openForm({}) } })
+        ? h("button", {
+            type: "button",
+            class: "button button--primary",
+            text: "New session",
+            on: { click: () => openForm({}) },
+          })
         : null,
     ),
     h(
       "div",
       { class: "schedule-bar" },
-      h("div", { class: "field field--inline" }, h("label", { for: "schedule-hall", text: "Hall" }), hallPicker),
+      h(
+        "div",
+        { class: "field field--inline" },
+        h("label", { for: "schedule-hall", text: "Hall" }),
+        hallPicker,
+      ),
       h(
         "nav",
         { class: "week-nav", "aria-label": "Weeks" },
-        h("a", { class: "button button--small button--ghost", href: link({ week: localDay(addDays(from, -7)) }), text: "← Previous", "aria-label": "Previous week" }),
-        h("span", { class: "week-nav__label", text: `${dayLabel(from)} – ${dayLabel(addDays(to, -1))}` }),
-        h("a", { class: "button button--small button--ghost", href: link({ week: localDay(weekStart(new Date())) }), text: "This week" }),
-        h("a", { class: "button button--small button--ghost", href: link({ week: localDay(to) }), text: "Next →", "aria-label": "Next week" }),
+        h("a", {
+          class: "button button--small button--ghost",
+          href: link({ week: localDay(addDays(from, -7)) }),
+          text: "← Previous",
+          "aria-label": "Previous week",
+        }),
+        h("span", {
+          class: "week-nav__label",
+          text: `${dayLabel(from)} – ${dayLabel(addDays(to, -1))}`,
+        }),
+        h("a", {
+          class: "button button--small button--ghost",
+          href: link({ week: localDay(weekStart(new Date())) }),
+          text: "This week",
+        }),
+        h("a", {
+          class: "button button--small button--ghost",
+          href: link({ week: localDay(to) }),
+          text: "Next →",
+          "aria-label": "Next week",
+        }),
       ),
     ),
     formSlot,
