@@ -19,6 +19,7 @@ from gateway.openapi import ANY_ROUTE, error_responses
 from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
+    audit,
     auth,
     bookings,
     console,
@@ -29,6 +30,7 @@ from gateway.routes import (
     movies,
     page,
     push,
+    reports,
     seatmap,
     sessions,
     users,
@@ -40,6 +42,7 @@ from svckit.tasks import background
 from svckit.tracing import instrument_app, setup_tracing
 
 ROUTERS = (
+    audit.router,
     auth.router,
     bookings.router,
     console.router,
@@ -50,6 +53,7 @@ ROUTERS = (
     movies.router,
     page.router,
     push.router,
+    reports.router,
     seatmap.router,
     sessions.router,
     users.router,
