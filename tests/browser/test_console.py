@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 import uuid
@@ -153,7 +154,23 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     expect(stat(page, "held")).to_have_text("0")
     expect(stat(page, "free")).to_have_text("26")
     expect(page.locator(".seat[data-status='booked']")).to_have_count(2)
+    expect(stat(page, "revenue")).to_have_text("24.00")
     shoot(page, "sales-live-after-booking-desktop")
+
+    page.goto(f"/admin#/sales?date={tomorrow}&from={tomorrow}&to={tomorrow}")
+    by_day = page.locator('.totals[data-group="day"]')
+    by_movie = page.locator('.totals[data-group="movie"]')
+    expect(by_day.locator("tbody tr")).to_have_count(1)
+    expect(by_day.locator("tfoot")).to_contain_text("24.00")
+    expect(by_movie.locator("tbody tr", has_text=movie["title"])).to_contain_text("24.00")
+    shoot(page, "sales-totals-desktop")
+    with page.expect_download() as download:
+        by_movie.get_by_role("button", name="Download by movie as CSV").click()
+    rows = list(csv.DictReader(download.value.path().read_text().splitlines()))
+    assert download.value.suggested_filename == f"sales-by-movie-{tomorrow}-{tomorrow}.csv"
+    assert [(r["label"], r["seats_sold"], r["revenue"]) for r in rows] == [
+        (movie["title"], "2", "24.00")
+    ]
 
 
 def test_cancelling_a_session_with_bookings_says_how_many_it_cancels_first(

@@ -20,6 +20,8 @@ const LIVE_TEXT = {
   gone: "Offline",
 };
 const REPORT_DELAY_MS = 250;
+const TOTALS_DAYS_BACK = 7;
+const TOTALS_DAYS_AHEAD = 7;
 const GROUPS = [
   ["day", "By day"],
   ["movie", "By movie"],
@@ -212,7 +214,10 @@ function totalsTable(group, label, rows, query) {
             headers: { Accept: "text/csv" },
           });
           const url = URL.createObjectURL(new Blob([reply.data], { type: "text/csv" }));
-          const link = h("a", { href: url, download: `sales-by-${group}.csv` });
+          const link = h("a", {
+            href: url,
+            download: `sales-by-${group}-${query.get("from")}-${query.get("to")}.csv`,
+          });
           document.body.append(link);
           link.click();
           link.remove();
@@ -280,14 +285,18 @@ function totalsTable(group, label, rows, query) {
   );
 }
 
+/** Totals of sessions starting in a range of days: the last week and the week ahead at first. */
 function totalsSection(view) {
-  const today = localDay(new Date());
   const from = h("input", {
     name: "from",
     type: "date",
-    value: view.query.get("from") ?? localDay(addDays(new Date(), -6)),
+    value: view.query.get("from") ?? localDay(addDays(new Date(), -TOTALS_DAYS_BACK)),
   });
-  const to = h("input", { name: "to", type: "date", value: view.query.get("to") ?? today });
+  const to = h("input", {
+    name: "to",
+    type: "date",
+    value: view.query.get("to") ?? localDay(addDays(new Date(), TOTALS_DAYS_AHEAD)),
+  });
   const results = h("div", { class: "totals-grid", "aria-live": "polite" });
   const show = async () => {
     replace(results, h("p", { class: "muted", text: "Loading totals…" }));
