@@ -158,6 +158,8 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     shoot(page, "sales-live-after-booking-desktop")
 
     page.goto(f"/admin#/sales?date={tomorrow}&from={tomorrow}&to={tomorrow}")
+    link = page.locator(f'.session-link[data-session-id="{late["id"]}"]')
+    expect(link).to_contain_text("2 sold · 24.00")
     by_day = page.locator('.totals[data-group="day"]')
     by_movie = page.locator('.totals[data-group="movie"]')
     expect(by_day.locator("tbody tr")).to_have_count(1)

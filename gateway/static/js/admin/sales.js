@@ -334,15 +334,25 @@ function totalsSection(view) {
   );
 }
 
+/** "12 sold · 150.00" from a sales row by session (none: nothing sold yet). */
+const soldText = (row) => `${row?.seats_sold ?? 0} sold · ${money(row?.revenue ?? 0)}`;
+
 async function daySessions(day, list, view) {
   const start = parseDay(day) ?? new Date();
   const end = addDays(start, 1);
   replace(list, h("li", { class: "muted", text: "Loading sessions…" }));
   try {
-    const [halls, pages] = await Promise.all([
+    const around = new URLSearchParams({
+      from: localDay(addDays(start, -1)),
+      to: localDay(end),
+      group_by: "session",
+    });
+    const [halls, pages, sold] = await Promise.all([
       loadHalls(),
       Promise.all(utcDaysBetween(start, end).map((d) => getAll(`/api/sessions?date=${d}`))),
+      getAll(`/api/reports/sales?${around}`),
     ]);
+    const soldBySession = new Map(sold.map((row) => [row.key, row]));
     const byId = new Map(pages.flat().map((s) => [s.id, s]));
     const sessions = [...byId.values()]
       .filter((s) => new Date(s.start_time) >= start && new Date(s.start_time) < end)
@@ -377,6 +387,10 @@ async function daySessions(day, list, view) {
                 s.status === "scheduled"
                   ? null
                   : h("span", { class: `badge badge--${s.status}`, text: s.status }),
+                h("span", {
+                  class: "session-link__sold",
+                  text: soldText(soldBySession.get(String(s.id))),
+                }),
               ),
             ),
           )
