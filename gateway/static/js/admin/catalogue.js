@@ -195,14 +195,20 @@ export async function renderCatalogue(main, view, { canEdit }) {
   let genres = [];
   let movies = [];
 
+  let loads = 0;
+  /** Loads both lists again; an answer overtaken by a later reload is dropped. */
   async function reload() {
+    loads += 1;
+    const load = loads;
+    let loaded;
     try {
-      [genres, movies] = await Promise.all([getAll("/api/genres"), getAll("/api/movies")]);
+      loaded = await Promise.all([getAll("/api/genres"), getAll("/api/movies")]);
     } catch (failure) {
       showError(failure);
       return;
     }
-    if (view.left) return;
+    if (view.left || load !== loads) return;
+    [genres, movies] = loaded;
     movies.sort((a, b) => a.title.localeCompare(b.title));
     drawMovies();
     drawGenres();

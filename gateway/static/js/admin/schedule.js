@@ -219,25 +219,31 @@ function sessionCard(session, movie, { canEdit, onEdit, onCancel }) {
   );
 }
 
+/** What cancelling ends, in words: paid bookings with their seats and money, and holds. */
+function cancellationText({ paid, sold, held, revenue }) {
+  const parts = [];
+  if (paid)
+    parts.push(`${plural(paid, "paid booking")} (${plural(sold, "seat")}, ${money(revenue)})`);
+  if (held) parts.push(`the unpaid holds on ${plural(held, "seat")}`);
+  return parts.length
+    ? [`It cancels ${parts.join(" and ")}; their owners are notified.`, "This cannot be undone."]
+    : ["Nobody has booked it yet. This cannot be undone."];
+}
+
 async function cancelSession(session, movie) {
-  let count;
+  let figures;
   try {
-    count = await bookingsToCancel(session.id);
+    figures = await bookingsToCancel(session);
   } catch (failure) {
     showError(failure);
     return false;
   }
   const when = `${dayLabel(new Date(session.start_time))} ${timeOfDay(session.start_time)}`;
-  const body = count.seats
-    ? [
-        `It cancels the bookings of ${plural(count.seats, "seat")} (${count.sold} sold, ${count.held} held); their owners are notified.`,
-        "This cannot be undone.",
-      ]
-    : ["Nobody has booked it yet. This cannot be undone."];
+  const booked = figures.sold + figures.held > 0;
   const sure = await confirmDialog({
     title: `Cancel ${movie?.title ?? "this session"} on ${when}?`,
-    body,
-    confirmText: count.seats ? `Cancel it and its bookings` : "Cancel session",
+    body: cancellationText(figures),
+    confirmText: booked ? "Cancel it and its bookings" : "Cancel session",
     cancelText: "Keep session",
   });
   if (!sure) return false;
@@ -314,7 +320,11 @@ export async function renderSchedule(main, view, { canEdit }) {
     form.querySelector("select, input")?.focus();
   };
 
+  let draws = 0;
+  /** Draws the week again; an answer overtaken by a later draw is dropped. */
   async function drawWeek() {
+    draws += 1;
+    const draw = draws;
     let sessions;
     try {
       sessions = await loadWeek(hall.id, from, to);
@@ -322,7 +332,7 @@ export async function renderSchedule(main, view, { canEdit }) {
       showError(failure);
       return;
     }
-    if (view.left) return;
+    if (view.left || draw !== draws) return;
     const days = Array.from({ length: 7 }, (_, i) => addDays(from, i));
     const today = localDay(new Date());
     replace(
