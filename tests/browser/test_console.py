@@ -126,6 +126,7 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     schedule_session(page, movie, tomorrow, "19:00")
     refusal = page.locator(".session-form .form-error")
     expect(refusal).to_have_text(re.compile("another session at that time"))
+    shoot(page, "schedule-overlap-refused-desktop")
     form = page.locator(".session-form")
     form.get_by_label("Starts").fill(f"{tomorrow.isoformat()}T20:00")
     form.get_by_label("Base price").fill("12.00")
@@ -367,3 +368,7 @@ def test_every_console_screen_fits_the_screen_and_is_captured(
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{screen} is {overflow}px wider than the {name} screen"
         shoot(page, f"{screen}-{name}")
+    page.goto(screens["schedule"][0])
+    page.get_by_role("button", name="New session").click()
+    expect(page.locator(".session-form")).to_be_visible()
+    shoot(page, f"schedule-form-{name}")

@@ -120,9 +120,27 @@ export async function renderHalls(main, view, { canEdit }) {
     return;
   }
   if (view.left) return;
+  const form = canEdit ? createForm() : null;
   replace(
     main,
-    h("h1", { text: "Halls" }),
+    h(
+      "div",
+      { class: "page-head" },
+      h("h1", { text: "Halls" }),
+      form
+        ? h("button", {
+            type: "button",
+            class: "button button--primary",
+            text: "New hall",
+            on: {
+              click: () => {
+                form.scrollIntoView({ block: "start" });
+                form.querySelector("input").focus({ preventScroll: true });
+              },
+            },
+          })
+        : null,
+    ),
     h(
       "div",
       { class: "console-columns" },
@@ -137,7 +155,7 @@ export async function renderHalls(main, view, { canEdit }) {
             )
           : h("p", { class: "card empty", text: "No halls yet." }),
       ),
-      canEdit ? createForm() : null,
+      form,
     ),
   );
 }
