@@ -207,26 +207,26 @@ class Halls:
 
     async def edit_layout(self, hall_id: int, edit: LayoutEdit) -> Hall:
         """Renames the hall and removes, retypes and adds seats, all or nothing. Seats to retype
-        or remove must be the hall's, and free of live bookings."""
+        or remove must be the hall's, and free of live bookings (asked while the hall is locked,
+        so concurrent edits of one hall take turns)."""
         edit.check()
         if edit.name is not None:
             check_hall(1, edit.name)
-        hall = await self.get(hall_id)
-        seats = {seat.id: seat for seat in hall.seats}
-        if strangers := sorted((edit.remove | edit.retype.keys()) - seats.keys()):
-            raise NotFound(
-                f"seats {', '.join(map(str, strangers))} are not in hall {hall_id}",
-                code="seat_not_found",
-                details={"seat_ids": strangers},
-            )
-        retyped = {i: t for i, t in edit.retype.items() if seats[i].type != t}
-        await self._refuse_booked(sorted(edit.remove | retyped.keys()))
         with _constraint_errors(hall_id):
             async with self.sessionmaker.begin() as db:
-                locked = await repository.lock_hall(db, hall_id)
-                if locked is None:
+                hall = await repository.lock_hall(db, hall_id)
+                if hall is None:
                     raise hall_not_found(hall_id)
-                await self._apply(db, locked, edit, retyped)
+                seats = {seat.id: seat for seat in hall.seats}
+                if strangers := sorted((edit.remove | edit.retype.keys()) - seats.keys()):
+                    raise NotFound(
+                        f"seats {', '.join(map(str, strangers))} are not in hall {hall_id}",
+                        code="seat_not_found",
+                        details={"seat_ids": strangers},
+                    )
+                retyped = {i: t for i, t in edit.retype.items() if seats[i].type != t}
+                await self._refuse_booked(sorted(edit.remove | retyped.keys()))
+                await self._apply(db, hall, edit, retyped)
                 await self._announce(db, hall_id)
         return await self.get(hall_id)
 

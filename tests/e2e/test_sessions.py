@@ -18,7 +18,16 @@ from tests.conftest import RunningStack
 from tests.e2e.test_halls import assert_error, create_hall
 from tests.helpers import admin_token, bearer, new_user_token
 
-SESSION_FIELDS = {"id", "movie_id", "hall_id", "start_time", "end_time", "base_price", "status"}
+SESSION_FIELDS = {
+    "id",
+    "movie_id",
+    "hall_id",
+    "start_time",
+    "end_time",
+    "base_price",
+    "status",
+    "prices",
+}
 
 
 @pytest.fixture

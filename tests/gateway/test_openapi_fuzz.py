@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from cinemapb.audit.v1 import audit_pb2
 from cinemapb.booking.v1 import booking_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
@@ -54,6 +55,18 @@ CHECKS = [
     allow_header_conformance,
 ]
 """No 5xx, and every answer as the OpenAPI documents it (405s naming every allowed method)."""
+
+
+def an_audit_entry(entity: str) -> audit_pb2.AuditEntry:
+    return audit_pb2.AuditEntry(
+        id=1,
+        user_id=1,
+        time=MOMENT,
+        entity=entity,
+        entity_id=2,
+        action="created",
+        changes_json="{}",
+    )
 
 
 def answering_services() -> FakeClients:
@@ -89,6 +102,7 @@ def answering_services() -> FakeClients:
         "CreateMovie": a_movie(),
         "UpdateMovie": a_movie(),
         "DeleteMovie": empty,
+        "ListAudit": audit_pb2.ListAuditResponse(items=[an_audit_entry("movie")], total=1),
     }
     services.cinema.replies |= {
         "ListHalls": cinema_pb2.ListHallsResponse(items=[a_hall()], total=1),
@@ -104,6 +118,8 @@ def answering_services() -> FakeClients:
         "CreateSession": a_session(),
         "UpdateSession": a_session(),
         "DeleteSession": empty,
+        "EditHallLayout": a_hall(),
+        "ListAudit": audit_pb2.ListAuditResponse(items=[an_audit_entry("hall")], total=1),
     }
     services.booking.replies |= {
         "CreateBooking": a_booking(),
@@ -119,6 +135,22 @@ def answering_services() -> FakeClients:
                     seat_id=11, row=1, number=4, type=cinema_pb2.SEAT_TYPE_VIP, price_cents=1875
                 )
             ],
+        ),
+        "GetSessionReport": booking_pb2.SessionReport(
+            session_id=4, seats_total=10, sold=2, held=1, free=7, revenue_cents=2500
+        ),
+        "GetSalesReport": booking_pb2.SalesReport(
+            items=[
+                booking_pb2.SalesRow(
+                    key="2030-03-17",  # a day key, which every grouping's labels can read
+                    bookings=1,
+                    seats_sold=2,
+                    revenue_cents=2500,
+                    movie_id=5,
+                    starts_at=MOMENT,
+                )
+            ],
+            total=1,
         ),
     }
     for health in services.healths.values():
