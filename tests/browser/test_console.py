@@ -180,6 +180,12 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
         (movie["title"], "2", "24.00")
     ]
 
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="History").click()
+    page.get_by_label("Show").select_option("hall")
+    renamed = page.locator(f'tr[data-entity="hall"][data-entity-id="{hall_id}"]', has_text="Red")
+    expect(renamed).to_contain_text("name: Console Hall Red")
+    expect(renamed).to_contain_text("Administrator")
+
 
 def hold(api: httpx.Client, session_id: int, seat_ids: list[int]) -> tuple[str, dict[str, str]]:
     """A new customer's hold on these seats: its id and the customer's headers."""
@@ -364,6 +370,7 @@ def test_every_console_screen_fits_the_screen_and_is_captured(
         "catalogue": ("/admin#/catalogue", ".catalogue-item"),
         "sales": (f"/admin#/sales?date={session['start_time'][:10]}", ".session-link"),
         "sales-session": (f"/admin#/sales/{show.session_id}", ".live[data-live='open']"),
+        "history": ("/admin#/history", ".history-table tbody tr"),
     }
     for screen, (path, ready) in screens.items():
         page.goto(path)

@@ -6,6 +6,7 @@ import { dismiss, notify } from "../notice.js";
 import { renderCatalogue } from "./catalogue.js";
 import { busy, field, FormErrors } from "./forms.js";
 import { renderHalls } from "./halls.js";
+import { renderHistory } from "./history.js";
 import { renderLayout } from "./layout.js";
 import { renderSalesOverview, renderSessionSales } from "./sales.js";
 import { renderSchedule } from "./schedule.js";
@@ -15,6 +16,7 @@ const SCREENS = {
   schedule: { label: "Schedule", roles: ["admin", "staff"] },
   catalogue: { label: "Catalogue", roles: ["admin", "staff"] },
   sales: { label: "Sales", roles: ["admin", "staff"] },
+  history: { label: "History", roles: ["admin"] },
 };
 
 const ROUTES = [
@@ -24,6 +26,7 @@ const ROUTES = [
   [/^\/catalogue$/, renderCatalogue, "Catalogue", "catalogue"],
   [/^\/sales$/, renderSalesOverview, "Sales", "sales"],
   [/^\/sales\/(\d+)$/, renderSessionSales, "Live sales", "sales"],
+  [/^\/history$/, renderHistory, "History", "history"],
 ];
 
 const CONSOLE_ROLES = new Set(["admin", "staff"]);
