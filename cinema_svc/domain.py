@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from cinema_svc.pricing import MAX_PRICE_CENTS
 from svckit.errors import Conflict, InvalidArgument
 from svckit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from svckit.vocabulary import SeatType, SessionStatus
@@ -20,7 +21,6 @@ LAYOUT_SEATS_PER_ROW_MAX = 60
 SEAT_POSITION_MAX = 200
 DEFAULT_BASE_PRICE_CENTS = 1000
 """The base price of a session created without one (10.00)."""
-MAX_BASE_PRICE_CENTS = 1_000_000
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -87,9 +87,9 @@ def check_session_draft(draft: SessionDraft, now: datetime) -> None:
         raise InvalidArgument("a session cannot start in the past", code="invalid_time_range")
     if draft.end_time <= draft.start_time:
         raise InvalidArgument("a session must end after it starts", code="invalid_time_range")
-    if not 0 < draft.base_price_cents <= MAX_BASE_PRICE_CENTS:
+    if not 0 < draft.base_price_cents <= MAX_PRICE_CENTS:
         raise InvalidArgument(
-            f"base price must be between 0.01 and {MAX_BASE_PRICE_CENTS / 100:.2f}",
+            f"base price must be between 0.01 and {MAX_PRICE_CENTS / 100:.2f}",
             code="invalid_price",
         )
 
