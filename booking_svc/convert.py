@@ -5,10 +5,13 @@ Enum numbers and labels come from svckit.vocabulary; the domain's statuses are i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from booking_svc.availability import SessionSummary
 from booking_svc.domain import Booking, SeatInfo, SeatMapState, SessionSeating
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.ticket_rules import Ticket
@@ -95,6 +98,12 @@ def waitlist_entry_pb(entry: Entry) -> booking_pb2.WaitlistEntry:
         booking_id=str(entry.booking_id or ""),
         created_at=to_timestamp(entry.created_at),
         updated_at=to_timestamp(entry.updated_at),
+    )
+
+
+def summaries_pb(summaries: Iterable[SessionSummary]) -> booking_pb2.SessionSummaries:
+    return booking_pb2.SessionSummaries(
+        items=[booking_pb2.SessionSummary(**asdict(summary)) for summary in summaries]
     )
 
 

@@ -13,6 +13,7 @@ from booking_svc.convert import (
     sales_row_pb,
     seat_map_pb,
     session_report_pb,
+    summaries_pb,
     waitlist_entry_pb,
 )
 from booking_svc.domain import Booking
@@ -38,6 +39,8 @@ from cinemapb.booking.v1.booking_pb2 import (
     ListMyWaitlistRequest,
     ListMyWaitlistResponse,
     SeatMap,
+    SessionSummaries,
+    SummarizeSessionsRequest,
     WaitlistEntry,
 )
 from svckit.errors import InvalidArgument
@@ -185,3 +188,8 @@ class BookingServiceServicer(booking_pb2_grpc.BookingServiceServicer):
 
     async def LeaveWaitlist(self, request: LeaveWaitlistRequest, context: Context) -> WaitlistEntry:
         return waitlist_entry_pb(await self.waitlist.leave(current_caller(), request.id))
+
+    async def SummarizeSessions(
+        self, request: SummarizeSessionsRequest, context: Context
+    ) -> SessionSummaries:
+        return summaries_pb(await self.bookings.summaries(list(request.session_ids)))

@@ -373,6 +373,11 @@ class BookingRepository:
         seats = await self._seats_of([row.id for row in rows])
         return [_booking(row, seats.get(row.id, [])) for row in rows], total
 
+    async def taken_seats(self, session_ids: Sequence[int]) -> dict[int, frozenset[int]]:
+        """The held or booked seat ids of each session that has any."""
+        rows = (await self.db.execute(sql.taken_seats(session_ids))).all()
+        return {row[0]: frozenset(row[1]) for row in rows}
+
     async def seat_map_state(self, session_id: int) -> SeatMapState:
         """Taken seats and the version, from one statement, hence one consistent snapshot."""
         version, held, booked, deadlines = (

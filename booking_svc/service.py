@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import prometheus_client as prom
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from booking_svc.availability import MAX_SESSIONS, SessionSummary, summarize
 from booking_svc.domain import (
     Action,
     Booking,
@@ -51,7 +52,7 @@ from booking_svc.seat_rules import (
     require_no_orphan,
 )
 from booking_svc.seating import SeatingCache
-from svckit.errors import AlreadyExists, Conflict, NotFound
+from svckit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller, signed_in
 from svckit.metrics import LAG_BUCKETS
 from svckit.vocabulary import EventType, Topic
@@ -494,6 +495,22 @@ class BookingService:
             return await BookingRepository(db).list(
                 owner, offset=(page - 1) * page_size, limit=page_size
             )
+
+    async def summaries(self, session_ids: Sequence[int]) -> Sequence[SessionSummary]:
+        """Hall, free seats and lowest price of each known session: the seating from the
+        cache (concurrently), the taken seats of all of them from one statement."""
+        wanted = list(dict.fromkeys(session_ids))
+        if len(wanted) > MAX_SESSIONS:
+            raise InvalidArgument(
+                f"at most {MAX_SESSIONS} sessions at a time", code="too_many_sessions"
+            )
+        seatings = await asyncio.gather(*(self.seating.get(id_) for id_ in wanted))
+        known = [seating for seating in seatings if seating is not None]
+        if not known:
+            return []
+        async with self.sessions() as db:
+            taken = await BookingRepository(db).taken_seats([s.session_id for s in known])
+        return [summarize(seating, taken.get(seating.session_id, ())) for seating in known]
 
     async def seat_map(self, session_id: int) -> tuple[SessionSeating, SeatMapState]:
         seating = await self.seating.get(session_id)

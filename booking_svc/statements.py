@@ -535,6 +535,15 @@ def seat_map_state(session_id: int) -> Select[Any]:
     )
 
 
+def taken_seats(session_ids: Sequence[int]) -> Select[Any]:
+    """The held or booked seats of each of these sessions, one row a session that has any."""
+    return (
+        select(S.session_id, func.array_agg(S.seat_id))
+        .where(S.session_id.in_(session_ids), S.active)
+        .group_by(S.session_id)
+    )
+
+
 def _seconds_until(earliest: Select[tuple[datetime]]) -> Select[Any]:
     moment = earliest.scalar_subquery()
     return select(extract("epoch", moment - func.clock_timestamp()))

@@ -140,6 +140,18 @@ class SessionOut(BaseModel):
     )
 
 
+class ShowtimeOut(SessionOut):
+    """A session in a showtime list, with what a customer chooses by (null when the booking
+    service did not answer)."""
+
+    hall_name: str | None = None
+    seats_total: int | None = Field(default=None, description="seats in the hall")
+    seats_left: int | None = Field(default=None, description="seats neither held nor booked")
+    lowest_price: float | None = Field(
+        default=None, description="the cheapest seat of the hall at this session's prices"
+    )
+
+
 class SeatStateOut(BaseModel):
     seat_id: int
     row: int

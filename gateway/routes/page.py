@@ -6,6 +6,7 @@ year and ask for nothing again until a file changes; the page itself is revalida
 
 from __future__ import annotations
 
+import html
 from functools import cache
 from pathlib import Path
 
@@ -14,11 +15,11 @@ from fastapi.responses import HTMLResponse
 
 from gateway.assets import REVALIDATE, AssetVersions, VersionedPage, VersionedStaticFiles
 from gateway.deps import Settings
+from gateway.routes.config import public_config
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 STATIC_VERSIONS = AssetVersions.of(STATIC_DIR, "/static")
 """Every static file's hash, taken when the gateway starts (restart it after editing one)."""
-MAX_SEATS_MARK = "{{BOOKING_MAX_SEATS}}"
 
 
 def page_headers(page: VersionedPage) -> dict[str, str]:
@@ -51,7 +52,9 @@ def versioned_page(name: str = "index.html") -> VersionedPage:
 
 @router.get("/", response_class=HTMLResponse)
 async def booking_page(settings: Settings) -> HTMLResponse:
-    """The single-page booking app; the seat limit comes from BOOKING_MAX_SEATS."""
+    """The single-page booking app, with the public config (GET /api/config) in its meta tags."""
     page = versioned_page()
-    html = page.html.replace(MAX_SEATS_MARK, str(settings.booking_max_seats))
-    return HTMLResponse(html, headers=page_headers(page))
+    text = page.html
+    for name, value in public_config(settings).model_dump().items():
+        text = text.replace(f"{{{{{name.upper()}}}}}", html.escape(str(value)))
+    return HTMLResponse(text, headers=page_headers(page))

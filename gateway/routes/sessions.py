@@ -26,6 +26,7 @@ from pydantic import (
 
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
+from gateway.availability import with_availability
 from gateway.cache import STALE_AFTER_SCHEDULE_WRITE
 from gateway.catalogue import load_hall
 from gateway.clients import ServiceClients
@@ -41,6 +42,7 @@ from gateway.schemas import (
     Paginated,
     SessionId,
     SessionOut,
+    ShowtimeOut,
 )
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import SEAT_TYPE, SeatType
@@ -209,8 +211,9 @@ async def load_movie(
 
 @router.get(
     "/sessions",
-    response_model=Paginated[SessionOut],
-    summary="Sessions by start time, filtered by movie, hall and UTC day",
+    response_model=Paginated[ShowtimeOut],
+    summary="Sessions by start time, filtered by movie, hall and UTC day, with hall name, "
+    "seats left and lowest price",
 )
 async def list_sessions(
     page: Page,
@@ -243,7 +246,8 @@ async def list_sessions(
     params = {"movie_id": movie_id, "hall_id": hall_id, "date": message.date}
     key = "list:" + json.dumps(params | page.model_dump(), sort_keys=True)
     cached: dict[str, Any] = await cache.get_or_load("sessions", key, load)
-    return cached | {"items": [current_status(item) for item in cached["items"]]}
+    items = [current_status(item) for item in cached["items"]]
+    return cached | {"items": await with_availability(items, clients, metadata)}
 
 
 @router.get(

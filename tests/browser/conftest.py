@@ -69,16 +69,30 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def open_page(browser: Browser, running_stack: RunningStack) -> Iterator[OpenPage]:
-    """Opens a page in a browser context of its own, signed in when given a token.
+    """Opens a page in a browser context of its own, signed in when given a token, in the
+    browser language `locale` and, when given, the browser time zone `timezone_id`.
 
     Script errors on any page fail the test.
     """
     contexts = []
     errors: list[str] = []
 
-    def open_one(*, token: str | None = None, viewport: ViewportSize = DESKTOP) -> Page:
+    def open_one(
+        *,
+        token: str | None = None,
+        viewport: ViewportSize = DESKTOP,
+        locale: str = "en-US",
+        timezone_id: str | None = None,
+        has_touch: bool = False,
+    ) -> Page:
         context = browser.new_context(
-            base_url=running_stack.base_url, viewport=viewport, reduced_motion="reduce"
+            base_url=running_stack.base_url,
+            viewport=viewport,
+            reduced_motion="reduce",
+            locale=locale,
+            timezone_id=timezone_id,
+            has_touch=has_touch,
+            accept_downloads=True,
         )
         contexts.append(context)
         if token is not None:

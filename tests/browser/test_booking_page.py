@@ -73,7 +73,7 @@ def test_a_hold_in_one_browser_turns_the_seat_held_in_another_within_a_second(
 
     expect(seat(watcher, wanted)).to_have_attribute("data-status", "held", timeout=1000)
     expect(seat(watcher, wanted)).to_have_attribute(
-        "aria-label", "Row 2, seat 3, standard, 10.00, held"
+        "aria-label", "Row 2, seat 3, standard, €10.00, held"
     )
     holder.get_by_role("button", name=re.compile(r"^Pay ")).click()
     expect(seat(watcher, wanted)).to_have_attribute("data-status", "booked", timeout=1000)
@@ -107,13 +107,13 @@ def test_a_visitor_signs_up_logs_in_holds_two_seats_pays_and_finds_the_booking_c
     page.locator(f'.time[data-session-id="{show.session_id}"]').click()
     page.get_by_role("button", name=re.compile(r"^Row 1, seat 4,")).click()
     page.get_by_role("button", name=re.compile(r"^Row 1, seat 5,")).click()
-    expect(page.locator(".panel .total__amount")).to_have_text("20.00")
+    expect(page.locator(".panel .total__amount")).to_have_text("€20.00")
     page.get_by_role("button", name="Hold 2 seats").click()
 
     expect(page.locator(".panel .countdown__time")).to_have_text(CLOCK)
     assert seconds_left(page) > 0
     expect(seat(page, show.seats[1, 4])).to_have_attribute("data-state", "mine")
-    page.get_by_role("button", name="Pay 20.00").click()
+    page.get_by_role("button", name="Pay €20.00").click()
     expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
 
     page.get_by_role("link", name="My bookings").first.click()
@@ -170,7 +170,7 @@ def test_a_seat_is_reached_with_tab_and_picked_with_space_or_enter(
     expect(page.locator(".panel .picked li")).to_have_count(1)
 
 
-def test_the_seat_map_fits_a_phone_with_large_enough_seats_and_is_captured_on_phone_and_desktop(
+def test_the_seat_map_fits_a_phone_zooms_to_large_enough_seats_and_is_captured_on_both(
     open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client
 ) -> None:
     show = make_showtime(rows=8, seats_per_row=14, vip_rows=(8,), wheelchair=((1, 1), (1, 2)))
@@ -189,11 +189,22 @@ def test_the_seat_map_fits_a_phone_with_large_enough_seats_and_is_captured_on_ph
         expect(page.locator(".panel .picked li")).to_have_count(2)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{name}: the page is {width}px wide"
-        box = seat(page, show.seats[3, 3]).bounding_box()
-        assert box is not None
-        assert box["width"] >= 32
-        assert box["height"] >= 32
+        frame = page.locator(".seat-viewport").bounding_box()
+        last = seat(page, show.seats[8, 14]).bounding_box()
+        assert frame is not None
+        assert last is not None
+        assert last["x"] + last["width"] <= frame["x"] + frame["width"], "the row does not fit"
         page.screenshot(path=SCREENSHOTS / f"seatmap-{name}.png", full_page=True)
+        sizes = []
+        for _ in range(3):
+            page.get_by_role("button", name="Zoom in").click()
+            sizes.append(
+                seat(page, show.seats[3, 3]).evaluate(
+                    "(seat) => { const box = seat.getBoundingClientRect();"
+                    " return Math.min(box.width, box.height); }"
+                )
+            )
+        assert max(sizes) >= 32, f"{name}: seats are {sizes}px zoomed in"
 
 
 def test_seats_someone_else_took_first_are_highlighted_when_the_hold_is_refused(

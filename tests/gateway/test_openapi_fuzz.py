@@ -134,6 +134,7 @@ def answering_services() -> FakeClients:
         "JoinWaitlist": a_waitlist_entry(),
         "ListMyWaitlist": booking_pb2.ListMyWaitlistResponse(items=[a_waitlist_entry()]),
         "LeaveWaitlist": a_waitlist_entry(booking_pb2.WAITLIST_STATUS_CANCELLED),
+        "SummarizeSessions": booking_pb2.SessionSummaries(),
         "GetSeatMap": booking_pb2.SeatMap(
             session_id=4,
             version=3,

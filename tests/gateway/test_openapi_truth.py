@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from cinemapb.booking.v1 import booking_pb2
 from cinemapb.cinema.v1 import cinema_pb2
 from tests.gateway.fakes import FakeClients
 from tests.gateway.helpers import a_session, assert_error
@@ -62,6 +63,7 @@ async def test_a_sessions_date_within_range_filters_by_that_day(
     services.cinema.replies["ListSessions"] = cinema_pb2.ListSessionsResponse(
         items=[a_session()], total=1
     )
+    services.booking.replies["SummarizeSessions"] = booking_pb2.SessionSummaries()
     response = await api.get("/api/sessions", params={"date": day})
     assert response.status_code == 200, response.text
     assert services.cinema.last("ListSessions").request.date == day

@@ -117,6 +117,7 @@ async def test_session_filters_reach_the_service(
     services.cinema.replies["ListSessions"] = cinema_pb2.ListSessionsResponse(
         items=[a_session()], total=1
     )
+    services.booking.replies["SummarizeSessions"] = booking_pb2.SessionSummaries()
     params: dict[str, str | int] = {"movie_id": 5, "hall_id": 2, "date": "2030-03-17"}
     response = await api.get("/api/sessions", params=params)
     assert response.json()["total"] == 1

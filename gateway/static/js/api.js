@@ -70,12 +70,16 @@ async function send(method, path, { body, headers = {}, text = false }, token) {
     });
   }
   observe(response.headers.get("Date"), sentAt, Date.now());
-  const data =
-    response.status === 204
-      ? null
-      : await (text && response.ok ? response.text() : response.json()).catch(() => null);
+  const data = await read(response, text);
   if (!response.ok) throw new ApiError(response.status, data);
   return { data, headers: response.headers };
+}
+
+/** The body of an answer: none for 204, text when asked for (CSV) and it succeeded, else JSON. */
+async function read(response, text) {
+  if (response.status === 204) return null;
+  if (text && response.ok) return response.text();
+  return response.json().catch(() => null);
 }
 
 export const get = async (path) => (await request("GET", path)).data;

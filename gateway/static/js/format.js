@@ -1,32 +1,62 @@
-// How numbers, times and seats read on the page.
+// How money, times and seats read on the page: the cinema's currency and time zone, the
+// browser's language.
 
 import { serverNow } from "./clock.js";
+import { config } from "./config.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const zone = { timeZone: config.timeZone };
 
-/** A price in currency units with two decimals, like "15.00". */
-export const money = (amount) => Number(amount).toFixed(2);
+const moneyFormat = new Intl.NumberFormat(undefined, {
+  style: "currency",
+  currency: config.currency,
+});
+const timeFormat = new Intl.DateTimeFormat(undefined, { ...zone, hour: "2-digit", minute: "2-digit" });
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  ...zone,
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+});
+const dayKeyFormat = new Intl.DateTimeFormat("en-CA", {
+  ...zone,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+const zoneNameFormat = new Intl.DateTimeFormat(undefined, { ...zone, timeZoneName: "short" });
 
-export const timeOfDay = (iso) =>
-  new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+/** A price in the cinema's currency, in the browser's language, like "€15.00". */
+export const money = (amount) => moneyFormat.format(Number(amount));
 
-export const fullDate = (iso) =>
-  new Date(iso).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short" });
+/** The time of day of an instant in the cinema's zone, like "19:30". */
+export const timeOfDay = (iso) => timeFormat.format(new Date(iso));
 
-/** The local calendar day of an instant, as a sortable key. */
-export function dayKey(iso) {
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+/** The date of an instant in the cinema's zone, like "Fri, 27 Nov". */
+export const fullDate = (iso) => dateFormat.format(new Date(iso));
+
+/** The cinema's zone as people read it at that instant, like "CET" or "GMT+1". */
+export function zoneName(iso) {
+  const part = zoneNameFormat.formatToParts(new Date(iso)).find((p) => p.type === "timeZoneName");
+  return part?.value ?? config.timeZone;
 }
+
+/** "19:30 CET" */
+export const timeWithZone = (iso) => `${timeOfDay(iso)} ${zoneName(iso)}`;
+
+/** The cinema's calendar day of an instant, as a sortable key like "2026-11-27". */
+export const dayKey = (iso) => dayKeyFormat.format(new Date(iso));
+
+/** Today's and the next days' keys in the cinema's zone, `count` of them. */
+export const nextDays = (count) =>
+  Array.from({ length: count }, (_, i) => new Date(serverNow() + i * DAY_MS).toISOString());
 
 /** "Today", "Tomorrow" or a weekday with date, for a day's heading. */
 export function dayHeading(iso) {
-  const today = dayKey(new Date(serverNow()).toISOString());
-  const tomorrow = dayKey(new Date(serverNow() + DAY_MS).toISOString());
   const key = dayKey(iso);
   const date = fullDate(iso);
-  if (key === today) return `Today · ${date}`;
-  if (key === tomorrow) return `Tomorrow · ${date}`;
+  if (key === dayKey(new Date(serverNow()).toISOString())) return `Today · ${date}`;
+  if (key === dayKey(new Date(serverNow() + DAY_MS).toISOString())) return `Tomorrow · ${date}`;
   return date;
 }
 
@@ -59,5 +89,15 @@ export const seatList = (seats) =>
     .sort((a, b) => a.row - b.row || a.number - b.number)
     .map(seatName)
     .join("; ");
+
+/** "Row 6: 7, 8 · Row 7: 3" - a short list for the bottom bar. */
+export function seatSummary(seats) {
+  const rows = new Map();
+  for (const seat of [...seats].sort((a, b) => a.row - b.row || a.number - b.number)) {
+    if (!rows.has(seat.row)) rows.set(seat.row, []);
+    rows.get(seat.row).push(seat.number);
+  }
+  return [...rows].map(([row, numbers]) => `Row ${row}: ${numbers.join(", ")}`).join(" · ");
+}
 
 export const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;

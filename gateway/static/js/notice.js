@@ -1,15 +1,45 @@
-// Messages to the user: a dismissible banner for errors and news, a polite live region.
+// Messages to the user: a banner at the top of the window that goes away by itself (never over
+// the page's primary action, which sits in the panel or the bottom bar), and live regions that
+// say the same to screen readers.
 
 import { h, replace } from "./dom.js";
 
-let hideTimer = 0;
+const SHOW_MS = { info: 6000, success: 6000, error: 10000 };
 
-/** Shows `message` in the banner; kind is "error", "info" or "success". */
-export function notify(message, kind = "info", { sticky = kind === "error" } = {}) {
-  const banner = document.getElementById("notice");
+let hideTimer = 0;
+let remaining = 0;
+let shownAt = 0;
+
+function schedule(ms) {
   clearTimeout(hideTimer);
+  remaining = ms;
+  shownAt = Date.now();
+  hideTimer = setTimeout(dismiss, ms);
+}
+
+/** Holds the countdown while the pointer or focus is on the banner (time to read it). */
+function pause() {
+  clearTimeout(hideTimer);
+  remaining = Math.max(1500, remaining - (Date.now() - shownAt));
+}
+
+function banner() {
+  const element = document.getElementById("notice");
+  if (!element.dataset.wired) {
+    element.dataset.wired = "true";
+    element.addEventListener("pointerenter", pause);
+    element.addEventListener("pointerleave", () => schedule(remaining));
+    element.addEventListener("focusin", pause);
+    element.addEventListener("focusout", () => schedule(remaining));
+  }
+  return element;
+}
+
+/** Shows `message` for a while; kind is "error", "info" or "success". */
+export function notify(message, kind = "info") {
+  const element = banner();
   replace(
-    banner,
+    element,
     h("p", { text: message }),
     h("button", {
       type: "button",
@@ -19,10 +49,10 @@ export function notify(message, kind = "info", { sticky = kind === "error" } = {
       on: { click: dismiss },
     }),
   );
-  banner.dataset.kind = kind;
-  banner.setAttribute("role", kind === "error" ? "alert" : "status");
-  banner.hidden = false;
-  if (!sticky) hideTimer = setTimeout(dismiss, 6000);
+  element.dataset.kind = kind;
+  element.hidden = false;
+  announce(message, { urgent: kind === "error" });
+  schedule(SHOW_MS[kind] ?? SHOW_MS.info);
 }
 
 /** An API error's message, from the contract's {"error", "code"} body. */
@@ -32,14 +62,14 @@ export function showError(error, prefix = "") {
 
 export function dismiss() {
   clearTimeout(hideTimer);
-  const banner = document.getElementById("notice");
-  banner.hidden = true;
-  banner.replaceChildren();
+  const element = document.getElementById("notice");
+  element.hidden = true;
+  element.replaceChildren();
 }
 
-/** Says `text` to screen readers without moving focus. */
-export function announce(text) {
-  const region = document.getElementById("announcer");
+/** Says `text` to screen readers without moving focus; urgent ones interrupt. */
+export function announce(text, { urgent = false } = {}) {
+  const region = document.getElementById(urgent ? "alerter" : "announcer");
   region.textContent = "";
   requestAnimationFrame(() => {
     region.textContent = text;

@@ -1,7 +1,9 @@
-// The seat map: a grid of seat buttons by row and number, selection, and status changes.
+// The seat map: a grid of seat buttons by row and number, selection, and status changes; fitted
+// to the width, zoomed and panned by zoom.js, with row labels in a rail that follows the rows.
 
-import { h, replace, starIcon, wheelchairIcon } from "./dom.js";
+import { h, icon, replace, starIcon, wheelchairIcon } from "./dom.js";
 import { money, STATUS_LABELS, TYPE_LABELS } from "./format.js";
+import { PanZoom } from "./zoom.js";
 
 const SPOKEN_TYPES = {
   standard: "standard",
@@ -9,6 +11,44 @@ const SPOKEN_TYPES = {
   wheelchair: "wheelchair",
   companion: "companion seat (with the wheelchair space beside it)",
 };
+
+/** A mark per state in the middle of a seat (free seats show their number), never colour alone. */
+const STATE_MARKS = {
+  selected: () => icon("check", ["M5 12.5l4.5 4.5L19 7.5"]),
+  mine: () => icon("ticket", ["M4 7h16v3a2 2 0 0 0 0 4v3H4v-3a2 2 0 0 0 0-4z", "M14 7v10"]),
+  held: () => icon("clock", ["M12 3.5a8.5 8.5 0 1 0 0 17a8.5 8.5 0 1 0 0-17", "M12 7.5V12l3 2"]),
+  booked: () => icon("cross", ["M6.5 6.5l11 11", "M17.5 6.5l-11 11"]),
+};
+
+/** A badge per seat type in a seat's corner. */
+const TYPE_MARKS = {
+  vip: starIcon,
+  wheelchair: wheelchairIcon,
+  companion: () =>
+    icon("companion", [
+      "M9 4.5a2.5 2.5 0 1 0 0 5a2.5 2.5 0 1 0 0-5",
+      "M4 19c0-3.5 2.2-6 5-6s5 2.5 5 6",
+      "M17 9v6",
+      "M14 12h6",
+    ]),
+};
+
+/** The inside of a seat (or a legend swatch): its type badge, its state mark, its number. */
+function seatFace(seat) {
+  const badge = TYPE_MARKS[seat.type];
+  return [
+    badge ? h("span", { class: "seat__badge", "aria-hidden": "true" }, badge()) : null,
+    h("span", { class: "seat__mark", "aria-hidden": "true" }),
+    h("span", { class: "seat__number", text: seat.number ?? "" }),
+  ];
+}
+
+function paintMark(button, state) {
+  const mark = button.querySelector(".seat__mark");
+  if (mark.dataset.state === state) return;
+  mark.dataset.state = state;
+  replace(mark, STATE_MARKS[state]?.());
+}
 
 /** "Row 3, seat 7, VIP, 15.00, free" */
 export function seatAriaLabel(seat, mine = false) {
@@ -31,43 +71,66 @@ export class SeatMap {
   #locked = false;
   #tabStop = null;
 
+  #rowLabels = []; // [{label, button}] a label in the rail and a seat of its row
+  #picking = false;
+
   /**
-   * onSelect(selectedSeats) runs when the user's selection changes;
-   * onLimit() when they try to pick more than maxSeats.
+   * onSelect(selectedSeats) runs when the user's selection changes; onLimit() when they try
+   * to pick more than maxSeats; confirmPick(seat) may answer a promise of false to refuse a pick.
    */
-  constructor({ maxSeats, onSelect, onLimit }) {
+  constructor({ maxSeats, onSelect, onLimit, confirmPick = () => true }) {
     this.maxSeats = maxSeats;
     this.onSelect = onSelect;
     this.onLimit = onLimit;
+    this.confirmPick = confirmPick;
     this.grid = h("div", { class: "seat-grid", role: "group", "aria-label": "Seats" });
     this.grid.addEventListener("click", (event) => this.#onClick(event));
     this.grid.addEventListener("keydown", (event) => this.#onKey(event));
     this.grid.addEventListener("focusin", (event) => {
       const entry = this.#entryOf(event.target);
-      if (entry) this.#setTabStop(entry);
+      if (!entry) return;
+      this.#setTabStop(entry);
+      this.zoom.reveal(entry.button);
     });
-    this.scroller = h(
+    this.stage = h(
       "div",
-      { class: "seat-scroll" },
-      h(
-        "div",
-        { class: "seat-stage" },
-        h("div", { class: "screen", "aria-hidden": "true", text: "Screen" }),
-        this.grid,
-      ),
+      { class: "seat-stage" },
+      h("div", { class: "screen", "aria-hidden": "true", text: "Screen" }),
+      this.grid,
     );
+    this.viewport = h("div", { class: "seat-viewport" }, this.stage);
+    this.rail = h("div", { class: "row-rail", "aria-hidden": "true" });
+    this.zoom = new PanZoom(this.viewport, this.stage, {
+      onChange: (view) => this.#placeRowLabels(view),
+    });
+    const tool = (label, text, action) =>
+      h("button", {
+        type: "button",
+        class: "button button--ghost button--small seat-map__tool",
+        "aria-label": label,
+        title: label,
+        text,
+        on: { click: action },
+      });
     this.element = h(
       "div",
       { class: "seat-map" },
-      this.scroller,
-      h("p", {
-        class: "scroll-hint",
-        "aria-hidden": "true",
-        text: "← Scroll sideways for more seats →",
-      }),
+      h(
+        "div",
+        { class: "seat-map__tools" },
+        h(
+          "p",
+          { class: "seat-map__hint muted" },
+          h("span", { class: "seat-map__hint--touch", text: "Pinch or double-tap to zoom" }),
+          h("span", { class: "seat-map__hint--mouse", text: "Double-click or Ctrl+scroll to zoom" }),
+          ", drag to move",
+        ),
+        tool("Zoom out", "−", () => this.zoom.zoomBy(1 / 1.5)),
+        tool("Zoom in", "+", () => this.zoom.zoomBy(1.5)),
+        tool("Show the whole hall", "Fit", () => this.zoom.fit()),
+      ),
+      h("div", { class: "seat-map__frame" }, this.rail, this.viewport),
     );
-    this.resizes = new ResizeObserver(() => this.#markWide());
-    this.resizes.observe(this.scroller);
   }
 
   get seats() {
@@ -172,15 +235,16 @@ export class SeatMap {
     this.#entries.clear();
     const byRow = new Map();
     for (const seat of [...seats].sort((a, b) => a.row - b.row || a.number - b.number)) {
-      const button = h("button", {
-        type: "button",
-        class: `seat seat--${seat.type}`,
-        tabindex: "-1",
-        dataset: { seatId: seat.seat_id, row: seat.row, number: seat.number, type: seat.type },
-      });
-      if (seat.type === "wheelchair") button.append(wheelchairIcon());
-      else if (seat.type === "vip") button.append(starIcon());
-      button.append(h("span", { class: "seat__number", text: seat.number }));
+      const button = h(
+        "button",
+        {
+          type: "button",
+          class: `seat seat--${seat.type}`,
+          tabindex: "-1",
+          dataset: { seatId: seat.seat_id, row: seat.row, number: seat.number, type: seat.type },
+        },
+        seatFace(seat),
+      );
       const entry = { seat: { ...seat }, button };
       this.#entries.set(seat.seat_id, entry);
       if (!byRow.has(seat.row)) byRow.set(seat.row, []);
@@ -190,23 +254,21 @@ export class SeatMap {
     const columns = Math.max(1, ...seats.map((seat) => seat.number));
     this.grid.style.setProperty("--columns", String(columns));
     const cells = [];
+    this.#rowLabels = [];
     this.#rows.forEach(({ row, entries }, index) => {
-      const gridRow = String(index + 1);
-      const label = (column) => {
-        const span = h("span", { class: "row-label", "aria-hidden": "true", text: row });
-        span.style.gridRow = gridRow;
-        span.style.gridColumn = String(column);
-        return span;
-      };
-      cells.push(label(1));
       for (const entry of entries) {
-        entry.button.style.gridRow = gridRow;
-        entry.button.style.gridColumn = String(entry.seat.number + 1);
+        entry.button.style.gridRow = String(index + 1);
+        entry.button.style.gridColumn = String(entry.seat.number);
         cells.push(entry.button);
       }
-      cells.push(label(columns + 2));
+      const label = h("span", { class: "row-label", text: row });
+      this.#rowLabels.push({ label, button: entries[0].button });
     });
     replace(this.grid, cells);
+    replace(
+      this.rail,
+      this.#rowLabels.map(({ label }) => label),
+    );
     for (const id of [...this.#selected]) if (!this.#entries.has(id)) this.#selected.delete(id);
     for (const entry of this.#entries.values()) this.#paint(entry, false);
     const first =
@@ -216,25 +278,22 @@ export class SeatMap {
     this.#tabStop = null;
     if (first) this.#setTabStop(first);
     if (focusedId !== undefined && first) first.button.focus();
-    requestAnimationFrame(() => this.centre());
-  }
-
-  /** Scrolls a hall wider than the screen so its middle is in view. */
-  centre() {
-    this.scroller.scrollLeft = (this.scroller.scrollWidth - this.scroller.clientWidth) / 2;
-    this.#markWide();
+    this.zoom.measure();
   }
 
   /** Stops watching the page (call when the seat map leaves it). */
   destroy() {
-    this.resizes.disconnect();
+    this.zoom.destroy();
   }
 
-  #markWide() {
-    this.element.classList.toggle(
-      "seat-map--wide",
-      this.scroller.scrollWidth > this.scroller.clientWidth + 1,
-    );
+  /** Each row's label beside its row: next to a hall narrower than the map, at the map's edge
+   * when the hall is panned sideways. */
+  #placeRowLabels({ scale, x, y }) {
+    const left = Math.max(0, x);
+    for (const { label, button } of this.#rowLabels) {
+      const middle = button.offsetTop + button.offsetHeight / 2;
+      label.style.transform = `translate(${left}px, ${y + middle * scale}px) translateY(-50%)`;
+    }
   }
 
   #paint(entry, pulse) {
@@ -245,6 +304,7 @@ export class SeatMap {
     const state = selected ? "selected" : mine ? "mine" : seat.status;
     button.dataset.status = seat.status;
     button.dataset.state = state;
+    paintMark(button, state);
     button.setAttribute("aria-pressed", String(selected));
     button.setAttribute("aria-disabled", String(!this.#selectable(seat) && !selected));
     const label = seatAriaLabel(seat, mine);
@@ -282,9 +342,9 @@ export class SeatMap {
     return button ? this.#entries.get(Number(button.dataset.seatId)) : undefined;
   }
 
-  #onClick(event) {
+  async #onClick(event) {
     const entry = this.#entryOf(event.target);
-    if (!entry || this.#locked) return;
+    if (!entry || this.#locked || this.#picking) return;
     const id = entry.seat.seat_id;
     if (this.#selected.has(id)) {
       this.#selected.delete(id);
@@ -294,6 +354,12 @@ export class SeatMap {
       this.onLimit();
       return;
     } else {
+      this.#picking = true;
+      const confirmed = await this.confirmPick(entry.seat);
+      this.#picking = false;
+      if (!confirmed || !this.#selectable(entry.seat) || this.#selected.size >= this.maxSeats) {
+        return;
+      }
       this.#selected.add(id);
     }
     for (const takenId of [...this.#taken]) {
@@ -355,7 +421,7 @@ function pricesByType(seats) {
     const [low, high] = ranges.get(seat.type) ?? [Infinity, -Infinity];
     ranges.set(seat.type, [Math.min(low, seat.price), Math.max(high, seat.price)]);
   }
-  return ["standard", "vip", "wheelchair", "companion"]
+  return Object.keys(TYPE_LABELS)
     .filter((type) => ranges.has(type))
     .map((type) => {
       const [low, high] = ranges.get(type);
@@ -363,23 +429,23 @@ function pricesByType(seats) {
     });
 }
 
-/** The key to the colours and the price of each seat type. */
+/** A legend's sample seat, drawn as the map draws one. */
+function swatch(type, state) {
+  const sample = h(
+    "span",
+    { class: `swatch seat seat--${type}`, dataset: { state }, "aria-hidden": "true" },
+    seatFace({ type, number: "" }),
+  );
+  paintMark(sample, state);
+  return sample;
+}
+
+/** The key to the seat states and the price of each seat type. */
 export function legend(seats) {
-  const swatch = (state) =>
-    h(
-      "li",
-      {},
-      h("span", { class: "swatch seat", dataset: { state }, "aria-hidden": "true" }),
-      STATUS_LABELS[state],
-    );
+  const stateItem = (state) =>
+    h("li", { dataset: { state } }, swatch("standard", state), STATUS_LABELS[state]);
   const typeItem = ([type, price]) => {
-    const sample = h("span", {
-      class: `swatch seat seat--${type}`,
-      dataset: { state: "free" },
-      "aria-hidden": "true",
-    });
-    if (type === "wheelchair") sample.append(wheelchairIcon());
-    if (type === "vip") sample.append(starIcon());
+    const sample = swatch(type, "free");
     return h(
       "li",
       { class: "legend__price", dataset: { type } },
@@ -392,8 +458,8 @@ export function legend(seats) {
     { class: "legend" },
     h(
       "ul",
-      { class: "legend__list", "aria-label": "Seat colours" },
-      ["free", "selected", "mine", "held", "booked"].map(swatch),
+      { class: "legend__list", "aria-label": "Seat states" },
+      ["free", "selected", "mine", "held", "booked"].map(stateItem),
     ),
     h("ul", { class: "legend__list", "aria-label": "Prices" }, pricesByType(seats).map(typeItem)),
   );

@@ -1,6 +1,7 @@
 // "My bookings": every booking of the signed-in user, with pay and cancel where allowed.
 
 import { get } from "../api.js";
+import { calendarLink } from "../calendar.js";
 import { followPaymentReturn, payBooking } from "../checkout.js";
 import { msUntil } from "../clock.js";
 import { countdown } from "../countdown.js";
@@ -68,7 +69,10 @@ function bookingCard(booking, view, stops) {
     actions,
   );
   showtime(booking.session_id)
-    .then((aggregate) => describe(card, aggregate))
+    .then((aggregate) => {
+      describe(card, aggregate);
+      if (status === "confirmed") actions.append(calendarLink(booking, aggregate));
+    })
     .catch(() => {});
 
   let stopTimer = () => {};

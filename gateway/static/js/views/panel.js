@@ -1,10 +1,13 @@
-// The booking panel beside the seat map, one look per step: pick, held (countdown), paid.
+// The booking panel beside the seat map (below it on a phone), one look per step: pick, held
+// (countdown), paid, expired. Each look has a body and a bar: the seats in short, the total and
+// the primary action; on a phone the bar stays at the bottom of the window.
 
+import { calendarLink } from "../calendar.js";
 import { countdown } from "../countdown.js";
 import { h } from "../dom.js";
-import { money, plural, seatName, TYPE_LABELS } from "../format.js";
+import { money, plural, seatName, seatSummary, TYPE_LABELS } from "../format.js";
 
-const title = (text) => h("h2", { id: "panel-title", text });
+const title = (text) => h("h2", { id: "panel-title", tabindex: "-1", text });
 
 function seatLines(seats) {
   return h(
@@ -24,13 +27,29 @@ function seatLines(seats) {
   );
 }
 
-const totalLine = (amount) =>
-  h(
-    "p",
-    { class: "total" },
-    h("span", { text: "Total" }),
-    h("strong", { class: "total__amount", text: money(amount) }),
+/** The bar: what is picked or held in short, the total, and the actions (primary first). */
+function bar({ seats, total, status = null, actions = [] }) {
+  return h(
+    "div",
+    { class: "panel__bar" },
+    h(
+      "div",
+      { class: "panel__summary" },
+      status,
+      h("span", {
+        class: "panel__seats",
+        text: seats.length ? `${plural(seats.length, "seat")} · ${seatSummary(seats)}` : "No seats yet",
+      }),
+      h(
+        "p",
+        { class: "total" },
+        h("span", { text: "Total" }),
+        h("strong", { class: "total__amount", text: money(total) }),
+      ),
+    ),
+    actions.length ? h("div", { class: "actions" }, actions) : null,
   );
+}
 
 const button = (text, onClick, { primary = false, disabled = false } = {}) =>
   h("button", {
@@ -64,50 +83,78 @@ export function pickPanel({ selected, maxSeats, closedBecause, holding, loginHre
     body = h("p", { class: "muted", text: `Pick up to ${plural(maxSeats, "seat")} on the map.` });
   }
   const total = selected.reduce((sum, seat) => sum + seat.price, 0);
-  const actions = closedBecause
-    ? null
-    : h("div", { class: "actions" }, pickAction({ selected, holding, loginHref, onHold }));
-  return { nodes: [title("Your seats"), body, totalLine(total), actions], stop: () => {} };
+  const actions = closedBecause ? [] : [pickAction({ selected, holding, loginHref, onHold })];
+  return {
+    nodes: [title("Your seats"), body],
+    bar: bar({ seats: selected, total, actions }),
+    stop: () => {},
+  };
 }
 
-/** A pending hold: the countdown to its expiry, Pay and Cancel. */
-export function heldPanel({ booking, paying, onPay, onCancel, onExpire }) {
-  const timer = countdown(booking.expires_at, { onEnd: onExpire });
+/** A pending hold: the countdown to its expiry, Pay and Cancel; focus goes to Pay. */
+export function heldPanel({ booking, paying, onPay, onCancel, onWarn, onExpire }) {
+  const timer = countdown(booking.expires_at, { onWarn, onEnd: onExpire });
+  const pay = button(paying ? "Paying…" : `Pay ${money(booking.total_price)}`, onPay, {
+    primary: true,
+    disabled: paying,
+  });
   return {
-    nodes: [
-      title("Seats held for you"),
-      timer.element,
-      seatLines(booking.seats),
-      totalLine(booking.total_price),
-      h(
-        "div",
-        { class: "actions" },
-        button(paying ? "Paying…" : `Pay ${money(booking.total_price)}`, onPay, {
-          primary: true,
-          disabled: paying,
-        }),
-        button("Cancel hold", onCancel, { disabled: paying }),
-      ),
-    ],
+    nodes: [title("Seats held for you"), seatLines(booking.seats)],
+    bar: bar({
+      seats: booking.seats,
+      total: booking.total_price,
+      status: timer.element,
+      actions: [pay, button("Cancel hold", onCancel, { disabled: paying })],
+    }),
+    focus: pay,
     stop: timer.stop,
   };
 }
 
-/** A paid booking: confirmation, and the way on. */
-export function paidPanel({ booking, onMore }) {
+/** A paid booking: confirmation, the calendar, and the way on; focus goes to the heading. */
+export function paidPanel({ booking, showtime, onMore }) {
+  const heading = title("You're booked!");
   return {
     nodes: [
-      title("You're booked!"),
+      heading,
       h("p", { class: "success", text: "Payment received. Your seats are confirmed." }),
       seatLines(booking.seats),
-      totalLine(booking.total_price),
-      h(
-        "div",
-        { class: "actions" },
-        h("a", { class: "button button--primary", href: "#/bookings", text: "My bookings" }),
-        button("Book more seats", onMore),
-      ),
     ],
+    bar: bar({
+      seats: booking.seats,
+      total: booking.total_price,
+      actions: [
+        h("a", { class: "button button--primary", href: "#/bookings", text: "My bookings" }),
+        calendarLink(booking, showtime),
+        button("Book more seats", onMore),
+      ],
+    }),
+    focus: heading,
+    stop: () => {},
+  };
+}
+
+/** A hold that ran out: the same seats again (where still free), or a fresh pick. */
+export function expiredPanel({ seats, retrying, onRetry, onDismiss }) {
+  const retry = button(retrying ? "Holding…" : "Hold these seats again", onRetry, {
+    primary: true,
+    disabled: retrying,
+  });
+  return {
+    nodes: [
+      title("Your hold expired"),
+      h("p", {
+        class: "muted",
+        text: "The time to pay ran out, so these seats were let go. They may still be free.",
+      }),
+      seatLines(seats),
+    ],
+    bar: bar({
+      seats,
+      total: seats.reduce((sum, seat) => sum + seat.price, 0),
+      actions: [retry, button("Pick other seats", onDismiss)],
+    }),
+    focus: retry,
     stop: () => {},
   };
 }

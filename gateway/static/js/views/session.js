@@ -4,8 +4,10 @@ import { get, post, postOnce } from "../api.js";
 import { payBooking } from "../checkout.js";
 import { signedIn } from "../auth.js";
 import { msUntil } from "../clock.js";
+import { config } from "../config.js";
+import { ask } from "../dialog.js";
 import { h, replace } from "../dom.js";
-import { fullDate, plural, seatList, timeOfDay } from "../format.js";
+import { fullDate, plural, seatList, timeWithZone } from "../format.js";
 import { announce, notify, showError } from "../notice.js";
 import { HeldSeats } from "../heldseats.js";
 import { legend, SeatMap } from "../seatmap.js";
@@ -13,7 +15,7 @@ import { fetchSeats, SeatSync } from "../seatsync.js";
 import { loginLink } from "./auth.js";
 import { seatHelp } from "./bestseats.js";
 import { extendOffer } from "./extend.js";
-import { heldPanel, paidPanel, pickPanel } from "./panel.js";
+import { expiredPanel, heldPanel, paidPanel, pickPanel } from "./panel.js";
 import { waitlistCard } from "./waitlist.js";
 
 const LIVE_TEXT = {
@@ -23,8 +25,7 @@ const LIVE_TEXT = {
   gone: "Offline",
 };
 
-const maxSeats = () =>
-  Number(document.querySelector('meta[name="booking-max-seats"]')?.content) || 4;
+const maxSeats = () => config.maxSeats;
 
 function selectionKey(sessionId) {
   return `cinema.selection.${sessionId}`;
@@ -54,8 +55,10 @@ export async function render(main, view) {
 
   const { session, movie, hall } = aggregate;
   const closed = session.status !== "scheduled" || msUntil(session.start_time) <= 0;
-  let phase = "select"; // select | holding | held | paying | paid
+  let phase = "select"; // select | holding | held | paying | paid | expired | retrying
   let booking = null;
+  let lapsed = []; // the seats of a hold that expired, to hold again
+  let wheelchairAgreed = false; // asked once per selection
   let stopCountdown = () => {};
 
   const panel = h("aside", { class: "card panel", "aria-labelledby": "panel-title" });
@@ -70,7 +73,17 @@ export async function render(main, view) {
 
   const seatmap = new SeatMap({
     maxSeats: maxSeats(),
+    confirmPick: async (seat) => {
+      if (seat.type !== "wheelchair" || wheelchairAgreed) return true;
+      wheelchairAgreed = await ask("This is a wheelchair space. Book it?", {
+        detail: "These spaces are kept for people who use a wheelchair.",
+        yes: "Yes, book it",
+        no: "Choose another seat",
+      });
+      return wheelchairAgreed;
+    },
     onSelect: (selected) => {
+      if (selected.length === 0) wheelchairAgreed = false;
       sessionStorage.setItem(
         selectionKey(sessionId),
         JSON.stringify(selected.map((seat) => seat.seat_id)),
@@ -102,7 +115,7 @@ export async function render(main, view) {
       h(
         "p",
         { class: "session-head__meta" },
-        h("span", { text: `${fullDate(session.start_time)} · ${timeOfDay(session.start_time)}` }),
+        h("span", { text: `${fullDate(session.start_time)} · ${timeWithZone(session.start_time)}` }),
         h("span", {
           text: hall.name ? `${hall.name} (hall ${hall.number})` : `Hall ${hall.number}`,
         }),
@@ -167,6 +180,42 @@ export async function render(main, view) {
     renderPanel();
   }
 
+  function expire() {
+    lapsed = booking?.seats ?? [];
+    release();
+    phase = "expired";
+    renderPanel({ focus: true });
+    announce("Your hold expired, so the seats were let go. You can hold them again.", {
+      urgent: true,
+    });
+    sync.refresh();
+  }
+
+  /** Picks the lapsed seats again where they are still free, and holds them if all are. */
+  async function holdAgain() {
+    phase = "retrying";
+    renderPanel();
+    await sync.refresh();
+    if (view.left) return;
+    phase = "select";
+    seatmap.clearSelection();
+    wheelchairAgreed = true; // they agreed when they picked these seats
+    const wanted = lapsed.map((seat) => seat.seat_id);
+    seatmap.select(wanted);
+    const picked = new Set(seatmap.selected.map((seat) => seat.seat_id));
+    const gone = lapsed.filter((seat) => !picked.has(seat.seat_id));
+    lapsed = [];
+    if (gone.length === 0) {
+      await hold();
+      return;
+    }
+    renderPanel({ focus: true });
+    notify(
+      `${seatList(gone)}: taken since. ${picked.size ? "The others are picked again." : "Pick other seats."}`,
+      "info",
+    );
+  }
+
   async function hold() {
     const seats = seatmap.selected;
     if (seats.length === 0 || phase !== "select") return;
@@ -182,6 +231,8 @@ export async function render(main, view) {
       );
       help.clear();
       announce(`${plural(seats.length, "seat")} held. Pay before the timer runs out.`);
+      renderPanel({ focus: true });
+      return;
     } catch (error) {
       phase = "select";
       seatmap.setLocked(closed);
@@ -219,6 +270,8 @@ export async function render(main, view) {
       );
       phase = "paid";
       announce("Payment received. Enjoy the film!");
+      renderPanel({ focus: true });
+      return;
     } catch (error) {
       if (error.status === 409) {
         release();
@@ -228,7 +281,7 @@ export async function render(main, view) {
       }
       showError(error, "Payment failed: ");
     }
-    renderPanel();
+    renderPanel({ focus: true });
   }
 
   async function cancel() {
@@ -252,21 +305,21 @@ export async function render(main, view) {
       : "Booking has closed for this showtime.";
   }
 
-  function renderPanel() {
+  /** Draws the panel for the current phase; focus: true moves focus to its next action. */
+  function renderPanel({ focus = false } = {}) {
     stopCountdown();
     help.setOpen(!closed && phase === "select");
     panel.dataset.phase = phase;
-    let view;
+    let look;
     if (phase === "held" || phase === "paying") {
-      view = heldPanel({
+      look = heldPanel({
         booking,
         paying: phase === "paying",
         onPay: pay,
         onCancel: cancel,
-        onExpire: () => {
-          release("Your hold expired, so the seats are free again.");
-          sync.refresh();
-        },
+        onWarn: () =>
+          announce("One minute left to pay for your seats.", { urgent: true }),
+        onExpire: expire,
       });
       const offer = extendOffer({
         booking,
@@ -275,12 +328,22 @@ export async function render(main, view) {
           renderPanel();
         },
       });
-      const stopHeld = view.stop;
-      view = { nodes: [...view.nodes, offer.element], stop: () => (stopHeld(), offer.stop()) };
+      const stopHeld = look.stop;
+      look = { ...look, nodes: [...look.nodes, offer.element], stop: () => (stopHeld(), offer.stop()) };
     } else if (phase === "paid") {
-      view = paidPanel({ booking, onMore: () => release() });
+      look = paidPanel({ booking, showtime: aggregate, onMore: () => release() });
+    } else if (phase === "expired" || phase === "retrying") {
+      look = expiredPanel({
+        seats: lapsed,
+        retrying: phase === "retrying",
+        onRetry: holdAgain,
+        onDismiss: () => {
+          lapsed = [];
+          release();
+        },
+      });
     } else {
-      view = pickPanel({
+      look = pickPanel({
         selected: seatmap.selected,
         maxSeats: maxSeats(),
         closedBecause: closedBecause(),
@@ -289,8 +352,10 @@ export async function render(main, view) {
         onHold: hold,
       });
     }
-    stopCountdown = view.stop;
-    replace(panel, view.nodes);
+    stopCountdown = look.stop;
+    const hadFocus = panel.contains(document.activeElement);
+    replace(panel, look.nodes, look.bar);
+    if (focus || hadFocus) (look.focus ?? panel.querySelector("#panel-title"))?.focus();
   }
 
   seatmap.setLocked(closed);
@@ -298,6 +363,8 @@ export async function render(main, view) {
   if (!closed) {
     try {
       seatmap.select(JSON.parse(sessionStorage.getItem(selectionKey(sessionId)) ?? "[]"));
+      // a restored selection was agreed to when it was picked
+      wheelchairAgreed = seatmap.selected.some((seat) => seat.type === "wheelchair");
     } catch {
       sessionStorage.removeItem(selectionKey(sessionId));
     }
