@@ -183,12 +183,12 @@ class Halls:
     async def update_seat(self, seat_id: int, row: int, number: int, seat_type: SeatType) -> Seat:
         """Moves or retypes a seat, unless live bookings hold it."""
         check_seat_position(row, number)
-        await self._refuse_booked([seat_id])
         with _constraint_errors(0):
             async with self.sessionmaker.begin() as db:
                 seat = await repository.get_seat(db, seat_id)
                 if seat is None:
                     raise seat_not_found(seat_id)
+                await self._refuse_booked(db, seat.hall_id, [seat_id])
                 seat.row, seat.number, seat.type = row, number, seat_type
                 await db.flush()
                 await self._record_seat(db, seat, "updated")
@@ -197,8 +197,11 @@ class Halls:
 
     async def delete_seat(self, seat_id: int) -> None:
         """Removes a seat, unless live bookings hold it."""
-        await self._refuse_booked([seat_id])
         async with self.sessionmaker.begin() as db:
+            seat = await repository.get_seat(db, seat_id)
+            if seat is None:
+                raise seat_not_found(seat_id)
+            await self._refuse_booked(db, seat.hall_id, [seat_id])
             hall_id = await repository.delete_seat(db, seat_id)
             if hall_id is None:
                 raise seat_not_found(seat_id)
@@ -225,7 +228,7 @@ class Halls:
                         details={"seat_ids": strangers},
                     )
                 retyped = {i: t for i, t in edit.retype.items() if seats[i].type != t}
-                await self._refuse_booked(sorted(edit.remove | retyped.keys()))
+                await self._refuse_booked(db, hall_id, sorted(edit.remove | retyped.keys()))
                 await self._apply(db, hall, edit, retyped)
                 await self._announce(db, hall_id)
         return await self.get(hall_id)
@@ -252,7 +255,12 @@ class Halls:
         changes = {"hall_id": seat.hall_id, "row": seat.row, "number": seat.number}
         await self.audit.record(db, "seat", seat.id, action, changes | {"type": seat.type})
 
-    async def _refuse_booked(self, seat_ids: Sequence[int]) -> None:
+    async def _refuse_booked(self, db: AsyncSession, hall_id: int, seat_ids: Sequence[int]) -> None:
+        """Refuses the change when live bookings hold any of these seats. A hall without a
+        session that is not over has none, so booking_svc is asked only when one exists (a new
+        hall is laid out without it)."""
+        if not seat_ids or not await repository.live_sessions_of_hall(db, hall_id, self.clock()):
+            return
         if booked := await self.bookings.seats_booked(seat_ids):
             raise seats_booked(booked)
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Select,
+    Text,
     and_,
     case,
     func,
@@ -37,7 +38,9 @@ SERVING_LOCK_CLASS = 7_264_100
 
 
 def _status_is(status: EntryStatus) -> ColumnElement[bool]:
-    return W.status == literal(status.value)
+    """Written into the SQL, not bound: a bound status stops PostgreSQL from matching the
+    partial unique index of ON CONFLICT once a prepared statement goes generic."""
+    return W.status == literal(status.value, Text, literal_execute=True)
 
 
 def _shown_status() -> ColumnElement[str]:

@@ -160,12 +160,12 @@ def test_an_admin_lays_out_a_hall_schedules_prices_and_watches_a_customer_book_l
     expect(stat(page, "held")).to_have_text("0")
     expect(stat(page, "free")).to_have_text("26")
     expect(page.locator(".seat[data-status='booked']")).to_have_count(2)
-    expect(stat(page, "revenue")).to_have_text("24.00")
+    expect(stat(page, "revenue")).to_have_text("€24.00")
     shoot(page, "sales-live-after-booking-desktop")
 
     page.goto(f"/admin#/sales?date={tomorrow}&from={tomorrow}&to={tomorrow}")
     link = page.locator(f'.session-link[data-session-id="{late["id"]}"]')
-    expect(link).to_contain_text("2 sold · 24.00")
+    expect(link).to_contain_text("2 sold · €24.00")
     by_day = page.locator('.totals[data-group="day"]')
     by_movie = page.locator('.totals[data-group="movie"]')
     expect(by_day.locator(f'tbody tr[data-key="{tomorrow}"]')).to_be_visible()
@@ -210,7 +210,7 @@ def test_cancelling_a_session_with_bookings_says_how_many_it_cancels_first(
     slot.get_by_role("button", name=re.compile("^Cancel")).click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text(
-        "It cancels 1 paid booking (2 seats, 20.00) and the unpaid holds on 1 seat"
+        "It cancels 1 paid booking (2 seats, €20.00) and the unpaid holds on 1 seat"
     )
     shoot(page, "cancel-dialog-desktop")
     dialog.get_by_role("button", name="Keep session").click()
@@ -272,6 +272,9 @@ def test_a_seat_with_live_bookings_is_not_removed_and_the_designer_names_the_ses
     assert len(api.get(f"/api/halls/{hall_id}").json()["seats"]) == 8
 
 
+POSTER = "/static/posters/orbit-of-small-things.svg"
+
+
 def test_the_catalogue_shows_the_apis_validation_message_under_its_field(
     open_page: OpenPage, api: httpx.Client
 ) -> None:
@@ -295,9 +298,21 @@ def test_the_catalogue_shows_the_apis_validation_message_under_its_field(
     shoot(page, "catalogue-error-desktop")
 
     page.get_by_label("Year").fill("2024")
+    page.get_by_label("Trailer URL").fill("javascript:alert(1)")
+    page.get_by_role("button", name="Create movie").click()
+    trailer = page.locator('.field[data-field="trailer_url"]')
+    expect(trailer.locator(".field__error")).to_be_visible()
+
+    page.get_by_label("Poster URL").fill(POSTER)
+    page.get_by_label("Trailer URL").fill("https://trailers.example.org/catalogue-test")
     page.get_by_role("button", name="Create movie").click()
     movies = page.get_by_role("list", name="Movies")
     expect(movies).to_contain_text(title)
+    [created] = [
+        m for m in api.get("/api/movies?page_size=100").json()["items"] if m["title"] == title
+    ]
+    assert created["poster_url"] == POSTER
+    assert created["trailer_url"] == "https://trailers.example.org/catalogue-test"
     expect(movies.locator("li", has_text=title)).to_contain_text(genre)
     page.get_by_role("button", name=f"Delete {title}").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete").click()

@@ -30,7 +30,7 @@ def book_and_pay(page: Page, show: Showtime, row: int, number: int) -> None:
     page.goto(show.path)
     page.get_by_role("button", name=re.compile(rf"^Row {row}, seat {number},")).click()
     page.get_by_role("button", name="Hold 1 seat").click()
-    page.get_by_role("button", name="Pay 10.00").click()
+    page.get_by_role("button", name="Pay €10.00").click()
     expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
 
 

@@ -38,10 +38,12 @@ def open_seat_map(page: Page, show: Showtime) -> None:
 
 
 def box(locator: Locator) -> FloatRect:
-    """Where the element is drawn now, transforms included (read in the page, at once)."""
+    """Where the element is drawn, transforms included, read in the page once the frames a
+    zoom or pan asked for have been drawn."""
     found: FloatRect = locator.evaluate(
-        "(e) => { const r = e.getBoundingClientRect();"
-        " return {x: r.x, y: r.y, width: r.width, height: r.height}; }"
+        "(e) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => {"
+        " const r = e.getBoundingClientRect();"
+        " done({x: r.x, y: r.y, width: r.width, height: r.height}); })))"
     )
     assert found["width"] > 0, f"{locator} is not shown"
     return found

@@ -85,6 +85,7 @@ async def test_seats_with_live_bookings_cannot_be_retyped_or_removed_and_the_ses
     hall = await new_hall(servicer, rows=1, seats_per_row=4)
     booked = hall.seats[1].id
     starts = clock.now + timedelta(days=2)
+    await servicer.CreateSession(session_request(hall.id, starts), ADMIN)
     bookings.booked = [BookedSeats(session_id=42, starts_at=starts, seat_ids=(booked,))]
     for request in (
         layout(hall.id, remove=[booked]),
@@ -116,6 +117,17 @@ async def test_seats_with_live_bookings_cannot_be_retyped_or_removed_and_the_ses
         ADMIN,
     )
     assert bookings.asked[-1] == [hall.seats[0].id]
+
+
+async def test_a_hall_without_a_session_to_come_is_laid_out_without_asking_booking_svc(
+    servicer: CinemaServiceServicer, bookings: FakeBookings, clock: Clock
+) -> None:
+    hall = await new_hall(servicer, rows=1, seats_per_row=4)
+    later = clock.now + timedelta(days=2)
+    bookings.booked = [BookedSeats(session_id=42, starts_at=later, seat_ids=(hall.seats[1].id,))]
+    await servicer.EditHallLayout(layout(hall.id, remove=[hall.seats[1].id]), ADMIN)
+    await servicer.DeleteSeat(cinema_pb2.DeleteSeatRequest(id=hall.seats[2].id), ADMIN)
+    assert bookings.asked == []
 
 
 async def test_a_layout_edit_names_seats_of_other_halls_as_not_found(

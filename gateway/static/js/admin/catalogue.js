@@ -35,6 +35,20 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
       movie?.age_rating ?? "",
     ),
     movie_status: select("movie_status", MOVIE_STATUSES, movie?.movie_status ?? "now_showing"),
+    poster_url: h("input", {
+      name: "poster_url",
+      type: "url",
+      maxlength: 2000,
+      placeholder: "https://… or /static/posters/….svg",
+      value: movie?.poster_url ?? "",
+    }),
+    trailer_url: h("input", {
+      name: "trailer_url",
+      type: "url",
+      maxlength: 2000,
+      placeholder: "https://…",
+      value: movie?.trailer_url ?? "",
+    }),
   };
   inputs.description.value = movie?.description ?? "";
   const chosen = new Set((movie?.genres ?? []).map((genre) => genre.id));
@@ -67,6 +81,8 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
       field("Length (minutes)", inputs.duration),
       field("Age rating", inputs.age_rating),
       field("Status", inputs.movie_status),
+      field("Poster URL", inputs.poster_url, { wide: true }),
+      field("Trailer URL", inputs.trailer_url, { wide: true }),
       genreGroup,
     ),
   );
@@ -99,6 +115,8 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
       duration: Number(inputs.duration.value),
       age_rating: inputs.age_rating.value,
       movie_status: inputs.movie_status.value,
+      poster_url: inputs.poster_url.value.trim() || null,
+      trailer_url: inputs.trailer_url.value.trim() || null,
       genres_id: genreBoxes
         .map((box) => box.querySelector("input"))
         .filter((i) => i.checked)

@@ -55,7 +55,7 @@ class LayoutEditor {
         { class: "seat-scroll" },
         h(
           "div",
-          { class: "seat-stage" },
+          { class: "layout-stage" },
           h("div", { class: "screen", "aria-hidden": "true", text: "Screen" }),
           this.grid,
         ),

@@ -165,6 +165,15 @@ export async function render(main, { params }) {
           text: STATUS_NAMES[movie.movie_status],
         }),
         movie.description ? h("p", { class: "description", text: movie.description }) : null,
+        movie.trailer_url
+          ? h("a", {
+              class: "button button--ghost",
+              href: movie.trailer_url,
+              target: "_blank",
+              rel: "noopener noreferrer",
+              text: "Watch the trailer",
+            })
+          : null,
       ),
     ),
     h("h2", { text: "Showtimes" }),
