@@ -28,6 +28,17 @@ CHANNEL_OPTIONS = [
     ("grpc.dns_min_time_between_resolutions_ms", DNS_MIN_SECONDS_BETWEEN_RESOLUTIONS * 1000),
 ]
 
+PEER_SERVICE_CONFIG: dict[str, object] = SERVICE_CONFIG | {
+    "methodConfig": [{"name": [{}], "waitForReady": True, "timeout": "10s"}]
+}
+"""A service calling a peer waits (within the call's deadline, at most 10 s) for the peer to be
+reachable instead of failing at once while its channel reconnects after the peer restarted."""
+
+PEER_CHANNEL_OPTIONS = [
+    *(option for option in CHANNEL_OPTIONS if option[0] != "grpc.service_config"),
+    ("grpc.service_config", json.dumps(PEER_SERVICE_CONFIG)),
+]
+
 if TYPE_CHECKING:
     UnaryUnaryClientInterceptor = grpc.aio.UnaryUnaryClientInterceptor[Any, Any]
 else:
@@ -48,9 +59,10 @@ def service_channel(addr: str, tokens: ServiceTokens) -> grpc.aio.Channel:
 
 
 def bearer_channel(addr: str, token: Callable[[], str]) -> grpc.aio.Channel:
-    """A channel whose every call carries the token `token()` gives at the time of the call."""
+    """A channel to a peer service whose every call carries the token `token()` gives at the
+    time of the call."""
     return grpc.aio.insecure_channel(
-        addr, options=CHANNEL_OPTIONS, interceptors=[cast(Any, BearerTokenInterceptor(token))]
+        addr, options=PEER_CHANNEL_OPTIONS, interceptors=[cast(Any, BearerTokenInterceptor(token))]
     )
 
 

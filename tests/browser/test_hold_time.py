@@ -84,7 +84,7 @@ def test_a_held_seat_says_when_it_frees_and_a_hold_near_its_end_can_be_extended(
     expect(offer).to_be_visible()
     expect(offer).to_contain_text("Need more time?")
     before = seconds_left(page)
-    assert before <= HOLD_SECONDS
+    assert before <= HOLD_SECONDS + 1  # the page learns the server's clock to the second
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     held.hover()
     page.screenshot(path=SCREENSHOTS / f"hold-time-{name}.png", full_page=True)
