@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS, OpenPage, Showtime
 from tests.browser.test_booking_page import hold_seats, open_seat_map, seat
@@ -27,6 +27,10 @@ def with_companion(api: httpx.Client, admin: dict[str, str], show: Showtime) -> 
         headers=admin,
     )
     assert changed.status_code == 200, changed.text
+
+
+PHONE_390: ViewportSize = {"width": 390, "height": 844}
+WIDE_DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 
 
 def test_best_seats_for_two_picks_the_suggested_pair_and_holds_it(
@@ -76,22 +80,25 @@ def test_a_hold_that_would_strand_a_seat_is_explained_beside_the_seats(
 def test_some_seats_of_a_booking_are_cancelled_from_the_booking_an_email_links_to(
     open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client
 ) -> None:
-    show = make_showtime(rows=2, seats_per_row=6)
-    token = new_user_token(api)
-    booking = hold_seats(api, token, show.session_id, [show.seats[2, n] for n in (1, 2, 3)])
-    page = open_page(token=token)
-    page.goto(f"/#/bookings?booking={booking}")
-    card = page.locator(f'.booking[data-booking-id="{booking}"]')
-    expect(card).to_have_class(re.compile(r"\bbooking--highlight\b"))
-    card.get_by_role("button", name="Cancel").click()
-    dialog = page.locator("dialog.cancel-dialog")
-    expect(dialog.get_by_role("button", name="Keep booking")).to_be_focused()
-    dialog.get_by_role("checkbox", name=re.compile("Row 2, seat 1")).uncheck()
-    dialog.get_by_role("checkbox", name=re.compile("Row 2, seat 2")).uncheck()
-    page.screenshot(path=SCREENSHOTS / "cancel-some-seats-desktop.png")
-    dialog.get_by_role("button", name="Cancel 1 of 3 seats").click()
-    expect(dialog).to_have_count(0)
-    card = page.locator(f'.booking[data-booking-id="{booking}"]')
-    expect(card.locator(".booking__seats")).not_to_contain_text("seat 3")
-    seats = api.get(f"/api/sessions/{show.session_id}/seats").json()
-    assert {s["seat_id"]: s["status"] for s in seats}[show.seats[2, 3]] == "free"
+    for name, viewport in (("phone", PHONE_390), ("desktop", WIDE_DESKTOP)):
+        show = make_showtime(rows=2, seats_per_row=6)
+        token = new_user_token(api)
+        booking = hold_seats(api, token, show.session_id, [show.seats[2, n] for n in (1, 2, 3)])
+        page = open_page(token=token, viewport=viewport)
+        page.goto(f"/#/bookings?booking={booking}")
+        card = page.locator(f'.booking[data-booking-id="{booking}"]')
+        expect(card).to_have_class(re.compile(r"\bbooking--highlight\b"))
+        card.get_by_role("button", name="Cancel").click()
+        dialog = page.locator("dialog.cancel-dialog")
+        expect(dialog.get_by_role("button", name="Keep booking")).to_be_focused()
+        dialog.get_by_role("checkbox", name=re.compile("Row 2, seat 1")).uncheck()
+        dialog.get_by_role("checkbox", name=re.compile("Row 2, seat 2")).uncheck()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the {name} page scrolls sideways by {overflow}px"
+        page.screenshot(path=SCREENSHOTS / f"cancel-some-seats-{name}.png")
+        dialog.get_by_role("button", name="Cancel 1 of 3 seats").click()
+        expect(dialog).to_have_count(0)
+        card = page.locator(f'.booking[data-booking-id="{booking}"]')
+        expect(card.locator(".booking__seats")).not_to_contain_text("seat 3")
+        seats = api.get(f"/api/sessions/{show.session_id}/seats").json()
+        assert {s["seat_id"]: s["status"] for s in seats}[show.seats[2, 3]] == "free"
