@@ -3,7 +3,7 @@
 import { getAll, post, request } from "../api.js";
 import { h, replace } from "../dom.js";
 import { notify, showError } from "../notice.js";
-import { busy, confirmDialog, field, FormErrors, select } from "./forms.js";
+import { busy, confirmDialog, field, formActions, FormErrors, select } from "./forms.js";
 
 const MOVIE_STATUSES = [
   ["now_showing", "Now showing"],
@@ -87,24 +87,7 @@ function movieForm({ movie = null, genres, onSaved, onClose }) {
     ),
   );
   const errors = new FormErrors(form);
-  form.append(
-    errors.box,
-    h(
-      "div",
-      { class: "form-actions" },
-      h("button", {
-        type: "submit",
-        class: "button button--primary",
-        text: movie ? "Save movie" : "Create movie",
-      }),
-      h("button", {
-        type: "button",
-        class: "button button--ghost",
-        text: "Close",
-        on: { click: onClose },
-      }),
-    ),
-  );
+  form.append(errors.box, formActions(movie ? "Save movie" : "Create movie", onClose));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errors.clear();

@@ -24,6 +24,21 @@ export function field(label, control, { hint = "", wide = false } = {}) {
 }
 
 /** A <select> of [value, label] pairs with `value` chosen. */
+/** A form's foot: its submit button and a Close button. */
+export function formActions(submitText, onClose) {
+  return h(
+    "div",
+    { class: "form-actions" },
+    h("button", { type: "submit", class: "button button--primary", text: submitText }),
+    h("button", {
+      type: "button",
+      class: "button button--ghost",
+      text: "Close",
+      on: { click: onClose },
+    }),
+  );
+}
+
 export function select(name, options, value = "") {
   return h(
     "select",

@@ -16,7 +16,7 @@ import {
   weekStart,
 } from "./dates.js";
 import { bookingsToCancel } from "./figures.js";
-import { busy, confirmDialog, field, FormErrors, select } from "./forms.js";
+import { busy, confirmDialog, field, formActions, FormErrors, select } from "./forms.js";
 import { hallName, loadHalls } from "./halls.js";
 
 const DEFAULT_START_HOUR = 18;
@@ -124,24 +124,7 @@ function sessionForm({ hall, movies, session = null, day = null, onSaved, onClos
     ),
   );
   const errors = new FormErrors(form);
-  form.append(
-    errors.box,
-    h(
-      "div",
-      { class: "form-actions" },
-      h("button", {
-        type: "submit",
-        class: "button button--primary",
-        text: session ? "Save changes" : "Schedule",
-      }),
-      h("button", {
-        type: "button",
-        class: "button button--ghost",
-        text: "Close",
-        on: { click: onClose },
-      }),
-    ),
-  );
+  form.append(errors.box, formActions(session ? "Save changes" : "Schedule", onClose));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     errors.clear();
