@@ -8,6 +8,8 @@ UV := .tools/bin/uv
 UV_VERSION := 0.13.9
 PROTO_SOURCES := $(shell find protos -name '*.proto')
 NPM_TOOLS := node_modules/.installed
+VEGETA := .tools/bin/vegeta
+VEGETA_VERSION := v12.13.0
 
 .PHONY: all run test lint proto bench page-weight chaos loadtest infra-up infra-down consume clean
 
@@ -43,7 +45,11 @@ lint: proto
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
-bench: proto
+# The HTTP load generator of the read and overload benchmarks (Go, from the module proxy).
+$(VEGETA):
+	GOBIN=$(CURDIR)/.tools/bin go install github.com/tsenart/vegeta/v12@$(VEGETA_VERSION)
+
+bench: proto $(VEGETA)
 	$(PY) -m bench
 
 # Page weight and time to a rendered seat map in Chromium (bench/page_weight.py), on a stack
