@@ -55,6 +55,9 @@ def test_both_workers_of_the_gateway_and_of_booking_svc_answer(workers: RunningS
     accepted = samples(workers, "gateway", "http_worker_connections_total")
     assert set(accepted) == {'worker="0"', 'worker="1"'}, accepted
     assert min(accepted.values()) > 0, accepted
+    lag = samples(workers, "gateway", "kafka_consumer_lag")  # what `make bench` waits on
+    live = {labels for labels in lag if 'consumer="gateway.live"' in labels}
+    assert len({re.sub(r',?topic="[^"]*"', "", labels) for labels in live}) == 2, lag
     answered = samples(workers, "booking_svc", "grpc_server_worker_calls_total")
     assert set(answered) == {'worker="0"', 'worker="1"'}, answered
     assert min(answered.values()) > 0, answered

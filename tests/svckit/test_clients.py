@@ -93,7 +93,7 @@ async def test_a_pool_spreads_calls_over_connections_of_its_own() -> None:
         assert len(servicer.peers) == 4, servicer.peers
         single = insecure_channels(f"127.0.0.1:{port}", 1)
         assert not isinstance(single, ChannelPool)
-        await single.close()
+        await single.close(None)
     finally:
         await server.stop(None)
 
