@@ -26,17 +26,15 @@ MAX_HEAD_BYTES = 16 * 1024
 MAX_WS_FRAME_BYTES = 4096
 """The largest WebSocket message a client may send (the live feed reads none); more closes 1009."""
 LISTEN_BACKLOG = 2048
-"""Connections a worker's socket queues before accepting them (uvicorn's own default)."""
+"""Connections the listening socket queues before they are accepted (uvicorn's own default)."""
+HEAD_TOO_LARGE = json.dumps(
+    {"error": "request headers too large", "code": "request_header_fields_too_large"}
+).encode()
 HTTP_WORKER_CONNECTIONS = Counter(
     "http_worker_connections_total",
     "Connections the gateway accepted, by the worker process that accepted them.",
     ["worker"],
 )
-HEAD_TOO_LARGE = json.dumps(
-    {"error": "request headers too large", "code": "request_header_fields_too_large"}
-).encode()
-
-
 _ACCEPTED = HTTP_WORKER_CONNECTIONS.labels(worker_label())
 
 
@@ -128,6 +126,7 @@ def serve(settings: GatewaySettings) -> None:
         create_app(settings),
         host=host,
         port=port,
+        backlog=LISTEN_BACKLOG,
         http=BoundedHeadProtocol,
         ws_max_size=MAX_WS_FRAME_BYTES,
         ws_per_message_deflate=False,
