@@ -120,4 +120,4 @@ def main() -> None:
                 await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)
 
-    run_service("booking_svc", settings, setup)
+    run_service("booking_svc", settings, setup, workers=settings.booking_svc_workers)

@@ -12,7 +12,7 @@ from cinemapb.cinema.v1 import cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2_grpc
 from cinemapb.user.v1 import user_pb2_grpc
 from gateway.settings import GatewaySettings
-from svckit.clients import insecure_channel
+from svckit.clients import insecure_channel, insecure_channels
 
 
 @dataclass
@@ -35,7 +35,9 @@ class ServiceClients:
             "user_svc": insecure_channel(settings.user_svc_addr),
             "movie_svc": insecure_channel(settings.movie_svc_addr),
             "cinema_svc": insecure_channel(settings.cinema_svc_addr),
-            "booking_svc": insecure_channel(settings.booking_svc_addr),
+            "booking_svc": insecure_channels(
+                settings.booking_svc_addr, settings.booking_svc_connections
+            ),
         }
         return cls(
             channels=channels,

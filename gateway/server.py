@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import uvicorn
+from prometheus_client import Counter
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from svckit.workers import (
+    current_worker,
+    die_with_parent,
+    reuse_port_socket,
+    run_workers,
+    worker_label,
+)
 
 MAX_HEAD_BYTES = 16 * 1024
 """The request line and headers of one request; more answers 431 and closes the connection."""
 MAX_WS_FRAME_BYTES = 4096
 """The largest WebSocket message a client may send (the live feed reads none); more closes 1009."""
+LISTEN_BACKLOG = 2048
+"""Connections the listening socket queues before they are accepted (uvicorn's own default)."""
 HEAD_TOO_LARGE = json.dumps(
     {"error": "request headers too large", "code": "request_header_fields_too_large"}
 ).encode()
+HTTP_WORKER_CONNECTIONS = Counter(
+    "http_worker_connections_total",
+    "Connections the gateway accepted, by the worker process that accepted them.",
+    ["worker"],
+)
+_ACCEPTED = HTTP_WORKER_CONNECTIONS.labels(worker_label())
 
 
 class HeadTooLarge(Exception):
@@ -35,6 +53,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _ACCEPTED.inc()
         self._in_head = False
         self._head_bytes = 0
         self._head_arrived = 0
@@ -89,14 +108,32 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
 
 def serve(settings: GatewaySettings) -> None:
-    """Runs the gateway until it is told to stop."""
-    uvicorn.run(
+    """Runs the gateway until it is told to stop: in this process, or as GATEWAY_WORKERS
+    worker processes sharing its port and its metrics port (svckit/workers.py)."""
+    host, port = settings.gateway_host, settings.gateway_port
+    worker = current_worker()
+    if worker is None and settings.gateway_workers > 1:
+        metrics = (host, settings.gateway_metrics_port)
+        sys.exit(
+            run_workers("gateway", settings.gateway_workers, listen=(host, port), metrics=metrics)
+        )
+    sockets = None
+    if worker is not None:
+        die_with_parent(worker)
+        settings = settings.model_copy(update={"gateway_metrics_port": 0})
+        sockets = [reuse_port_socket(host, port, LISTEN_BACKLOG)]
+    config = uvicorn.Config(
         create_app(settings),
-        host=settings.gateway_host,
-        port=settings.gateway_port,
+        host=host,
+        port=port,
+        backlog=LISTEN_BACKLOG,
         http=BoundedHeadProtocol,
         ws_max_size=MAX_WS_FRAME_BYTES,
         ws_per_message_deflate=False,
         log_config=None,
         access_log=False,
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=sockets)
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)

@@ -35,6 +35,8 @@ class GatewaySettings(
 
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
+    gateway_workers: int = Field(default=1, ge=1)
+    """Worker processes serving the gateway's port (SO_REUSEPORT); about one per core."""
     health_timeout_seconds: float = 1.0
     auth_rate_limit_per_minute: int = Field(default=30, ge=1)
     """Register or login requests one client IP may make per minute, per route."""

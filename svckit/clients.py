@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
@@ -51,6 +52,70 @@ def insecure_channel(addr: str) -> grpc.aio.Channel:
     Calls carry whatever token their metadata gives (the gateway forwards its user's).
     """
     return grpc.aio.insecure_channel(addr, options=CHANNEL_OPTIONS)
+
+
+def insecure_channels(addr: str, count: int) -> grpc.aio.Channel:
+    """`insecure_channel(addr)`, or with `count` > 1 a pool of that many channels, each with a
+    TCP connection of its own, taking calls in turn.
+
+    A server of several worker processes on one port (svckit/workers.py) gets each connection
+    accepted by one worker: one connection would reach one worker only.
+    """
+    if count == 1:
+        return insecure_channel(addr)
+    own_connection = [*CHANNEL_OPTIONS, ("grpc.use_local_subchannel_pool", 1)]
+    return ChannelPool(
+        [grpc.aio.insecure_channel(addr, options=own_connection) for _ in range(count)]
+    )
+
+
+class ChannelPool(grpc.aio.Channel):
+    """Channels used in turn, call by call, whichever stub or method makes the call."""
+
+    def __init__(self, channels: list[grpc.aio.Channel]) -> None:
+        self.channels = channels
+        self._turns = itertools.cycle(range(len(channels))).__next__
+
+    async def __aenter__(self) -> ChannelPool:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def close(self, grace: float | None = None) -> None:
+        for channel in self.channels:
+            await channel.close(grace)
+
+    def get_state(self, try_to_connect: bool = False) -> grpc.ChannelConnectivity:
+        return self.channels[0].get_state(try_to_connect)
+
+    async def wait_for_state_change(self, last_observed_state: grpc.ChannelConnectivity) -> None:
+        await self.channels[0].wait_for_state_change(last_observed_state)
+
+    async def channel_ready(self) -> None:
+        for channel in self.channels:
+            await channel.channel_ready()
+
+    def unary_unary(self, *args: Any, **kwargs: Any) -> Any:
+        return self._in_turn([channel.unary_unary(*args, **kwargs) for channel in self.channels])
+
+    def unary_stream(self, *args: Any, **kwargs: Any) -> Any:
+        return self._in_turn([channel.unary_stream(*args, **kwargs) for channel in self.channels])
+
+    def stream_unary(self, *args: Any, **kwargs: Any) -> Any:
+        return self._in_turn([channel.stream_unary(*args, **kwargs) for channel in self.channels])
+
+    def stream_stream(self, *args: Any, **kwargs: Any) -> Any:
+        return self._in_turn([channel.stream_stream(*args, **kwargs) for channel in self.channels])
+
+    def _in_turn(self, methods: list[Callable[..., Any]]) -> Callable[..., Any]:
+        """One method of every channel: each call goes to the channel whose turn it is."""
+        turns = self._turns
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return methods[turns()](*args, **kwargs)
+
+        return call
 
 
 def service_channel(addr: str, tokens: ServiceTokens) -> grpc.aio.Channel:

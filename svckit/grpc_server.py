@@ -23,9 +23,10 @@ from svckit.heap import freeze_startup_objects
 from svckit.identity import REQUEST_ID_KEY, metadata_value
 from svckit.interceptors import ServerInterceptor, UnaryHandler, UnaryInterceptor
 from svckit.logging import request_id_var
-from svckit.metrics import listen_host, metrics_server, observe_rpc
+from svckit.metrics import RPC_WORKER_CALLS, listen_host, metrics_server, observe_rpc
 from svckit.settings import GrpcServing, JwtSettings
 from svckit.text import control_character_error
+from svckit.workers import worker_label
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ Setup = Callable[[grpc.aio.Server], AbstractAsyncContextManager[Sequence[str]]]
 """Registers servicers on the server, starts background work, yields the full service names."""
 
 SERVER_OPTIONS = [
-    ("grpc.so_reuseport", 0),
     ("grpc.max_concurrent_streams", 1000),
     ("grpc.keepalive_permit_without_calls", 1),
     # Clients re-resolve their target when a connection ends (svckit/clients.py): ending each
@@ -47,8 +47,12 @@ GRACE_SECONDS = 5.0
 class ErrorInterceptor(UnaryInterceptor):
     """Sets the request id for logs, turns domain errors into gRPC statuses, counts every call."""
 
+    def __init__(self) -> None:
+        self.worker_calls = RPC_WORKER_CALLS.labels(worker_label())
+
     def wrap(self, inner: UnaryHandler, details: grpc.HandlerCallDetails) -> UnaryHandler:
         method = details.method
+        worker_calls = self.worker_calls
         request_id = metadata_value(details.invocation_metadata, REQUEST_ID_KEY)
 
         async def guarded(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -79,6 +83,7 @@ class ErrorInterceptor(UnaryInterceptor):
                 await context.abort(code, "internal error")
             finally:
                 observe_rpc(method, code, time.perf_counter() - started)
+                worker_calls.inc()
 
         return guarded
 
@@ -88,19 +93,26 @@ def interceptors(settings: JwtSettings) -> list[ServerInterceptor]:
     return [ErrorInterceptor(), IdentityInterceptor(settings)]
 
 
-async def serve(name: str, serving: GrpcServing, setup: Setup) -> None:
+async def serve(name: str, serving: GrpcServing, setup: Setup, *, reuse_port: bool = False) -> None:
     """Runs the service until SIGTERM or SIGINT, then drains calls and stops cleanly.
 
     Prometheus metrics are served over HTTP on the host of its gRPC address, at its
     metrics port (0: no metrics endpoint). Every call's token is verified with its JWT secret.
+    `reuse_port` lets the workers of one service bind the same port (svckit/workers.py).
     """
     with metrics_server(listen_host(serving.grpc_addr), serving.metrics_port):
-        await _serve(name, serving, setup)
+        await _serve(name, serving, setup, reuse_port)
 
 
-async def _serve(name: str, serving: GrpcServing, setup: Setup) -> None:
+def server_options(reuse_port: bool) -> list[tuple[str, int]]:
+    """SERVER_OPTIONS, with SO_REUSEPORT on for a worker (grpcio's own default on Linux is on:
+    a single process sets it off, so a second server on its port fails instead of sharing)."""
+    return [*SERVER_OPTIONS, ("grpc.so_reuseport", int(reuse_port))]
+
+
+async def _serve(name: str, serving: GrpcServing, setup: Setup, reuse_port: bool) -> None:
     addr = serving.grpc_addr
-    server = grpc.aio.server(interceptors=interceptors(serving), options=SERVER_OPTIONS)
+    server = grpc.aio.server(interceptors=interceptors(serving), options=server_options(reuse_port))
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     stop = asyncio.Event()

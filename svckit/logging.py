@@ -1,4 +1,5 @@
-"""JSON log lines on stderr, each carrying the service name, the request id and the trace id."""
+"""JSON log lines on stderr, each carrying the service name (and worker), the request id and
+the trace id."""
 
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ from datetime import UTC, datetime
 
 from opentelemetry import trace
 
+from svckit.workers import current_worker
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object per line."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, worker: int | None = None) -> None:
         super().__init__()
         self.service = service
+        self.worker = worker
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -28,6 +32,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self.worker is not None:
+            entry["worker"] = self.worker
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
@@ -45,7 +51,8 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Routes every logger to one JSON handler on stderr."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter(service))
+    worker = current_worker()
+    handler.setFormatter(JsonFormatter(service, None if worker is None else worker.index))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

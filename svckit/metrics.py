@@ -17,6 +17,8 @@ from typing import Any
 import grpc
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
@@ -43,10 +45,16 @@ RPC_SECONDS = Histogram(
     "Time the server took to answer a gRPC call.",
     ["grpc_service", "grpc_method"],
 )
+RPC_WORKER_CALLS = Counter(
+    "grpc_server_worker_calls_total",
+    "gRPC calls answered, by the worker process that answered them (svckit/workers.py).",
+    ["worker"],
+)
 CONSUMER_LAG = Gauge(
     "kafka_consumer_lag",
     "Records a consumer has yet to read: high watermark minus position, summed per topic.",
     ["consumer", "topic"],
+    multiprocess_mode="liveall",  # several workers (svckit/workers.py): one series per worker
 )
 
 
@@ -126,8 +134,8 @@ def listen_host(addr: str) -> str:
 
 
 @contextmanager
-def metrics_server(host: str, port: int) -> Iterator[None]:
-    """Serves the default registry at http://host:port/metrics for the duration of the block.
+def metrics_server(host: str, port: int, registry: CollectorRegistry = REGISTRY) -> Iterator[None]:
+    """Serves `registry` at http://host:port/metrics for the duration of the block.
 
     Port 0 turns it off. A port already taken (another local stack) costs this process its
     metrics, with a warning, never its start.
@@ -136,7 +144,7 @@ def metrics_server(host: str, port: int) -> Iterator[None]:
         yield
         return
     try:
-        server, thread = start_http_server(port, addr=host)
+        server, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as error:
         log.warning("metrics: cannot listen on %s:%d (%s); metrics are off", host, port, error)
         yield

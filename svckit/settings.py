@@ -28,6 +28,9 @@ CINEMA_SVC_ADDR = "127.0.0.1:15053"
 BOOKING_SVC_ADDR = "127.0.0.1:15054"
 
 MIN_JWT_SECRET_BYTES = 32
+CONNECTIONS_PER_WORKER = 4
+"""Connections per server worker a caller opens: enough that the kernel's spread of them over
+the workers (by hash) seldom leaves one idle."""
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 
@@ -104,7 +107,21 @@ class CinemaSvcServing(GrpcServing):
     metrics_port: Port = Field(default=9103, validation_alias="cinema_svc_metrics_port")
 
 
-class BookingSvcServing(GrpcServing):
+class BookingSvcWorkers(SettingsMixin):
+    """How many worker processes booking_svc runs on its one port (svckit/workers.py)."""
+
+    booking_svc_workers: int = Field(default=1, ge=1)
+
+    @property
+    def booking_svc_connections(self) -> int:
+        """Connections a caller keeps to booking_svc: the kernel gives each connection to one
+        worker, so one connection would reach only one of several workers."""
+        if self.booking_svc_workers == 1:
+            return 1
+        return CONNECTIONS_PER_WORKER * self.booking_svc_workers
+
+
+class BookingSvcServing(GrpcServing, BookingSvcWorkers):
     grpc_addr: str = Field(default=BOOKING_SVC_ADDR, validation_alias="booking_svc_addr")
     metrics_port: Port = Field(default=9104, validation_alias="booking_svc_metrics_port")
 
@@ -121,7 +138,7 @@ class CinemaSvcPeer(SettingsMixin):
     cinema_svc_addr: str = CINEMA_SVC_ADDR
 
 
-class BookingSvcPeer(SettingsMixin):
+class BookingSvcPeer(BookingSvcWorkers):
     booking_svc_addr: str = BOOKING_SVC_ADDR
 
 

@@ -13,6 +13,7 @@ OUTBOX_BACKLOG = Gauge(
     "outbox_backlog",
     "Outbox events not yet published to Kafka, as the leading relay last saw them.",
     ["source"],
+    multiprocess_mode="max",  # several workers (svckit/workers.py): standbys report 0
 )
 OUTBOX_PUBLISHED = Counter(
     "outbox_published_total", "Outbox events published to Kafka.", ["source"]

@@ -11,8 +11,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
-from svckit.clients import CHANNEL_OPTIONS, insecure_channel
-from svckit.grpc_server import SERVER_OPTIONS
+from svckit.clients import CHANNEL_OPTIONS, ChannelPool, insecure_channel, insecure_channels
+from svckit.grpc_server import SERVER_OPTIONS, server_options
 
 
 class CountingHealth(HealthServicer):  # type: ignore[misc]
@@ -21,11 +21,13 @@ class CountingHealth(HealthServicer):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self.checks = 0
+        self.peers: set[str] = set()
 
     async def Check(
         self, request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> health_pb2.HealthCheckResponse:
         self.checks += 1
+        self.peers.add(context.peer())
         return await super().Check(request, context)
 
 
@@ -70,3 +72,38 @@ async def test_calls_of_one_channel_reach_every_address_of_its_target(
     checks = [servicer.checks for servicer in servicers]
     assert sum(checks) == 20
     assert min(checks) >= 5, f"calls pinned to one address: {checks}"
+
+
+async def test_a_pool_spreads_calls_over_connections_of_its_own() -> None:
+    """A server of several workers gets each connection to one worker: a pool of channels is
+    several connections, used call by call in turn."""
+    servicer = CountingHealth()
+    server = grpc.aio.server(options=server_options(reuse_port=False))
+    health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        pool = insecure_channels(f"127.0.0.1:{port}", 4)
+        assert isinstance(pool, ChannelPool)
+        async with pool:
+            for _ in range(8):  # a stub made per call (the gateway's health checks) takes turns too
+                stub = health_pb2_grpc.HealthStub(pool)
+                await stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
+        assert servicer.checks == 8
+        assert len(servicer.peers) == 4, servicer.peers
+        single = insecure_channels(f"127.0.0.1:{port}", 1)
+        assert not isinstance(single, ChannelPool)
+        await single.close(None)
+    finally:
+        await server.stop(None)
+
+
+async def test_workers_bind_one_port_and_a_single_server_does_not_share_it() -> None:
+    """grpc.so_reuseport: on for workers (several servers on one port), off for one process."""
+    first = grpc.aio.server(options=server_options(reuse_port=True))
+    port = first.add_insecure_port("127.0.0.1:0")
+    second = grpc.aio.server(options=server_options(reuse_port=True))
+    assert second.add_insecure_port(f"127.0.0.1:{port}") == port
+    single = grpc.aio.server(options=server_options(reuse_port=False))
+    with pytest.raises(RuntimeError):
+        single.add_insecure_port(f"127.0.0.1:{port}")
