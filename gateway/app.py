@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from starlette.middleware.gzip import GZipMiddleware
 
+from gateway.admission import AdmissionControl, in_flight_limits
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.edge import BodyLimit, SafetyHeaders
@@ -126,6 +127,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         GZipMiddleware,
         minimum_size=settings.gateway_compress_min_bytes,
         compresslevel=settings.gateway_compress_level,
+    )
+    app.add_middleware(
+        AdmissionControl,
+        limits=in_flight_limits(settings),
+        retry_after_seconds=settings.gateway_overload_retry_after_seconds,
     )
     app.add_middleware(SafetyHeaders)
     app.add_middleware(ObservedRequests)
