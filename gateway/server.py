@@ -10,6 +10,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.sockets import raise_open_file_limit
 
 MAX_HEAD_BYTES = 16 * 1024
 """The request line and headers of one request; more answers 431 and closes the connection."""
@@ -90,10 +91,12 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 
 def serve(settings: GatewaySettings) -> None:
     """Runs the gateway until it is told to stop."""
+    raise_open_file_limit()
     uvicorn.run(
         create_app(settings),
         host=settings.gateway_host,
         port=settings.gateway_port,
+        backlog=settings.gateway_listen_backlog,
         http=BoundedHeadProtocol,
         ws_max_size=MAX_WS_FRAME_BYTES,
         ws_per_message_deflate=False,
