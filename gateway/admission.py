@@ -6,6 +6,9 @@ requests in flight in this process; one more is answered at once with 503, `Retr
 the contract's error body (code `overloaded`) instead of waiting its turn for seconds. A shed
 request reached no service, so a client may send it again, as is, after `Retry-After`.
 
+The middleware is the outermost of the gateway's own: a shed request costs a few microseconds,
+and is counted in `http_requests_shed_total`, not in the access log or `http_requests_total`.
+
 Only `/api/` requests are counted: pages, static files and health answers are never shed
 (they are cheap, and probes must see a busy gateway as alive), WebSockets have limits of their
 own (gateway/live/), and metrics are served on another port.
@@ -19,6 +22,7 @@ from enum import StrEnum
 from prometheus_client import Counter, Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.edge import SAFETY_HEADERS
 from gateway.errors import error_response
 from gateway.settings import GatewaySettings
 
@@ -129,7 +133,11 @@ class AdmissionControl:
             503,
             OVERLOADED_MESSAGE,
             OVERLOADED,
-            {"Retry-After": str(retry_after_seconds), "Cache-Control": "no-store"},
+            {
+                "Retry-After": str(retry_after_seconds),
+                "Cache-Control": "no-store",
+                **SAFETY_HEADERS,
+            },
         )
         # rendered once: shedding must cost next to nothing
         self.refusal = bytes(refusal.body)

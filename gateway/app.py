@@ -128,13 +128,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         minimum_size=settings.gateway_compress_min_bytes,
         compresslevel=settings.gateway_compress_level,
     )
+    app.add_middleware(SafetyHeaders)
+    app.add_middleware(ObservedRequests)
+    # outermost: a request shed under overload costs microseconds, not an access log line
     app.add_middleware(
         AdmissionControl,
         limits=in_flight_limits(settings),
         retry_after_seconds=settings.gateway_overload_retry_after_seconds,
     )
-    app.add_middleware(SafetyHeaders)
-    app.add_middleware(ObservedRequests)
     for router in ROUTERS:
         app.include_router(router)
     return app
