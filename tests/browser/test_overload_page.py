@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import httpx
 import pytest
 from playwright.sync_api import Page, Route, ViewportSize, expect
 
 from tests.browser.conftest import SCREENSHOTS, OpenPage, Showtime
+from tests.helpers import bearer, new_user_token
 
 MakeShowtime = Callable[..., Showtime]
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -26,12 +28,12 @@ OVERLOADED = json.dumps(
 
 
 class SheddingGateway:
-    """Answers the first `shed` seat-map requests 503 overloaded; lets the rest through."""
+    """Answers the first `shed` requests to `pattern` 503 overloaded; lets the rest through."""
 
-    def __init__(self, page: Page, show: Showtime, shed: int) -> None:
+    def __init__(self, page: Page, pattern: str, shed: int) -> None:
         self.shed = shed
         self.seen = 0
-        page.route(f"**/api/sessions/{show.session_id}/seats", self.answer)
+        page.route(pattern, self.answer)
 
     def answer(self, route: Route) -> None:
         self.seen += 1
@@ -46,6 +48,10 @@ class SheddingGateway:
         )
 
 
+def seat_map(show: Showtime) -> str:
+    return f"**/api/sessions/{show.session_id}/seats"
+
+
 def shot(page: Page, name: str, screen: ViewportSize) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"overload-{name}-{screen['width']}.png")
@@ -57,7 +63,7 @@ def test_a_shed_seat_map_is_fetched_again_after_retry_after_telling_the_person(
 ) -> None:
     show = make_showtime(rows=3, seats_per_row=6)
     page = open_page(viewport=screen)
-    gateway = SheddingGateway(page, show, shed=1)
+    gateway = SheddingGateway(page, seat_map(show), shed=1)
 
     page.goto(show.path)
 
@@ -79,7 +85,7 @@ def test_when_the_retry_is_shed_too_the_person_sees_why_and_can_try_again(
 ) -> None:
     show = make_showtime(rows=3, seats_per_row=6)
     page = open_page(viewport=screen)
-    gateway = SheddingGateway(page, show, shed=2)
+    gateway = SheddingGateway(page, seat_map(show), shed=2)
 
     page.goto(show.path)
 
@@ -92,3 +98,28 @@ def test_when_the_retry_is_shed_too_the_person_sees_why_and_can_try_again(
     page.get_by_role("button", name="Try again").click()
     expect(page.locator(".seat-grid .seat")).to_have_count(18)
     assert gateway.seen == 3
+
+
+def test_a_hold_shed_twice_is_not_sent_a_third_time_and_a_hold_shed_once_goes_through(
+    open_page: OpenPage, make_showtime: MakeShowtime, api: httpx.Client
+) -> None:
+    show = make_showtime(rows=2, seats_per_row=6)
+    token = new_user_token(api)
+    page = open_page(token=token, viewport=PHONE)
+    page.goto(show.path)
+    expect(page.locator(".seat-grid .seat")).to_have_count(12)
+    gateway = SheddingGateway(page, "**/api/bookings", shed=2)
+    page.locator(f'.seat-grid .seat[data-seat-id="{show.seats[1, 3]}"]').click()
+
+    page.get_by_role("button", name="Hold 1 seat").click()
+
+    expect(page.locator("#notice")).to_contain_text("Could not hold the seats: The cinema is very")
+    shot(page, "hold-gave-up", PHONE)
+    assert gateway.seen == 2, "a shed hold is retried once: postOnce adds no retries of its own"
+    assert api.get("/api/me/bookings", headers=bearer(token)).json()["items"] == []
+
+    gateway.shed, gateway.seen = 1, 0
+    page.get_by_role("button", name="Hold 1 seat").click()
+    expect(page.locator(".panel .countdown")).to_be_visible()
+    assert gateway.seen == 2
+    assert len(api.get("/api/me/bookings", headers=bearer(token)).json()["items"]) == 1
