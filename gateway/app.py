@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from starlette.middleware.gzip import GZipMiddleware
 
+from gateway.admission import AdmissionControl, in_flight_limits
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.edge import BodyLimit, SafetyHeaders
@@ -129,6 +130,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(SafetyHeaders)
     app.add_middleware(ObservedRequests)
+    # outermost: a request shed under overload costs microseconds, not an access log line
+    app.add_middleware(
+        AdmissionControl,
+        limits=in_flight_limits(settings),
+        retry_after_seconds=settings.gateway_overload_retry_after_seconds,
+    )
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -13,6 +13,12 @@ ERRORS: dict[str, tuple[int, str]] = {
     "invalid_json": (422, "A body that is not well-formed JSON (`line` and `column` say where)"),
     "bad_gateway": (502, "A service failed unexpectedly"),
     "service_unavailable": (503, "A service is down"),
+    "overloaded": (
+        503,
+        "This kind of API request is at the gateway's in-flight limit "
+        "(GATEWAY_MAX_IN_FLIGHT_*): answered at once, reached no service; send it again after "
+        "Retry-After seconds",
+    ),
     "unauthenticated": (401, "No valid access token"),
     "invalid_credentials": (401, "Wrong email or password"),
     "invalid_refresh_token": (401, "Unknown, expired, revoked or already used refresh token"),
@@ -129,6 +135,7 @@ ANY_ROUTE = (
     "too_many_requests",
     "bad_gateway",
     "service_unavailable",
+    "overloaded",
 )
 """What every route may answer, whatever it does: the app documents these for all of them."""
 

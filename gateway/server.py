@@ -13,6 +13,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.sockets import raise_open_file_limit
 from svckit.workers import (
     current_worker,
     die_with_parent,
@@ -25,8 +26,6 @@ MAX_HEAD_BYTES = 16 * 1024
 """The request line and headers of one request; more answers 431 and closes the connection."""
 MAX_WS_FRAME_BYTES = 4096
 """The largest WebSocket message a client may send (the live feed reads none); more closes 1009."""
-LISTEN_BACKLOG = 2048
-"""Connections the listening socket queues before they are accepted (uvicorn's own default)."""
 HEAD_TOO_LARGE = json.dumps(
     {"error": "request headers too large", "code": "request_header_fields_too_large"}
 ).encode()
@@ -110,7 +109,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 def serve(settings: GatewaySettings) -> None:
     """Runs the gateway until it is told to stop: in this process, or as GATEWAY_WORKERS
     worker processes sharing its port and its metrics port (svckit/workers.py)."""
+    raise_open_file_limit()
     host, port = settings.gateway_host, settings.gateway_port
+    backlog = settings.gateway_listen_backlog
     worker = current_worker()
     if worker is None and settings.gateway_workers > 1:
         metrics = (host, settings.gateway_metrics_port)
@@ -121,12 +122,12 @@ def serve(settings: GatewaySettings) -> None:
     if worker is not None:
         die_with_parent(worker)
         settings = settings.model_copy(update={"gateway_metrics_port": 0})
-        sockets = [reuse_port_socket(host, port, LISTEN_BACKLOG)]
+        sockets = [reuse_port_socket(host, port, backlog)]
     config = uvicorn.Config(
         create_app(settings),
         host=host,
         port=port,
-        backlog=LISTEN_BACKLOG,
+        backlog=backlog,
         http=BoundedHeadProtocol,
         ws_max_size=MAX_WS_FRAME_BYTES,
         ws_per_message_deflate=False,

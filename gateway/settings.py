@@ -55,3 +55,19 @@ class GatewaySettings(
     """gzip's level: 6 gets nearly all of 9's saving for far less CPU."""
     live_max_connections_per_client: int = Field(default=20, ge=1)
     """Live seat-map feeds one client address may have open; more are closed with 1013."""
+    gateway_listen_backlog: int = Field(default=4096, ge=1)
+    """Connections the kernel queues before the gateway accepts them (capped by the host's
+    net.core.somaxconn): a burst of 2,000+ clients must not find the queue full."""
+    gateway_max_in_flight_bookings: int = Field(default=32, ge=0)
+    """Holds and other booking writes this process answers at once; more answer 503 overloaded
+    with Retry-After at once (0: no limit). See "Graceful overload" in the README."""
+    gateway_max_in_flight_seat_maps: int = Field(default=32, ge=0)
+    """Seat-map reads (seats, best seats) this process answers at once; 0: no limit."""
+    gateway_max_in_flight_catalogue: int = Field(default=32, ge=0)
+    """Movie, session, genre, hall and config reads this process answers at once; 0: no limit."""
+    gateway_max_in_flight_auth: int = Field(default=8, ge=0)
+    """Register, login and refresh requests this process answers at once; 0: no limit."""
+    gateway_max_in_flight_other: int = Field(default=32, ge=0)
+    """Any other API request this process answers at once; 0: no limit."""
+    gateway_overload_retry_after_seconds: int = Field(default=2, ge=1, le=60)
+    """The Retry-After of a request shed as overloaded."""

@@ -1,19 +1,30 @@
 // The REST API: JSON in and out, the bearer token, errors as ApiError with the contract's body.
 
 import { observe } from "./clock.js";
+import { notify } from "./notice.js";
 
 export class ApiError extends Error {
-  /** `body` is the contract's error body: {error, code, ...details}. */
-  constructor(status, body) {
+  /** `body` is the contract's error body: {error, code, ...details}; `retryAfter` in seconds. */
+  constructor(status, body, retryAfter = null) {
     super(body?.error || `Request failed (${status})`);
     this.status = status;
     this.code = body?.code || "error";
     this.body = body || {};
+    this.retryAfter = retryAfter;
   }
 
-  /** Worth retrying with the same idempotency key: the request may not have arrived. */
+  /** The gateway turned the request away before any work: too many people at once. */
+  get overloaded() {
+    return this.status === 503 && this.code === "overloaded";
+  }
+
+  /**
+   * Worth retrying with the same idempotency key: the request may not have arrived. Not an
+   * overloaded answer: request() has waited and retried it once already, and more retries
+   * would only add to the crowd.
+   */
   get transient() {
-    return this.status === 0 || this.status === 502 || this.status === 503;
+    return (this.status === 0 || this.status === 502 || this.status === 503) && !this.overloaded;
   }
 }
 
@@ -31,11 +42,55 @@ export function configureAuth(getToken, onUnauthorized, renewToken) {
   renew = renewToken;
 }
 
+// Graceful overload: how long the page waits, at most, before its one retry of a request the
+// gateway shed (503 overloaded), whatever Retry-After says; and a little random extra so that
+// everybody turned away at the same moment does not come back at the same moment.
+const MAX_OVERLOAD_WAIT_S = 10;
+const DEFAULT_OVERLOAD_WAIT_S = 2;
+const OVERLOAD_JITTER_MS = 500;
+
 /**
- * Sends one request; answers {data, headers} or throws ApiError. An access token the server
- * rejects is renewed once, silently, and the request sent again with the new one.
+ * Sends one request; answers {data, headers} or throws ApiError. A request the gateway sheds
+ * as overloaded is sent once more after its Retry-After (capped), telling the person why.
  */
 export async function request(method, path, options = {}) {
+  try {
+    return await authorized(method, path, options);
+  } catch (error) {
+    if (!(error instanceof ApiError) || !error.overloaded) throw error;
+    const seconds = overloadWait(error.retryAfter);
+    const withdraw = notify(
+      `Lots of people are booking right now — trying again in ${seconds} s…`,
+      "info",
+    );
+    await new Promise((resolve) => {
+      setTimeout(resolve, seconds * 1000 + Math.random() * OVERLOAD_JITTER_MS);
+    });
+    const answer = await authorized(method, path, options);
+    withdraw();
+    return answer;
+  }
+}
+
+/** Whole seconds to wait from a Retry-After (seconds or an HTTP date), 1 to the cap. */
+function overloadWait(retryAfter) {
+  const seconds = Number.isFinite(retryAfter) ? Math.ceil(retryAfter) : DEFAULT_OVERLOAD_WAIT_S;
+  return Math.min(MAX_OVERLOAD_WAIT_S, Math.max(1, seconds));
+}
+
+function retryAfterSeconds(header) {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : (at - Date.now()) / 1000;
+}
+
+/**
+ * One request with the bearer token. An access token the server rejects is renewed once,
+ * silently, and the request sent again with the new one.
+ */
+async function authorized(method, path, options) {
   const token = options.auth === false ? null : tokenSource();
   try {
     return await send(method, path, options, token);
@@ -71,7 +126,10 @@ async function send(method, path, { body, headers = {}, text = false }, token) {
   }
   observe(response.headers.get("Date"), sentAt, Date.now());
   const data = await read(response, text);
-  if (!response.ok) throw new ApiError(response.status, data);
+  if (!response.ok) {
+    const retryAfter = retryAfterSeconds(response.headers.get("Retry-After"));
+    throw new ApiError(response.status, data, retryAfter);
+  }
   return { data, headers: response.headers };
 }
 

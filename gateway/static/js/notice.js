@@ -35,8 +35,18 @@ function banner() {
   return element;
 }
 
-/** Shows `message` for a while; kind is "error", "info" or "success". */
+let shown = 0;
+
+/**
+ * Shows `message` for a while; kind is "error", "info" or "success". Answers a function that
+ * takes this message away early, unless another has replaced it since.
+ */
 export function notify(message, kind = "info") {
+  if (!document.getElementById("notice")) return () => {}; // a page without them (checkout)
+  const id = ++shown;
+  const withdraw = () => {
+    if (id === shown) dismiss();
+  };
   const element = banner();
   replace(
     element,
@@ -53,6 +63,7 @@ export function notify(message, kind = "info") {
   element.hidden = false;
   announce(message, { urgent: kind === "error" });
   schedule(SHOW_MS[kind] ?? SHOW_MS.info);
+  return withdraw;
 }
 
 /** An API error's message, from the contract's {"error", "code"} body. */

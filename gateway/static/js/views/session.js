@@ -27,6 +27,16 @@ const LIVE_TEXT = {
 
 const maxSeats = () => config.maxSeats;
 
+/** After the page's own retry was shed too: the person tries again when they like. */
+function tryAgain(main, view) {
+  return h("button", {
+    type: "button",
+    class: "button",
+    text: "Try again",
+    on: { click: () => render(main, view) },
+  });
+}
+
 function selectionKey(sessionId) {
   return `cinema.selection.${sessionId}`;
 }
@@ -46,7 +56,8 @@ export async function render(main, view) {
     replace(
       main,
       h("a", { href: "#/", class: "back", text: "← All movies" }),
-      h("h1", { text: "Showtime not found" }),
+      h("h1", { text: error.overloaded ? "Too busy right now" : "Showtime not found" }),
+      error.overloaded ? tryAgain(main, view) : null,
     );
     showError(error);
     return;
