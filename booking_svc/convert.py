@@ -61,6 +61,7 @@ def booking_pb(booking: Booking, max_extensions: int) -> booking_pb2.Booking:
         source=BOOKING_SOURCE.number(booking.source),
         extensions=booking.extensions,
         extensions_left=max(max_extensions - booking.extensions, 0),
+        seat_map_version=booking.seat_map_version,
     )
 
 

@@ -94,10 +94,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             with metrics_server(settings.gateway_host, settings.gateway_metrics_port):
                 async with (
-                    live_feed(settings, app.state.clients) as hub,
+                    live_feed(settings, app.state.clients) as (hub, seat_maps),
                     background({"revocations": UserChangedFeed(versions, settings).run}),
                 ):
                     app.state.live = hub
+                    app.state.seat_maps = seat_maps
                     freeze_startup_objects()
                     yield
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from cinemapb.booking.v1 import booking_pb2
@@ -13,6 +13,7 @@ from gateway.deps import AsUser, Clients, Page, Settings
 from gateway.openapi import error_responses
 from gateway.ratelimit import limit_holds
 from gateway.routes.bestseats import BestAvailable
+from gateway.routes.seatmap import seats_changed
 from gateway.schemas import MAX_ID, BookingId, BookingOut, IdempotencyKey, IdItem, Paginated
 
 router = APIRouter(prefix="/api", tags=["bookings"])
@@ -98,6 +99,8 @@ async def list_page(
 async def create_booking(
     body: BookingRequest,
     metadata: AsUser,
+    http: Request,
+    response: Response,
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
@@ -108,9 +111,8 @@ async def create_booking(
         idempotency_key=idempotency_key or "",
         best_available=body.best_available.pb() if body.best_available else None,
     )
-    return booking_out(
-        await clients.booking.CreateBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.CreateBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
 
 
 @router.get(
@@ -176,6 +178,8 @@ async def get_booking(
 async def confirm_booking(
     booking_id: BookingId,
     metadata: AsUser,
+    http: Request,
+    response: Response,
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
@@ -183,9 +187,8 @@ async def confirm_booking(
     request = booking_pb2.ConfirmBookingRequest(
         id=booking_id, idempotency_key=idempotency_key or ""
     )
-    return booking_out(
-        await clients.booking.ConfirmBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.ConfirmBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
 
 
 @router.post(
@@ -216,6 +219,8 @@ async def confirm_booking(
 async def cancel_booking(
     booking_id: BookingId,
     metadata: AsUser,
+    http: Request,
+    response: Response,
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
@@ -226,9 +231,8 @@ async def cancel_booking(
         idempotency_key=idempotency_key or "",
         seat_ids=body.seat_ids if body else [],
     )
-    return booking_out(
-        await clients.booking.CancelBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.CancelBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
 
 
 @router.post(
@@ -245,9 +249,13 @@ async def cancel_booking(
     ),
 )
 async def extend_booking(
-    booking_id: BookingId, metadata: AsUser, clients: Clients, settings: Settings
+    booking_id: BookingId,
+    metadata: AsUser,
+    http: Request,
+    response: Response,
+    clients: Clients,
+    settings: Settings,
 ) -> BookingOut:
     request = booking_pb2.ExtendBookingRequest(id=booking_id)
-    return booking_out(
-        await clients.booking.ExtendBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.ExtendBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
