@@ -15,6 +15,7 @@ seat's JSON, which is rendered again only when a change touched the seat.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import time
 from collections import OrderedDict
@@ -47,13 +48,27 @@ SEAT_MAP_READS = Counter(
 _SEAT = TypeAdapter(SeatStateOut)
 
 
-@dataclass(frozen=True, slots=True)
 class RenderedSeatMap:
-    """A seat map's JSON body at a version, and its strong entity tag (version and content)."""
+    """A seat map's JSON body at a version, and its strong entity tag (version and content);
+    its gzip encoding made once, when first asked for."""
 
-    version: int
-    body: bytes
-    etag: str
+    __slots__ = ("_gzipped", "body", "etag", "version")
+
+    def __init__(self, version: int, body: bytes, etag: str) -> None:
+        self.version = version
+        self.body = body
+        self.etag = etag
+        self._gzipped: tuple[int, bytes] | None = None
+
+    @property
+    def gzip_etag(self) -> str:
+        """The tag of the gzip-encoded body (a strong tag names one encoding)."""
+        return f'{self.etag[:-1]}-gz"'
+
+    def gzipped(self, level: int) -> bytes:
+        if self._gzipped is None or self._gzipped[0] != level:
+            self._gzipped = (level, gzip.compress(self.body, level, mtime=0))
+        return self._gzipped[1]
 
 
 def seat_json(seat: dict[str, Any]) -> bytes:

@@ -11,11 +11,13 @@ version or a later one: a replica whose kept map is older asks booking_svc.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Depends, Header, Request, Response
 
 from cinemapb.booking.v1 import booking_pb2
+from gateway.deps import Settings
 from gateway.errors import ApiError
 from gateway.live.hub import SessionNotFound
 from gateway.live.seatmaps import SEAT_MAP_READS, SeatMapStore
@@ -70,12 +72,18 @@ def seen_version(cookie: str | None) -> int:
     return int(cookie)
 
 
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether an If-None-Match header names `etag` (weak comparison, as RFC 9110 says)."""
+def matches(if_none_match: str | None, etags: Iterable[str]) -> bool:
+    """Whether an If-None-Match header names one of `etags` (weak comparison, RFC 9110)."""
     if if_none_match is None:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
+    return "*" in tags or not tags.isdisjoint(etags)
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Whether the client takes gzip, by the test the app's GZipMiddleware makes (so a body
+    the route leaves plain is not compressed after all)."""
+    return "gzip" in (accept_encoding or "")
 
 
 @router.get(
@@ -87,6 +95,7 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         "committed change to this session's seats (the live feed's events carry it too). "
         "The `ETag` names the version and the content; with `If-None-Match` naming it the "
         "answer is 304 without a body (`Cache-Control: no-cache`: keep it, ask again). "
+        "The body is compressed once per version, for every client that accepts gzip. "
         f"A read sending `{MIN_VERSION_HEADER}` (or the `{SEEN_COOKIE}` cookie that answers to "
         "holds, confirmations, cancellations and extensions set) is answered at that version "
         "or later: a client always sees its own changes."
@@ -99,6 +108,7 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 async def seat_map(
     session_id: SessionId,
     seat_maps: SeatMaps,
+    settings: Settings,
     if_none_match: Annotated[
         str | None, Header(description="the ETag of the map the client has")
     ] = None,
@@ -118,19 +128,27 @@ async def seat_map(
             description="the version the client's last change made (set by those answers)",
         ),
     ] = None,
+    accept_encoding: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     try:
         read = await seat_maps.read(session_id, max(min_version or 0, seen_version(seen)))
     except SessionNotFound:
         raise ApiError(404, f"session {session_id} not found", "session_not_found") from None
     rendered = read.seat_map
+    gzipped = len(rendered.body) >= settings.gateway_compress_min_bytes and accepts_gzip(
+        accept_encoding
+    )
     headers = {
         VERSION_HEADER: str(rendered.version),
-        "ETag": rendered.etag,
+        "ETag": rendered.gzip_etag if gzipped else rendered.etag,
         "Cache-Control": "no-cache",
     }
-    if matches(if_none_match, rendered.etag):
+    if matches(if_none_match, (rendered.etag, rendered.gzip_etag)):
         SEAT_MAP_READS.labels("not_modified").inc()
-        return Response(status_code=304, headers=headers)
+        return Response(status_code=304, headers=headers | {"Vary": "Accept-Encoding"})
     SEAT_MAP_READS.labels("loaded" if read.loaded else "memory").inc()
-    return Response(rendered.body, media_type="application/json", headers=headers)
+    if not gzipped:  # GZipMiddleware adds Vary to a body of the size it would compress
+        return Response(rendered.body, media_type="application/json", headers=headers)
+    body = rendered.gzipped(settings.gateway_compress_level)
+    headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return Response(body, media_type="application/json", headers=headers)

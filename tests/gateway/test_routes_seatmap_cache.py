@@ -182,3 +182,32 @@ async def test_after_a_hold_the_same_client_reads_the_map_at_the_holds_version(
     services.booking.replies["GetSeatMap"] = seat_map(6)
     assert (await api.get(SEATS_PATH)).headers["X-Seat-Map-Version"] == "6"
     assert (await api.get("/api/sessions/5/seats")).request.headers.get("Cookie") is None
+
+
+def a_big_seat_map(version: int) -> booking_pb2.SeatMap:
+    return booking_pb2.SeatMap(
+        session_id=4,
+        version=version,
+        seats=[
+            booking_pb2.SeatState(seat_id=n, row=1, number=n, price_cents=1000)
+            for n in range(1, 101)
+        ],
+    )
+
+
+async def test_a_big_map_is_gzipped_for_those_who_accept_it_and_both_encodings_revalidate(
+    api: httpx.AsyncClient, services: FakeClients
+) -> None:
+    services.booking.replies["GetSeatMap"] = a_big_seat_map(5)
+    zipped = await api.get(SEATS_PATH, headers={"Accept-Encoding": "gzip"})
+    plain = await api.get(SEATS_PATH, headers={"Accept-Encoding": "identity"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.json() == plain.json()
+    assert len(plain.json()) == 100
+    assert zipped.headers["Vary"] == plain.headers["Vary"] == "Accept-Encoding"
+    assert zipped.headers["ETag"] == plain.headers["ETag"][:-1] + '-gz"'
+    for etag in (zipped.headers["ETag"], plain.headers["ETag"]):
+        again = await api.get(SEATS_PATH, headers={"If-None-Match": etag})
+        assert again.status_code == 304
+    assert loads(services) == 1

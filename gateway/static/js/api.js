@@ -33,7 +33,8 @@ export function configureAuth(getToken, onUnauthorized, renewToken) {
 
 /**
  * Sends one request; answers {data, headers} or throws ApiError. An access token the server
- * rejects is renewed once, silently, and the request sent again with the new one.
+ * rejects is renewed once, silently, and the request sent again with the new one. Answers are
+ * not cached unless `options.cache` says so (e.g. "no-cache": keep, revalidate by ETag).
  */
 export async function request(method, path, options = {}) {
   const token = options.auth === false ? null : tokenSource();
@@ -50,7 +51,8 @@ export async function request(method, path, options = {}) {
   }
 }
 
-async function send(method, path, { body, headers = {}, text = false }, token) {
+async function send(method, path, options, token) {
+  const { body, headers = {}, text = false, cache = "no-store" } = options;
   const sent = { Accept: "application/json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
   if (token) sent.Authorization = `Bearer ${token}`;
@@ -61,7 +63,7 @@ async function send(method, path, { body, headers = {}, text = false }, token) {
       method,
       headers: sent,
       body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
+      cache,
     });
   } catch {
     throw new ApiError(0, {
