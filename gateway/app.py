@@ -50,6 +50,7 @@ from svckit.tasks import background
 from svckit.tracing import instrument_app, setup_tracing
 
 ROUTERS = (
+    seatmap.router,  # first: FastAPI tries every route before it (the hottest read)
     audit.router,
     auth.router,
     bestseats.router,
@@ -67,7 +68,6 @@ ROUTERS = (
     payments.router,
     push.router,
     reports.router,
-    seatmap.router,
     sessions.router,
     tickets.router,
     users.router,
