@@ -35,6 +35,8 @@ IDLE_SECONDS = 600.0
 """A map nobody read for this long is forgotten."""
 MAX_AHEAD = 256
 """At most this many changes wait for a missing one (or for a load) before the map is dropped."""
+LOADED_RENDERINGS = 64
+"""Renderings of maps loaded but not kept, shared by the readers of one load."""
 SETTLE_SECONDS = 2.0
 """After a session changed, how long its reads are loaded and not kept: booking_svc drops its
 own copy of the session's seating on the same event, maybe a moment later than this gateway."""
@@ -190,6 +192,7 @@ class SeatMapStore:
         self.clock = clock
         self._kept: OrderedDict[int, _Kept] = OrderedDict()
         self._changed_at: dict[int, float] = {}
+        self._loaded: dict[int, tuple[Snapshot, RenderedSeatMap]] = {}
 
     def keeps(self, session_id: int) -> bool:
         """Whether the feed's changes of the session are wanted here."""
@@ -215,13 +218,13 @@ class SeatMapStore:
                 del self._kept[session_id]  # an unknown session takes no place
             raise
         if kept is None or self._kept.get(session_id) is not kept or self._settling(session_id):
-            return SeatMapRead(render(snapshot), loaded=True)
+            return SeatMapRead(self._render_loaded(snapshot), loaded=True)
         if kept.version < snapshot.version:
             kept.install(snapshot)
             kept.catch_up(self.clock(), self.reorder_grace)
         if kept.usable(0):
             return SeatMapRead(kept.rendering(), loaded=True)
-        return SeatMapRead(render(snapshot), loaded=True)
+        return SeatMapRead(self._render_loaded(snapshot), loaded=True)
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Follows the feed: `changes` in version order per session (as the consumer sorts them)."""
@@ -264,6 +267,15 @@ class SeatMapStore:
             self._kept.move_to_end(session_id)
         kept.last_read = now
         return kept
+
+    def _render_loaded(self, snapshot: Snapshot) -> RenderedSeatMap:
+        """One rendering of a load that is not kept, for every reader who waited for it."""
+        cached = self._loaded.pop(snapshot.session_id, None)
+        rendering = cached[1] if cached is not None and cached[0] is snapshot else render(snapshot)
+        self._loaded[snapshot.session_id] = (snapshot, rendering)
+        if len(self._loaded) > LOADED_RENDERINGS:
+            del self._loaded[next(iter(self._loaded))]
+        return rendering
 
     def _settling(self, session_id: int) -> bool:
         changed_at = self._changed_at.get(session_id)

@@ -210,6 +210,16 @@ async def test_a_session_change_drops_the_map_and_reads_settle_before_one_is_kep
     assert booking_svc.loads == 4
 
 
+async def test_readers_of_one_load_that_is_not_kept_share_one_rendering(
+    store: SeatMapStore, booking_svc: BookingSvc
+) -> None:
+    store.session_changed([SESSION])
+    first, second = await asyncio.gather(store.read(SESSION), store.read(SESSION))
+    assert first.loaded
+    assert first.seat_map is second.seat_map
+    assert booking_svc.loads == 1
+
+
 async def test_the_same_content_at_the_same_version_has_the_same_etag_and_new_prices_not(
     store: SeatMapStore, booking_svc: BookingSvc
 ) -> None:
