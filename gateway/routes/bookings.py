@@ -13,7 +13,7 @@ from gateway.deps import AsUser, Clients, Page, Settings
 from gateway.openapi import error_responses
 from gateway.ratelimit import limit_holds
 from gateway.routes.bestseats import BestAvailable
-from gateway.routes.seatmap import seats_changed
+from gateway.routes.seatmap import seats_changed, seats_changed_responses
 from gateway.schemas import MAX_ID, BookingId, BookingOut, IdempotencyKey, IdItem, Paginated
 
 router = APIRouter(prefix="/api", tags=["bookings"])
@@ -78,7 +78,8 @@ async def list_page(
         "the same key and body answers 201 with the same booking (kept 24 h); the same key with "
         "another body is 422 `idempotency_key_reused`."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(201)
+    | error_responses(
         "unauthenticated",
         "session_not_found",
         "seats_taken",
@@ -165,7 +166,8 @@ async def get_booking(
         "booking as the first answer showed it (kept 24 h), even if it changed since; the same "
         "key on another booking, or on a cancel, is 422 `idempotency_key_reused`."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(200)
+    | error_responses(
         *ONE_BOOKING_ERRORS,
         "hold_expired",
         "booking_not_pending",
@@ -204,7 +206,8 @@ async def confirm_booking(
         "when it would leave no seat, a companion seat without its wheelchair place, or a "
         "single free seat stranded."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(200)
+    | error_responses(
         *ONE_BOOKING_ERRORS,
         "booking_not_cancellable",
         "session_started",
@@ -244,7 +247,8 @@ async def cancel_booking(
         "left), never past the session's start. The seat map and the live feed show the new "
         "`held_until`, and the payment reminder follows the new `expires_at`."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(200)
+    | error_responses(
         *ONE_BOOKING_ERRORS, "hold_expired", "not_pending", "extension_limit", "session_started"
     ),
 )

@@ -12,7 +12,7 @@ version or a later one: a replica whose kept map is older asks booking_svc.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Cookie, Depends, Header, Request, Response
 
@@ -39,6 +39,24 @@ async def get_seat_maps(request: Request) -> SeatMapStore:
 
 
 SeatMaps = Annotated[SeatMapStore, Depends(get_seat_maps)]
+
+
+def seats_changed_responses(status: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry of a route whose answer reports a change of a session's seats."""
+    headers = {
+        VERSION_HEADER: {
+            "description": "the session's seat-map version this change made",
+            "schema": {"type": "integer"},
+        },
+        "Set-Cookie": {
+            "description": (
+                f"`{SEEN_COOKIE}=<version>` on the session's seat map path: reads of it are "
+                "answered at that version or later, on any gateway"
+            ),
+            "schema": {"type": "string"},
+        },
+    }
+    return {status: {"headers": headers}}
 
 
 def seat_map_path(session_id: int) -> str:
