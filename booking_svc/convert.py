@@ -99,6 +99,7 @@ def waitlist_entry_pb(entry: Entry) -> booking_pb2.WaitlistEntry:
         booking_id=str(entry.booking_id or ""),
         created_at=to_timestamp(entry.created_at),
         updated_at=to_timestamp(entry.updated_at),
+        seat_map_version=entry.seat_map_version,
     )
 
 

@@ -12,7 +12,7 @@ version or a later one: a replica whose kept map is older asks booking_svc.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Cookie, Depends, Header, Request, Response
 
@@ -39,6 +39,8 @@ async def get_seat_maps(request: Request) -> SeatMapStore:
 
 
 SeatMaps = Annotated[SeatMapStore, Depends(get_seat_maps)]
+Changed = TypeVar("Changed", booking_pb2.Booking, booking_pb2.WaitlistEntry)
+"""An answer that may report a change of a session's seats, and the version it made."""
 
 
 def seats_changed_responses(status: int) -> dict[int | str, dict[str, Any]]:
@@ -63,24 +65,22 @@ def seat_map_path(session_id: int) -> str:
     return f"/api/sessions/{session_id}/seats"
 
 
-def seats_changed(
-    request: Request, response: Response, booking: booking_pb2.Booking
-) -> booking_pb2.Booking:
-    """Tells the client which seat-map version its change to `booking` made: a header, and a
-    cookie its browser sends back with its next reads of that session's seat map (on any
-    replica). Nothing when the answer made no change (a replayed retry)."""
-    if booking.seat_map_version > 0:
-        response.headers[VERSION_HEADER] = str(booking.seat_map_version)
+def seats_changed(request: Request, response: Response, answer: Changed) -> Changed:
+    """Tells the client which seat-map version the change `answer` reports made: a header, and
+    a cookie its browser sends back with its next reads of that session's seat map (on any
+    replica). Nothing when the answer made no change (a replayed retry, a waiting entry)."""
+    if answer.seat_map_version > 0:
+        response.headers[VERSION_HEADER] = str(answer.seat_map_version)
         response.set_cookie(
             SEEN_COOKIE,
-            str(booking.seat_map_version),
+            str(answer.seat_map_version),
             max_age=SEEN_MAX_AGE_SECONDS,
-            path=seat_map_path(booking.session_id),
+            path=seat_map_path(answer.session_id),
             secure=request.url.scheme == "https",
             httponly=True,
             samesite="lax",
         )
-    return booking
+    return answer
 
 
 def seen_version(cookie: str | None) -> int:

@@ -211,3 +211,20 @@ async def test_a_big_map_is_gzipped_for_those_who_accept_it_and_both_encodings_r
         again = await api.get(SEATS_PATH, headers={"If-None-Match": etag})
         assert again.status_code == 304
     assert loads(services) == 1
+
+
+async def test_a_waiting_list_join_served_at_once_names_its_version_and_one_that_waits_not(
+    api: httpx.AsyncClient, services: FakeClients, user: dict[str, str]
+) -> None:
+    served = booking_pb2.WaitlistEntry(
+        id=5, user_id=7, session_id=4, count=2, status=booking_pb2.WAITLIST_STATUS_SERVED
+    )
+    served.seat_map_version = 12
+    services.booking.replies["JoinWaitlist"] = served
+    answer = await api.post("/api/sessions/4/waitlist", json={"count": 2}, headers=user)
+    assert answer.status_code == 201
+    assert answer.headers["X-Seat-Map-Version"] == "12"
+    assert answer.headers["Set-Cookie"].startswith("seat_map_seen=12;")
+    served.seat_map_version = 0
+    waiting = await api.post("/api/sessions/4/waitlist", json={"count": 2}, headers=user)
+    assert "Set-Cookie" not in waiting.headers
