@@ -166,7 +166,7 @@ class SeatChoice:
         service.on_seats_freed([found.session_id])
         CANCELLATIONS.labels(Reason.SEATS_RELEASED.value).inc()
         log.info("booking %s gave back seats %s", booking_id, list(wanted))
-        return kept
+        return replace(kept, seat_map_version=change.seat_map_version)
 
     def _check_release(
         self,

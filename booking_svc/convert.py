@@ -61,6 +61,7 @@ def booking_pb(booking: Booking, max_extensions: int) -> booking_pb2.Booking:
         source=BOOKING_SOURCE.number(booking.source),
         extensions=booking.extensions,
         extensions_left=max(max_extensions - booking.extensions, 0),
+        seat_map_version=booking.seat_map_version,
     )
 
 
@@ -98,6 +99,7 @@ def waitlist_entry_pb(entry: Entry) -> booking_pb2.WaitlistEntry:
         booking_id=str(entry.booking_id or ""),
         created_at=to_timestamp(entry.created_at),
         updated_at=to_timestamp(entry.updated_at),
+        seat_map_version=entry.seat_map_version,
     )
 
 

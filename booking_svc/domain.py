@@ -176,6 +176,9 @@ class Booking:
     source: Source = Source.DIRECT
     extensions: int = 0
     """How many times the hold's deadline was extended."""
+    seat_map_version: int = field(default=0, compare=False)
+    """The session's seat-map version after the change this booking is the answer to; 0 for
+    a booking read back (a retry's replay, a listing). Not part of the booking's value."""
 
 
 @dataclass(frozen=True)

@@ -269,7 +269,7 @@ class BookingService:
             await self.events.add(
                 db, Topic.BOOKING_CREATED, [Change(booking, held.version.version)]
             )
-        return booking
+        return replace(booking, seat_map_version=held.version.version)
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
         """The booking an earlier request with this key made, if the request was the same."""
@@ -310,7 +310,7 @@ class BookingService:
             return await self.replay_refused(keyed, refused)
         CONFIRMATIONS.inc()
         _log_change("confirmed", confirmed.booking)
-        return confirmed.booking
+        return replace(confirmed.booking, seat_map_version=confirmed.seat_map_version)
 
     async def extend(self, caller: Caller | None, raw_id: str) -> Booking:
         """Moves the deadline of the caller's pending hold BOOKING_EXTEND_SECONDS later, at most
@@ -333,7 +333,7 @@ class BookingService:
                 db, Topic.BOOKING_CREATED, [extended], event_type=EventType.BOOKING_EXTENDED
             )
         _log_change("extended", extended.booking)
-        return extended.booking
+        return replace(extended.booking, seat_map_version=extended.seat_map_version)
 
     async def cancel(
         self, caller: Caller | None, raw_id: str, idempotency_key: str = ""
@@ -365,7 +365,7 @@ class BookingService:
         _count_ended(ended)
         _log_change("cancelled", change.booking)
         self.on_seats_freed([change.booking.session_id])
-        return change.booking
+        return replace(change.booking, seat_map_version=change.seat_map_version)
 
     async def remember_answer(
         self, repo: BookingRepository, keyed: KeyedRequest | None, booking: Booking

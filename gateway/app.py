@@ -51,6 +51,7 @@ from svckit.tasks import background
 from svckit.tracing import instrument_app, setup_tracing
 
 ROUTERS = (
+    seatmap.router,  # first: FastAPI tries every route before it (the hottest read)
     audit.router,
     auth.router,
     bestseats.router,
@@ -68,7 +69,6 @@ ROUTERS = (
     payments.router,
     push.router,
     reports.router,
-    seatmap.router,
     sessions.router,
     tickets.router,
     users.router,
@@ -95,10 +95,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             with metrics_server(settings.gateway_host, settings.gateway_metrics_port):
                 async with (
-                    live_feed(settings, app.state.clients) as hub,
+                    live_feed(settings, app.state.clients) as (hub, seat_maps),
                     background({"revocations": UserChangedFeed(versions, settings).run}),
                 ):
                     app.state.live = hub
+                    app.state.seat_maps = seat_maps
                     freeze_startup_objects()
                     yield
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from itertools import groupby
@@ -34,6 +34,9 @@ class Entry:
     booking_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    seat_map_version: int = field(default=0, compare=False)
+    """The session's seat-map version after the hold that served the entry, when the answer
+    is to the join that served it; else 0."""
 
 
 def validate_count(count: int, max_seats: int) -> int:

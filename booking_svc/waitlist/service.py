@@ -104,9 +104,11 @@ class Waitlist:
         if entry is None:
             raise already_waiting()
         log.info("waiting-list entry %d for session %d: %d seats", entry.id, session_id, count)
-        await self.serve(session_id)
+        held = await self.serve(session_id)
         async with self.sessions() as db:
-            return await WaitlistRepository(db).get(entry.id) or entry
+            now = await WaitlistRepository(db).get(entry.id) or entry
+        version = next((b.seat_map_version for b in held if b.id == now.booking_id), 0)
+        return replace(now, seat_map_version=version)
 
     async def mine(self, caller: Caller | None) -> list[Entry]:
         """The caller's entries, newest first."""
@@ -272,7 +274,7 @@ class Waitlist:
         await self.bookings.events.add(
             db, Topic.BOOKING_CREATED, [Change(booking, held.version.version)]
         )
-        return booking
+        return replace(booking, seat_map_version=held.version.version)
 
     async def _free_seats(self, db: AsyncSession, seating: SessionSeating) -> set[int]:
         state = await BookingRepository(db).seat_map_state(seating.session_id)

@@ -1,4 +1,5 @@
-"""Wiring of the live feed: snapshots from booking_svc, the hub, and the event consumer."""
+"""Wiring of the live feed: snapshots from booking_svc, the hub, the seat-map store, and the
+event consumer."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from gateway.clients import ServiceClients
 from gateway.live.consumer import BookingEventFeed
 from gateway.live.hub import LiveHub, SessionNotFound, SnapshotLoader, Snapshots
 from gateway.live.protocol import Snapshot, snapshot
+from gateway.live.seatmaps import SeatMapStore
 from svckit.settings import KafkaSettings
 from svckit.tasks import background
 
@@ -43,21 +45,26 @@ def snapshot_loader(clients: ServiceClients) -> SnapshotLoader:
 
 
 @asynccontextmanager
-async def live_feed(settings: KafkaSettings, clients: ServiceClients) -> AsyncIterator[LiveHub]:
-    """The hub, fed by the booking topics for the block; waits (a while) until it is positioned.
+async def live_feed(
+    settings: KafkaSettings, clients: ServiceClients
+) -> AsyncIterator[tuple[LiveHub, SeatMapStore]]:
+    """The hub and the seat-map store, fed by the booking topics for the block; waits (a while)
+    until the feed is positioned. Both load seat maps through one coalescing `Snapshots`.
 
     When the block ends (the gateway stops), every feed still open ends with 1012, telling its
     page to reconnect. uvicorn closes open WebSockets with 1012 itself on SIGTERM, before the
     application's shutdown; this covers the feeds it leaves and any other server.
     """
-    hub = LiveHub(Snapshots(snapshot_loader(clients)))
-    consumer = BookingEventFeed(hub, settings)
+    snapshots = Snapshots(snapshot_loader(clients))
+    hub = LiveHub(snapshots)
+    seat_maps = SeatMapStore(snapshots, hub.live)
+    consumer = BookingEventFeed(hub, settings, seat_maps)
     async with background({"live-feed": consumer.run}):
         try:
             await asyncio.wait_for(hub.live.wait(), START_TIMEOUT_SECONDS)
         except TimeoutError:
             log.warning("live feed not positioned after %.0fs; still trying", START_TIMEOUT_SECONDS)
         try:
-            yield hub
+            yield hub, seat_maps
         finally:
             hub.close_all()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -39,20 +39,26 @@ class CloseCode(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One seat change of a session, encoded once for every watcher."""
+    """One seat change of a session, encoded once for every watcher; what it does to the seats
+    (`status` and `held_until` of `seat_ids`) kept for the gateway's seat-map store."""
 
     session_id: int
     version: int
     text: str
+    status: SeatStatus = "free"
+    seat_ids: tuple[int, ...] = ()
+    held_until: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The whole seat map of a session at a version, encoded once for every watcher."""
+    """The whole seat map of a session at a version, encoded once for every watcher; `seats`
+    as GET /api/sessions/{id}/seats answers them (gateway/convert.py `seat_state`)."""
 
     session_id: int
     version: int
     text: str
+    seats: tuple[dict[str, Any], ...] = ()
 
 
 BookingTopic = Annotated[
@@ -93,12 +99,13 @@ class ChangeMessage(BaseModel):
 
 
 def snapshot(seat_map: booking_pb2.SeatMap) -> Snapshot:
+    seats = tuple(seat_state(seat) for seat in seat_map.seats)
     message = SnapshotMessage(
         session_id=seat_map.session_id,
         version=seat_map.version,
-        seats=[SeatStateOut(**seat_state(seat)) for seat in seat_map.seats],
+        seats=[SeatStateOut(**seat) for seat in seats],
     )
-    return Snapshot(seat_map.session_id, seat_map.version, message.model_dump_json())
+    return Snapshot(seat_map.session_id, seat_map.version, message.model_dump_json(), seats)
 
 
 def change(topic: Topic, event: events_pb2.BookingEvent) -> Change:
@@ -116,4 +123,6 @@ def change(topic: Topic, event: events_pb2.BookingEvent) -> Change:
         reason=CANCEL_REASON.label(event.reason),
         held_until=iso_time(event.expires_at) if held else None,
     )
-    return Change(event.session_id, event.seat_map_version, message.model_dump_json())
+    text = message.model_dump_json()
+    seat_ids = tuple(message.seat_ids)
+    return Change(message.session_id, message.version, text, status, seat_ids, message.held_until)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from cinemapb.booking.v1 import booking_pb2
@@ -13,6 +13,7 @@ from gateway.deps import AsUser, Clients, Page, Settings
 from gateway.openapi import error_responses
 from gateway.ratelimit import limit_holds
 from gateway.routes.bestseats import BestAvailable
+from gateway.routes.seatmap import seats_changed, seats_changed_responses
 from gateway.schemas import MAX_ID, BookingId, BookingOut, IdempotencyKey, IdItem, Paginated
 
 router = APIRouter(prefix="/api", tags=["bookings"])
@@ -77,7 +78,8 @@ async def list_page(
         "the same key and body answers 201 with the same booking (kept 24 h); the same key with "
         "another body is 422 `idempotency_key_reused`."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(201)
+    | error_responses(
         "unauthenticated",
         "session_not_found",
         "seats_taken",
@@ -98,6 +100,8 @@ async def list_page(
 async def create_booking(
     body: BookingRequest,
     metadata: AsUser,
+    http: Request,
+    response: Response,
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
@@ -108,9 +112,8 @@ async def create_booking(
         idempotency_key=idempotency_key or "",
         best_available=body.best_available.pb() if body.best_available else None,
     )
-    return booking_out(
-        await clients.booking.CreateBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.CreateBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
 
 
 @router.get(
@@ -163,7 +166,8 @@ async def get_booking(
         "booking as the first answer showed it (kept 24 h), even if it changed since; the same "
         "key on another booking, or on a cancel, is 422 `idempotency_key_reused`."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(200)
+    | error_responses(
         *ONE_BOOKING_ERRORS,
         "hold_expired",
         "booking_not_pending",
@@ -176,6 +180,8 @@ async def get_booking(
 async def confirm_booking(
     booking_id: BookingId,
     metadata: AsUser,
+    http: Request,
+    response: Response,
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
@@ -183,9 +189,8 @@ async def confirm_booking(
     request = booking_pb2.ConfirmBookingRequest(
         id=booking_id, idempotency_key=idempotency_key or ""
     )
-    return booking_out(
-        await clients.booking.ConfirmBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.ConfirmBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
 
 
 @router.post(
@@ -201,7 +206,8 @@ async def confirm_booking(
         "when it would leave no seat, a companion seat without its wheelchair place, or a "
         "single free seat stranded."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(200)
+    | error_responses(
         *ONE_BOOKING_ERRORS,
         "booking_not_cancellable",
         "session_started",
@@ -216,6 +222,8 @@ async def confirm_booking(
 async def cancel_booking(
     booking_id: BookingId,
     metadata: AsUser,
+    http: Request,
+    response: Response,
     clients: Clients,
     settings: Settings,
     idempotency_key: IdempotencyKey = None,
@@ -226,9 +234,8 @@ async def cancel_booking(
         idempotency_key=idempotency_key or "",
         seat_ids=body.seat_ids if body else [],
     )
-    return booking_out(
-        await clients.booking.CancelBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.CancelBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)
 
 
 @router.post(
@@ -240,14 +247,19 @@ async def cancel_booking(
         "left), never past the session's start. The seat map and the live feed show the new "
         "`held_until`, and the payment reminder follows the new `expires_at`."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(200)
+    | error_responses(
         *ONE_BOOKING_ERRORS, "hold_expired", "not_pending", "extension_limit", "session_started"
     ),
 )
 async def extend_booking(
-    booking_id: BookingId, metadata: AsUser, clients: Clients, settings: Settings
+    booking_id: BookingId,
+    metadata: AsUser,
+    http: Request,
+    response: Response,
+    clients: Clients,
+    settings: Settings,
 ) -> BookingOut:
     request = booking_pb2.ExtendBookingRequest(id=booking_id)
-    return booking_out(
-        await clients.booking.ExtendBooking(request, metadata=metadata), settings.currency
-    )
+    reply = await clients.booking.ExtendBooking(request, metadata=metadata)
+    return booking_out(seats_changed(http, response, reply), settings.currency)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.convert import waitlist_entry_out
 from gateway.deps import AsUser, Clients
 from gateway.openapi import error_responses
+from gateway.routes.seatmap import seats_changed, seats_changed_responses
 from gateway.schemas import MAX_ID, SessionId, WaitlistEntryOut
 
 router = APIRouter(prefix="/api", tags=["waiting list"])
@@ -38,7 +39,8 @@ class WaitlistRequest(BaseModel):
         "`served`). One waiting entry per person and session; entries end when the session "
         "starts."
     ),
-    responses=error_responses(
+    responses=seats_changed_responses(201)
+    | error_responses(
         "unauthenticated",
         "session_not_found",
         "session_started",
@@ -48,12 +50,18 @@ class WaitlistRequest(BaseModel):
     ),
 )
 async def join_waitlist(
-    session_id: SessionId, body: WaitlistRequest, metadata: AsUser, clients: Clients
+    session_id: SessionId,
+    body: WaitlistRequest,
+    metadata: AsUser,
+    clients: Clients,
+    http: Request,
+    response: Response,
 ) -> WaitlistEntryOut:
     request = booking_pb2.JoinWaitlistRequest(
         session_id=session_id, count=body.count, together=body.together
     )
-    return waitlist_entry_out(await clients.booking.JoinWaitlist(request, metadata=metadata))
+    reply = await clients.booking.JoinWaitlist(request, metadata=metadata)
+    return waitlist_entry_out(seats_changed(http, response, reply))
 
 
 @router.get(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import httpx
@@ -11,6 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.app import create_app
+from gateway.clients import ServiceClients
+from gateway.live.feed import snapshot_loader
+from gateway.live.hub import Snapshots
+from gateway.live.seatmaps import SeatMapStore
 from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, Version
 from gateway.settings import GatewaySettings
@@ -61,11 +66,27 @@ def token_versions(known_versions: KnownVersions) -> TokenVersions:
 
 
 @pytest.fixture
+def feed_live() -> asyncio.Event:
+    """Whether the (absent) live feed counts as consuming: set, so seat maps are kept."""
+    live = asyncio.Event()
+    live.set()
+    return live
+
+
+@pytest.fixture
+def seat_maps(services: FakeClients, feed_live: asyncio.Event) -> SeatMapStore:
+    """The seat-map store, loading from the fake booking_svc; no feed keeps it current."""
+    loader = snapshot_loader(cast(ServiceClients, services))
+    return SeatMapStore(Snapshots(loader), feed_live)
+
+
+@pytest.fixture
 def app(
     settings: GatewaySettings,
     services: FakeClients,
     cache: FakeCache,
     token_versions: TokenVersions,
+    seat_maps: SeatMapStore,
 ) -> FastAPI:
     """The app with what its lifespan would set up, faked (the lifespan itself never runs)."""
     app = create_app(settings)
@@ -74,6 +95,7 @@ def app(
     app.state.cache = cache
     app.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
     app.state.token_versions = token_versions
+    app.state.seat_maps = seat_maps
     return app
 
 

@@ -18,6 +18,7 @@ from cinemapb.events.v1 import events_pb2
 from gateway.live.consumer import BookingEventFeed
 from gateway.live.hub import LiveHub, SessionNotFound, Snapshots, Watcher
 from gateway.live.protocol import Change, CloseCode, Snapshot, change
+from gateway.live.seatmaps import SeatMapStore
 from svckit.settings import KafkaSettings
 from svckit.vocabulary import Topic
 
@@ -311,7 +312,8 @@ def record(event_name: str, version: int, session_id: int = SESSION) -> FakeReco
 
 
 def consume(hub: LiveHub, records: list[FakeRecord]) -> list[tuple[int, int]]:
-    feed = BookingEventFeed(hub, KafkaSettings(kafka_topic_prefix="run1."))
+    seat_maps = SeatMapStore(hub.snapshots, hub.live)
+    feed = BookingEventFeed(hub, KafkaSettings(kafka_topic_prefix="run1."), seat_maps)
     changes = feed.changes(cast(list[Message], records))
     return [(c.session_id, c.version) for c in changes]
 

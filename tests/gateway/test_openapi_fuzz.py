@@ -7,6 +7,7 @@ admin and as a user; a few examples per operation keep it to seconds.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import schemathesis
@@ -28,6 +29,9 @@ from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from cinemapb.user.v1 import user_pb2
 from gateway.app import create_app
+from gateway.live.feed import snapshot_loader
+from gateway.live.hub import Snapshots
+from gateway.live.seatmaps import SeatMapStore
 from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, Version
 from gateway.settings import GatewaySettings
@@ -196,6 +200,7 @@ APP.state.clients = answering_services()
 APP.state.cache = FakeCache()
 APP.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
 APP.state.token_versions = TokenVersions(current_version)
+APP.state.seat_maps = SeatMapStore(Snapshots(snapshot_loader(APP.state.clients)), asyncio.Event())
 
 ADMIN = {"Authorization": f"Bearer {token_for(SETTINGS, Caller(ADMIN_ID, 'admin'))}"}
 USER = {"Authorization": f"Bearer {token_for(SETTINGS, Caller(USER_ID, 'user'))}"}

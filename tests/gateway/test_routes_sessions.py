@@ -149,7 +149,7 @@ async def test_the_seat_map_shows_every_seat_with_price_status_and_version(
     )
     response = await api.get("/api/sessions/4/seats")
     assert response.headers["X-Seat-Map-Version"] == "17"
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "no-cache"
     assert response.json() == [
         {
             "seat_id": 11,

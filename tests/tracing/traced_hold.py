@@ -29,7 +29,9 @@ from cinemapb.events.v1 import events_pb2
 from gateway.app import create_app
 from gateway.clients import ServiceClients
 from gateway.live.consumer import BookingEventFeed
-from gateway.live.protocol import Change
+from gateway.live.hub import Snapshots
+from gateway.live.protocol import Change, Snapshot
+from gateway.live.seatmaps import SeatMapStore
 from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, Version
 from gateway.settings import GatewaySettings
@@ -65,6 +67,10 @@ class WatchedHub:
 
     def publish(self, changes: Iterable[Change]) -> None:
         self.changes.extend(changes)
+
+
+async def no_snapshot(session_id: int) -> Snapshot:
+    raise AssertionError(f"no seat map of session {session_id} is read here")
 
 
 async def known_version(_user_id: int) -> Version:
@@ -124,7 +130,9 @@ async def hold_and_deliver() -> dict[str, Any]:
         kafka = CapturingKafka()
         await relay_to(kafka, engine).publish_batch()
         hub = WatchedHub()
-        BookingEventFeed(hub, settings).hand_over(kafka.records)  # type: ignore[arg-type]
+        seat_maps = SeatMapStore(Snapshots(no_snapshot), asyncio.Event())
+        feed = BookingEventFeed(hub, settings, seat_maps)  # type: ignore[arg-type]
+        feed.hand_over(kafka.records)  # type: ignore[arg-type]
         notifications = BookingEventConsumer(
             notified,
             bootstrap_servers="unused",

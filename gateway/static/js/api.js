@@ -52,6 +52,8 @@ const OVERLOAD_JITTER_MS = 500;
 /**
  * Sends one request; answers {data, headers} or throws ApiError. A request the gateway sheds
  * as overloaded is sent once more after its Retry-After (capped), telling the person why.
+ * Answers are not cached unless `options.cache` says so (e.g. "no-cache": keep, revalidate by
+ * ETag).
  */
 export async function request(method, path, options = {}) {
   try {
@@ -105,7 +107,8 @@ async function authorized(method, path, options) {
   }
 }
 
-async function send(method, path, { body, headers = {}, text = false }, token) {
+async function send(method, path, options, token) {
+  const { body, headers = {}, text = false, cache = "no-store" } = options;
   const sent = { Accept: "application/json", ...headers };
   if (body !== undefined) sent["Content-Type"] = "application/json";
   if (token) sent.Authorization = `Bearer ${token}`;
@@ -116,7 +119,7 @@ async function send(method, path, { body, headers = {}, text = false }, token) {
       method,
       headers: sent,
       body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
+      cache,
     });
   } catch {
     throw new ApiError(0, {

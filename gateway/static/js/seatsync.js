@@ -6,9 +6,9 @@ import { isNewer, LiveFeed } from "./live.js";
 const POLL_MS = 5000;
 const VERSION_HEADER = "X-Seat-Map-Version";
 
-/** GET the seat map: {seats, version}. */
+/** GET the seat map: {seats, version}; the browser keeps it and asks again by its ETag (304). */
 export async function fetchSeats(sessionId) {
-  const reply = await request("GET", `/api/sessions/${sessionId}/seats`);
+  const reply = await request("GET", `/api/sessions/${sessionId}/seats`, { cache: "no-cache" });
   return { seats: reply.data, version: Number(reply.headers.get(VERSION_HEADER) ?? -1) };
 }
 
