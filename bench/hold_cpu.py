@@ -16,8 +16,8 @@ from bench import flash_sale
 from bench.harness import bench_stack
 
 
-async def measure(clients: int, rounds: int) -> dict[str, Any]:
-    async with bench_stack() as bench:
+async def measure(clients: int, rounds: int, log_level: str) -> dict[str, Any]:
+    async with bench_stack(LOG_LEVEL=log_level) as bench:
         return await flash_sale.run(
             bench, clients=clients, sessions=1, hall_number=950, rounds=rounds
         )
@@ -27,8 +27,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hold_cpu", description=__doc__)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--log-level", default="WARNING", help="INFO: with access logs")
     args = parser.parse_args()
-    json.dump(asyncio.run(measure(args.clients, args.rounds)), sys.stdout, indent=2)
+    json.dump(asyncio.run(measure(args.clients, args.rounds, args.log_level)), sys.stdout, indent=2)
     print()
     return 0
 
