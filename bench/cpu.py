@@ -9,7 +9,9 @@ CPU time, not throughput, is the figure to compare on a machine shared with othe
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +162,23 @@ def per_unit_us(seconds: Mapping[str, float], units: int) -> dict[str, float]:
     per = {name: round(value * 1e6 / units, 1) for name, value in sorted(seconds.items())}
     per["total"] = round(sum(seconds.values()) * 1e6 / units, 1)
     return per
+
+
+async def idle_rates(cpu: ProcessCpu, seconds: float = 2.0) -> dict[str, float]:
+    """CPU seconds per second each name uses with no load (timers, consumer polls)."""
+    before = cpu.snapshot()
+    started = time.perf_counter()
+    await asyncio.sleep(seconds)
+    used = cpu_seconds(before, cpu.snapshot())
+    elapsed = time.perf_counter() - started
+    return {name: value / elapsed for name, value in used.items()}
+
+
+def net_of_idle(
+    used: Mapping[str, float], idle: Mapping[str, float], wall_seconds: float
+) -> dict[str, float]:
+    """`used` less what the names would have used idle over `wall_seconds` (never below 0):
+    the work's own cost, steadier than the gross figure when the run is slowed down."""
+    return {
+        name: max(0.0, value - idle.get(name, 0.0) * wall_seconds) for name, value in used.items()
+    }
