@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -34,7 +35,7 @@ from cinemapb.booking.v1 import (
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
 from svckit.db import make_sessionmaker
-from svckit.outbox import OutboxRelay, RelayThread
+from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service, service_names
 from svckit.service_identity import ServiceTokens
 from svckit.tasks import background
@@ -86,15 +87,12 @@ def main() -> None:
                 topic=settings.topic(Topic.SESSION_CHANGED),
                 group=settings.consumer_group("booking_svc.session-changed"),
             )
-            relay = RelayThread(
-                lambda relay_engine: OutboxRelay(
-                    relay_engine,
-                    settings.booking_database_url,
-                    outbox,
-                    bootstrap_servers=settings.kafka_bootstrap_servers,
-                    source="booking_svc",
-                ),
+            relay = OutboxRelay(
+                engine,
                 settings.booking_database_url,
+                outbox,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                source="booking_svc",
             )
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
                 BookingServiceServicer(bookings, reports, waitlist), server
@@ -119,6 +117,7 @@ def main() -> None:
                     ]
             finally:
                 await payments.close()
+                await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)
 
     run_service("booking_svc", settings, setup)

@@ -8,20 +8,17 @@ and one session's events keep their order on its partition; other replicas stand
 - `writer`: queues events in the caller's transaction (the session's psycopg connection);
 - `leadership`: the relay's own connection, leader lock and NOTIFY wake-ups (raw psycopg);
 - `relay`: publishes, marks and purges rows (the service's SQLAlchemy engine);
-- `thread`: runs a relay off the service's event loop, on a thread with its own loop and engine;
 - `metrics`: the relay's Prometheus series.
 """
 
 from svckit.outbox.relay import OutboxRelay
 from svckit.outbox.table import NOTIFY_CHANNEL, outbox_table
-from svckit.outbox.thread import RelayThread
 from svckit.outbox.writer import OutboxEvent, add_event, add_events
 
 __all__ = [
     "NOTIFY_CHANNEL",
     "OutboxEvent",
     "OutboxRelay",
-    "RelayThread",
     "add_event",
     "add_events",
     "outbox_table",
