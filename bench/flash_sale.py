@@ -5,6 +5,12 @@ the load generator shares the cores with the system it measures.
 
 The same hold transaction is then run as raw SQL against the same PostgreSQL with the same
 concurrency: that is the physical limit, and the ratio says how much the stack costs.
+
+`cpu_us_per_hold` is the CPU time each process (and the PostgreSQL backends of each
+database) spent from the sale's first request until every event was published and consumed
+(`cpu_drained_after_seconds` after the last answer), per successful hold;
+`cpu_us_per_hold_net_of_idle` takes off what each used idle (measured for 2 s before the
+sale) over that time, which keeps a run slowed down by other work comparable.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import aiohttp
 import httpx
 import psycopg
 
+from bench.cpu import ProcessCpu, cpu_seconds, idle_rates, net_of_idle, per_unit_us
 from bench.harness import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -28,6 +35,7 @@ from bench.harness import (
     create_sessions,
     login,
     percentiles,
+    quiet,
     register_users,
 )
 from bench.raw_hold import raw_sql_holds
@@ -139,12 +147,19 @@ async def run(
         stats = SaleStats()
         elapsed = 0.0
         connector = aiohttp.TCPConnector(limit=clients + 10)
+        cpu = ProcessCpu.of_stack(bench.stack, bench.env)
+        idle = await idle_rates(cpu)
+        cpu_before = cpu.snapshot()
+        cpu_started = time.perf_counter()
         async with aiohttp.ClientSession(bench.base_url, connector=connector) as buyers:
             for state in sales:
                 started = time.perf_counter()
                 await asyncio.gather(*(_client(buyers, token, state, stats) for token in tokens))
                 elapsed += time.perf_counter() - started
     holds = stats.statuses[201]
+    drained_seconds = await quiet(bench)
+    cpu_used = cpu_seconds(cpu_before, cpu.snapshot())
+    cpu_wall = time.perf_counter() - cpu_started
     raw = await raw_sql_holds(
         clients=clients, seats=seats_total // (sessions * rounds), rounds=RAW_SQL_ROUNDS
     )
@@ -162,6 +177,9 @@ async def run(
         "status_counts": {str(code): n for code, n in sorted(stats.statuses.items())},
         "double_bookings": double_bookings(bench.booking_dsn),
         "raw_sql": raw,
+        "cpu_us_per_hold": per_unit_us(cpu_used, holds),
+        "cpu_us_per_hold_net_of_idle": per_unit_us(net_of_idle(cpu_used, idle, cpu_wall), holds),
+        "cpu_drained_after_seconds": drained_seconds,
     }
     if raw["holds_per_second"]:
         result["ratio_to_raw_sql"] = round(result["holds_per_second"] / raw["holds_per_second"], 3)

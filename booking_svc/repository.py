@@ -40,6 +40,7 @@ from booking_svc.domain import (
 from booking_svc.jobs import HOLDS_CHANNEL
 from booking_svc.ticket_repository import TicketRepository
 from booking_svc.ticket_rules import TICKETED
+from svckit.db import driver_connection
 
 AnyRow = Row[*tuple[Any, ...]]
 
@@ -147,31 +148,32 @@ class BookingRepository:
         hears of the deadline (at commit). None when the caller's idempotency key is taken.
         """
         by_id = sorted(seats, key=lambda seat: seat.seat_id)
-        row = (
-            await self.db.execute(
-                sql.HOLD,
-                {
-                    "id": uuid.uuid4(),
-                    "user_id": user_id,
-                    "session_id": seating.session_id,
-                    "total": sum(seat.price_cents for seat in seats),
-                    "hold": hold,
-                    "starts_at": seating.starts_at,
-                    "ends_at": seating.ends_at,
-                    "key": idempotency_key,
-                    "hash": request_hash if idempotency_key else None,
-                    "seat_ids": [seat.seat_id for seat in by_id],
-                    "rows": [seat.row for seat in by_id],
-                    "numbers": [seat.number for seat in by_id],
-                    "types": [seat.type for seat in by_id],
-                    "prices": [seat.price_cents for seat in by_id],
-                    "seat_count": len(by_id),
-                    "max_held": max_held,
-                    "channel": HOLDS_CHANNEL,
-                    "source": source.value,
-                },
-            )
-        ).one_or_none()
+        conn = await driver_connection(self.db)
+        cursor = await conn.execute(
+            sql.HOLD,
+            {
+                "id": uuid.uuid4(),
+                "user_id": user_id,
+                "session_id": seating.session_id,
+                "total": sum(seat.price_cents for seat in seats),
+                "hold": hold,
+                "starts_at": seating.starts_at,
+                "ends_at": seating.ends_at,
+                "key": idempotency_key,
+                "hash": request_hash if idempotency_key else None,
+                "seat_ids": [seat.seat_id for seat in by_id],
+                "rows": [seat.row for seat in by_id],
+                "numbers": [seat.number for seat in by_id],
+                "types": [seat.type for seat in by_id],
+                "prices": [seat.price_cents for seat in by_id],
+                "seat_count": len(by_id),
+                "max_held": max_held,
+                "channel": HOLDS_CHANNEL,
+                "source": source.value,
+            },
+            prepare=True,
+        )
+        row = await cursor.fetchone()
         if row is None:
             return None
         *booking, within_limit, claimed, version, session_cancelled, _notified = row

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, LiteralString
 
 from sqlalchemy import (
     BigInteger,
@@ -95,24 +95,23 @@ ANSWERED_COLUMNS = ("status", "payment_status", "reason", "updated_at")
 """The booking columns a change sets, which an action key keeps as the change answered them."""
 
 _versions = pg_insert(seat_map_versions)
-HOLD = text(
-    """
+HOLD: LiteralString = """
     WITH booking AS (
         INSERT INTO bookings (id, user_id, session_id, total_price_cents, expires_at,
                               session_starts_at, session_ends_at, idempotency_key, request_hash,
                               source)
-        VALUES (:id, :user_id, :session_id, :total, now() + :hold,
-                :starts_at, :ends_at, :key, :hash, :source)
+        VALUES (%(id)s, %(user_id)s, %(session_id)s, %(total)s, now() + %(hold)s,
+                %(starts_at)s, %(ends_at)s, %(key)s, %(hash)s, %(source)s)
         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, user_id, session_id, status, payment_status, reason, total_price_cents,
                   created_at, updated_at, expires_at, source, extensions
     ),
     counted AS (
         INSERT INTO held_seat_counts AS held (session_id, user_id, seats)
-        SELECT booking.session_id, booking.user_id, CAST(:seat_count AS integer) FROM booking
-        WHERE CAST(:seat_count AS integer) <= CAST(:max_held AS integer)
+        SELECT booking.session_id, booking.user_id, CAST(%(seat_count)s AS integer) FROM booking
+        WHERE CAST(%(seat_count)s AS integer) <= CAST(%(max_held)s AS integer)
         ON CONFLICT (session_id, user_id) DO UPDATE SET seats = held.seats + excluded.seats
-        WHERE held.seats + excluded.seats <= CAST(:max_held AS integer)
+        WHERE held.seats + excluded.seats <= CAST(%(max_held)s AS integer)
         RETURNING seats
     ),
     claimed AS (
@@ -120,9 +119,9 @@ HOLD = text(
                                    price_cents)
         SELECT booking.id, booking.session_id, seat.*
         FROM booking, counted,
-             unnest(CAST(:seat_ids AS bigint[]), CAST(:rows AS integer[]),
-                    CAST(:numbers AS integer[]), CAST(:types AS text[]),
-                    CAST(:prices AS bigint[]))
+             unnest(CAST(%(seat_ids)b AS bigint[]), CAST(%(rows)b AS integer[]),
+                    CAST(%(numbers)b AS integer[]), CAST(%(types)b AS text[]),
+                    CAST(%(prices)b AS bigint[]))
              AS seat (seat_id, row, number, type, price_cents)
         ORDER BY seat.seat_id
         ON CONFLICT (session_id, seat_id) WHERE active DO NOTHING
@@ -130,25 +129,29 @@ HOLD = text(
     ),
     bumped AS (
         INSERT INTO seat_map_versions (session_id, version)
-        SELECT :session_id, 1 WHERE (SELECT count(*) FROM claimed) = :seat_count
+        SELECT %(session_id)s, 1 WHERE (SELECT count(*) FROM claimed) = %(seat_count)s
         ON CONFLICT (session_id) DO UPDATE SET version = seat_map_versions.version + 1
         RETURNING version, session_cancelled
     )
     SELECT booking.*, counted.seats IS NOT NULL, ARRAY(SELECT seat_id FROM claimed),
            bumped.version, bumped.session_cancelled,
-           pg_notify(:channel, extract(epoch FROM booking.expires_at)::text)
+           pg_notify(%(channel)s, extract(epoch FROM booking.expires_at)::text)
     FROM booking LEFT JOIN counted ON true LEFT JOIN bumped ON true
     """
-)
 """A hold in one round trip. The new booking first counts its seats on the user's held seat
-count of the session, which it may raise only up to :max_held; that row's lock makes one
+count of the session, which it may raise only up to max_held; that row's lock makes one
 user's concurrent holds of a session wait for each other, and the waiting one checks the
 limit against the count the first one committed (READ COMMITTED re-reads a row it waited
 for). Only within the limit are seats claimed, in seat id order, and only then is the
 version row locked (the lock order above); a seat someone holds is skipped, not waited out,
 unless its holder has not committed yet. The NOTIFY (on jobs.HOLDS_CHANNEL, for the
 expirers) is sent only if the hold commits. A hold refused in any way is rolled back, its
-count included."""
+count included.
+
+psycopg runs it directly (the hot path has no SQLAlchemy), as a prepared statement, with the
+seat arrays in binary: see repository.BookingRepository.hold."""
+
+
 BUMP_VERSIONS = _versions.on_conflict_do_update(
     index_elements=[V.session_id], set_={"version": V.version + _versions.excluded.version}
 ).returning(V.session_id, V.version, V.session_cancelled)

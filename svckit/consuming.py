@@ -17,6 +17,7 @@ BATCH_SIZE = 500
 MAX_RETRY_SECONDS = 30.0
 
 Handler = Callable[[Message], Awaitable[None]]
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
 
 
 async def next_records(consumer: Consumer) -> list[Message]:
@@ -44,9 +45,19 @@ def position(message: Message) -> TopicPartition:
 
 
 async def consume(
-    consumer: Consumer, topics: list[str], handle: Handler, *, commit: bool, lag: ConsumerLag
+    consumer: Consumer,
+    topics: list[str],
+    handle: Handler,
+    *,
+    commit: bool,
+    lag: ConsumerLag,
+    first: BatchHandler | None = None,
 ) -> None:
     """Hands every record of `topics` to `handle`, in order per partition, until cancelled.
+
+    With `first`, each batch is handed to it whole before `handle` gets its records: for
+    work that is cheaper done once per batch (one statement for many records). If it fails,
+    the whole batch is handled again after the pause, `first` included.
 
     Records come in batches. A record whose handling fails is handled again after a growing
     pause: the consumer seeks back to it and to every record after it in the batch, so
@@ -60,7 +71,7 @@ async def consume(
         while True:
             records = await next_records(consumer)
             lag.refresh(consumer)
-            handled, failed = await _handle_in_order(records, handle, lag.name)
+            handled, failed = await _handle_batch(records, handle, first, lag.name)
             if commit and handled:
                 await asyncio.to_thread(consumer.commit, offsets=handled, asynchronous=False)
             if not failed:
@@ -74,6 +85,20 @@ async def consume(
             await asyncio.sleep(delay)
     finally:
         await asyncio.to_thread(consumer.close)
+
+
+async def _handle_batch(
+    records: list[Message], handle: Handler, first: BatchHandler | None, name: str
+) -> tuple[list[TopicPartition], list[Message]]:
+    """`first` on the whole batch, then `_handle_in_order`; if `first` fails, nothing is
+    handled and every record is left."""
+    if first is not None and records:
+        try:
+            await first(records)
+        except Exception:
+            log.exception("%s: handling a batch failed", name)
+            return [], records
+    return await _handle_in_order(records, handle, name)
 
 
 async def _handle_in_order(

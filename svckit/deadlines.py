@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 
@@ -43,6 +44,8 @@ class DeadlineLoop:
         self._wake = asyncio.Event()
         self._planning = True
         self._wake_at = 0.0
+        self._heard_while_planning = math.inf
+        """The earliest deadline told while planning, judged once the plan is made."""
 
     def wake(self) -> None:
         """Re-plans the sleep now (a deadline earlier than the planned wake-up may exist)."""
@@ -52,9 +55,13 @@ class DeadlineLoop:
         """Re-plans only if `deadline` (epoch seconds) comes before the planned wake-up.
 
         A flash sale makes thousands of holds that are all due after the next planned look,
-        so they cost the loop nothing. While the loop is planning, any news wakes it again.
+        so they cost the loop nothing. News that comes while the loop is planning (its query
+        may not have seen it) is kept and wakes the loop only if it is due before the plan's
+        wake-up: otherwise a steady stream of holds would keep the loop planning without end.
         """
-        if self._planning or deadline < self._wake_at:
+        if self._planning:
+            self._heard_while_planning = min(self._heard_while_planning, deadline)
+        elif deadline < self._wake_at:
             self._wake.set()
 
     async def run_once(self) -> float:
@@ -72,9 +79,12 @@ class DeadlineLoop:
         while True:
             self._wake.clear()
             self._planning = True
+            self._heard_while_planning = math.inf
             delay = await self.run_once()
             self._wake_at = time.time() + delay
             self._planning = False
+            if self._heard_while_planning < self._wake_at:
+                self._wake.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 

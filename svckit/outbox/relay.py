@@ -43,7 +43,7 @@ class OutboxRelay:
         source: str,
         batch_size: int = 2000,
         idle_poll_seconds: float = 1.0,
-        gather_seconds: float = 0.01,
+        gather_seconds: float = 0.025,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
     ) -> None:
         self.engine = engine
@@ -80,7 +80,8 @@ class OutboxRelay:
             last_purge = datetime.now(UTC)
             while True:
                 published = await self.publish_batch()
-                if published == 0:
+                if published < self.batch_size:
+                    # the batch took every row there was: what commits next sends a NOTIFY
                     await self._wait_for_notify(leader)
                 if datetime.now(UTC) - last_purge > PURGE_EVERY:
                     await self.purge_published()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,11 +30,31 @@ class OutboxEvent:
 async def add_events(session: AsyncSession, table: Table, events: Sequence[OutboxEvent]) -> None:
     """Queues events, in order, inside the caller's transaction and wakes the relay at commit.
 
-    One statement whatever the count: the rows travel as arrays in binary form, and the
-    NOTIFY rides along. Each row keeps the active span's traceparent (NULL with tracing off).
+    One prepared statement whatever the count: the rows travel as arrays in binary form,
+    and the NOTIFY rides along. Each row keeps the active span's traceparent (NULL with
+    tracing off).
     """
     if not events:
         return
+    conn = await driver_connection(session)
+    await conn.execute(
+        _queue_statement(table.name),
+        {
+            "event_ids": [event.event_id for event in events],
+            "topics": [event.topic for event in events],
+            "keys": [event.key for event in events],
+            "event_types": [event.event_type for event in events],
+            "payloads": [event.payload for event in events],
+            "traceparent": current_traceparent(),
+            "channel": NOTIFY_CHANNEL,
+        },
+        prepare=True,
+    )
+
+
+@functools.cache
+def _queue_statement(table: str) -> str:
+    """The INSERT of add_events for one outbox table, rendered once (psycopg prepares it)."""
     statement = sql.SQL(
         """
         WITH queued AS (
@@ -45,20 +66,8 @@ async def add_events(session: AsyncSession, table: Table, events: Sequence[Outbo
         )
         SELECT pg_notify(%(channel)s, '')
         """
-    ).format(table=sql.Identifier(table.name))
-    conn = await driver_connection(session)
-    await conn.execute(
-        statement,
-        {
-            "event_ids": [event.event_id for event in events],
-            "topics": [event.topic for event in events],
-            "keys": [event.key for event in events],
-            "event_types": [event.event_type for event in events],
-            "payloads": [event.payload for event in events],
-            "traceparent": current_traceparent(),
-            "channel": NOTIFY_CHANNEL,
-        },
-    )
+    ).format(table=sql.Identifier(table))
+    return statement.as_string()
 
 
 async def add_event(

@@ -92,6 +92,12 @@ class UnreachableRedis:
     def pipeline(self, **_: Any) -> Any:
         raise RedisError("no Redis in in-process tests")
 
+    def register_script(self, _script: str) -> Any:
+        async def unreachable(**_: Any) -> Any:
+            raise RedisError("no Redis in in-process tests")
+
+        return unreachable
+
 
 class FakeCache:
     """Stands in for gateway.cache.CatalogueCache: always loads; remembers keys, invalidations."""

@@ -79,3 +79,43 @@ async def test_a_hold_due_after_the_planned_wake_up_does_not_wake_the_loop() -> 
         assert work.calls == 2
     finally:
         running.cancel()
+
+
+class SlowPlanning(Work):
+    """Work whose planning takes a while, so news can arrive in the middle of it."""
+
+    def __init__(self) -> None:
+        super().__init__([], until=None)
+        self.planning = asyncio.Event()
+        self.go_on = asyncio.Event()
+
+    async def seconds_until_due(self) -> float | None:
+        self.planning.set()
+        await self.go_on.wait()
+        return None
+
+
+async def test_news_while_planning_wakes_the_loop_only_if_due_before_its_wake_up() -> None:
+    work = SlowPlanning()
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(work.planning.wait(), 5)
+        loop.wake_for(time.time() + 900)  # a hold of a flash sale, due long after the plan
+        work.go_on.set()
+        await asyncio.sleep(0.2)
+        assert work.calls == 1
+        work.planning.clear()
+        work.go_on.clear()
+        loop.wake()
+        await asyncio.wait_for(work.planning.wait(), 5)
+        loop.wake_for(time.time() + 1)  # due before the planned 30 s: look again
+        work.go_on.set()
+        await asyncio.wait_for(_calls(work, 3), 5)
+    finally:
+        running.cancel()
+
+
+async def _calls(work: Work, count: int) -> None:
+    while work.calls < count:  # noqa: ASYNC110 - the fake work has no event per call
+        await asyncio.sleep(0.01)

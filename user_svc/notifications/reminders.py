@@ -11,7 +11,7 @@ until the next one is due (at most a few seconds; a new reminder in this process
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_svc.notifications.events import booking_notice, decode_event, reminder_id
 from user_svc.notifications.messages import BookingNotice, Kind
 from user_svc.notifications.notifier import Notifier
-from user_svc.notifications.repository import NotificationRepository, ReminderRepository
+from user_svc.notifications.repository import (
+    NotificationRepository,
+    PlannedReminder,
+    ReminderRepository,
+    Settlement,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,33 +61,40 @@ class Reminders:
     async def schedule(self, notice: BookingNotice, event: bytes) -> bool:
         """Plans the reminder of a new or extended hold; False when it is too late, already
         known, or the booking is settled."""
-        if notice.expires_at is None or self.lead <= timedelta(0):
-            return False
-        due_at = notice.expires_at - self.lead
-        if due_at <= self.clock():
-            return False
-        async with self.sessions.begin() as db:
-            added = await ReminderRepository(db).schedule(
-                booking_id=notice.booking_id,
-                user_id=notice.user_id,
-                due_at=due_at,
-                expires_at=notice.expires_at,
-                event=event,
-            )
-        if added:
-            self.on_schedule(due_at.timestamp())
-        return added
+        return bool(await self.bookkeep([(notice, event)], []))
 
     async def settle(self, notice: BookingNotice) -> None:
         """The booking was paid or cancelled: no reminder for it, now or later."""
+        await self.bookkeep([], [notice])
+
+    async def bookkeep(
+        self, holds: Sequence[tuple[BookingNotice, bytes]], settled: Sequence[BookingNotice]
+    ) -> int:
+        """The reminders of a batch of events in one transaction of two statements: the new
+        or extended `holds` (notice, encoded event) planned, then the `settled` bookings
+        settled (a hold settled in the same batch ends settled, as one by one); returns how
+        many reminders were planned or re-planned."""
         if self.lead <= timedelta(0):
-            return
+            return 0
+        now = self.clock()
+        plans = [
+            PlannedReminder(notice.booking_id, notice.user_id, due_at, notice.expires_at, event)
+            for notice, event in holds
+            if notice.expires_at is not None and (due_at := notice.expires_at - self.lead) > now
+        ]
+        settlements = [
+            Settlement(notice.booking_id, notice.user_id, notice.expires_at or now)
+            for notice in settled
+        ]
+        if not plans and not settlements:
+            return 0
         async with self.sessions.begin() as db:
-            await ReminderRepository(db).settle(
-                booking_id=notice.booking_id,
-                user_id=notice.user_id,
-                expires_at=notice.expires_at or self.clock(),
-            )
+            repository = ReminderRepository(db)
+            planned = await repository.schedule_many(plans)
+            await repository.settle_many(settlements)
+        for plan in planned:
+            self.on_schedule(plan.due_at.timestamp())
+        return len(planned)
 
     async def send_due(self, limit: int = BATCH_SIZE) -> int:
         """Sends up to `limit` due reminders; returns how many it took."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +12,26 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from user_svc.notifications.models import HoldReminder, SentNotification
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """A reminder to send at `due_at` for a hold that expires at `expires_at`."""
+
+    booking_id: str
+    user_id: int
+    due_at: datetime
+    expires_at: datetime
+    event: bytes
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A booking paid or cancelled: its reminder is not to be sent."""
+
+    booking_id: str
+    user_id: int
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -62,13 +83,34 @@ class ReminderRepository:
     ) -> bool:
         """Adds a pending reminder, or re-plans the booking's reminder for a later deadline (an
         extension) unless the booking is settled; False when nothing changed."""
+        plan = PlannedReminder(booking_id, user_id, due_at, expires_at, event)
+        return bool(await self.schedule_many([plan]))
+
+    async def schedule_many(self, plans: Sequence[PlannedReminder]) -> list[PlannedReminder]:
+        """`schedule` for many reminders in one statement; returns the plans that changed a row.
+
+        Of several plans for one booking the one with the latest deadline counts: scheduled
+        one after the other, the later deadlines would re-plan the earlier ones anyway.
+        """
+        latest: dict[str, PlannedReminder] = {}
+        for plan in plans:
+            known = latest.get(plan.booking_id)
+            if known is None or plan.expires_at > known.expires_at:
+                latest[plan.booking_id] = plan
+        if not latest:
+            return []
         statement = insert(HoldReminder).values(
-            booking_id=booking_id,
-            user_id=user_id,
-            state="pending",
-            due_at=due_at,
-            expires_at=expires_at,
-            event=event,
+            [
+                {
+                    "booking_id": plan.booking_id,
+                    "user_id": plan.user_id,
+                    "state": "pending",
+                    "due_at": plan.due_at,
+                    "expires_at": plan.expires_at,
+                    "event": plan.event,
+                }
+                for _, plan in sorted(latest.items())
+            ]
         )
         replanned = statement.on_conflict_do_update(
             index_elements=[HoldReminder.booking_id],
@@ -82,18 +124,32 @@ class ReminderRepository:
             where=(HoldReminder.state != "settled")
             & (HoldReminder.expires_at < statement.excluded.expires_at),
         )
-        added = await self.session.scalar(replanned.returning(HoldReminder.booking_id))
-        return added is not None
+        changed = set(await self.session.scalars(replanned.returning(HoldReminder.booking_id)))
+        return [plan for booking_id, plan in latest.items() if booking_id in changed]
 
     async def settle(self, *, booking_id: str, user_id: int, expires_at: datetime) -> None:
         """The booking is confirmed or cancelled: a pending reminder is not sent, and a row is
         left behind so a booking.created that comes later schedules none."""
+        await self.settle_many([Settlement(booking_id, user_id, expires_at)])
+
+    async def settle_many(self, settlements: Sequence[Settlement]) -> None:
+        """`settle` for many bookings in one statement (a booking's first settlement counts)."""
+        first: dict[str, Settlement] = {}
+        for settlement in settlements:
+            first.setdefault(settlement.booking_id, settlement)
+        if not first:
+            return
         statement = insert(HoldReminder).values(
-            booking_id=booking_id,
-            user_id=user_id,
-            state="settled",
-            due_at=expires_at,
-            expires_at=expires_at,
+            [
+                {
+                    "booking_id": settlement.booking_id,
+                    "user_id": settlement.user_id,
+                    "state": "settled",
+                    "due_at": settlement.expires_at,
+                    "expires_at": settlement.expires_at,
+                }
+                for _, settlement in sorted(first.items())
+            ]
         )
         await self.session.execute(
             statement.on_conflict_do_update(

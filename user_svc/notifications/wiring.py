@@ -93,14 +93,16 @@ async def notification_tasks(
             reminders = Reminders(
                 sessions, notifier, lead=timedelta(seconds=settings.hold_reminder_seconds)
             )
+            handler = BookingEventHandler(notifier, reminders)
             consumer = BookingEventConsumer(
-                BookingEventHandler(notifier, reminders),
+                handler.notify,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 topics={
                     settings.topic(topic): topic
                     for topic in (*BOOKING_TOPICS, Topic.PAYMENT_REFUNDED)
                 },
                 group=settings.consumer_group(GROUP),
+                bookkeep=handler.bookkeep,
             )
             loop = DeadlineLoop(
                 "hold-reminders",
