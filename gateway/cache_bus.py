@@ -14,6 +14,7 @@ ack. On every (re)subscription the local level is cleared, since messages may ha
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from gateway.cache_metrics import ACK_TIMEOUTS, INVALIDATIONS_RECEIVED
@@ -30,6 +32,9 @@ log = logging.getLogger(__name__)
 
 ACK_KEY_SECONDS = 10
 """How long an unread ack list lives (acks that came after the writer stopped waiting)."""
+GIVE_UP_AFTER_WINDOWS = 5
+"""A subscription whose pongs have not come back for this many liveness windows is dropped and
+made again (a connection that died without a word)."""
 LONGEST_BLPOP_SECONDS = 0.5
 """Below the Redis client's socket timeout, so a wait for acks never looks like a dead socket."""
 
@@ -70,22 +75,35 @@ class InvalidationBus:
         return self._subscribed and self._clock() - self._heard_at < self.liveness
 
     async def run(self) -> None:
-        """Follows the channel until cancelled or the connection fails (then raises)."""
+        """Follows the channel until cancelled or the connection fails (then raises).
+
+        One task reads (without a read timeout: Python 3.11's timeouts can swallow a
+        cancellation that comes at the same moment), one sends the PINGs and gives the
+        connection up when their pongs stop coming back.
+        """
         try:
             async with self.redis.pubsub() as pubsub:
-                subscribing_at = self._clock()
+                subscribing_at = self._heard_at = self._clock()
                 await pubsub.subscribe(self.channel)
-                pinged_at = subscribing_at
-                while True:
-                    message = await pubsub.get_message(timeout=self._ping_every)
-                    if message is not None:
-                        await self._handle(message, subscribing_at)
-                    now = self._clock()
-                    if self._subscribed and now - pinged_at >= self._ping_every:
-                        await pubsub.ping(repr(now))
-                        pinged_at = now
+                async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(self._read(pubsub, subscribing_at))
+                    tasks.create_task(self._ping(pubsub))
         finally:
             self._subscribed = False
+
+    async def _read(self, pubsub: PubSub, subscribing_at: float) -> None:
+        while True:
+            message = await pubsub.get_message(timeout=None)
+            if message is not None:
+                await self._handle(message, subscribing_at)
+
+    async def _ping(self, pubsub: PubSub) -> None:
+        while True:
+            await asyncio.sleep(self._ping_every)
+            now = self._clock()
+            if now - self._heard_at > GIVE_UP_AFTER_WINDOWS * self.liveness:
+                raise ConnectionError(f"no pong from Redis for {now - self._heard_at:.1f}s")
+            await pubsub.ping(repr(now))
 
     async def publish(self, versions: dict[str, int]) -> None:
         """Tells every replica; returns once each acknowledged, or after `ack_timeout`."""
