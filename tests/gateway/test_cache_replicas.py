@@ -57,7 +57,7 @@ class Source:
 
 
 def local_hits(namespace: str) -> float:
-    return LOCAL_HITS.labels(namespace)._value.get()
+    return float(LOCAL_HITS.labels(namespace)._value.get())
 
 
 async def until(condition: Callable[[], bool]) -> None:
