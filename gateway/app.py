@@ -85,7 +85,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.clients = ServiceClients.connect(settings)
         redis = Redis.from_url(settings.redis_url, socket_timeout=1.0)
-        app.state.cache = CatalogueCache(redis)
+        app.state.cache = CatalogueCache(
+            redis,
+            local_ttl_seconds=settings.catalogue_local_ttl_seconds,
+            local_max_entries=settings.catalogue_local_max_entries,
+            ack_timeout_seconds=settings.catalogue_ack_timeout_seconds,
+        )
         app.state.limiter = Limiter(redis)
         # The catalogue may have been written while no gateway ran (make run loads the demo
         # before it starts the gateway): reads cached before then are not to be trusted.
@@ -96,10 +101,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             with metrics_server(settings.gateway_host, settings.gateway_metrics_port):
                 async with (
                     live_feed(settings, app.state.clients) as (hub, seat_maps),
-                    background({"revocations": UserChangedFeed(versions, settings).run}),
+                    background(
+                        {
+                            "revocations": UserChangedFeed(versions, settings).run,
+                            "catalogue-invalidations": app.state.cache.follow_invalidations,
+                        }
+                    ),
                 ):
                     app.state.live = hub
                     app.state.seat_maps = seat_maps
+                    app.state.cache.on_invalidated(seat_maps.forget_on_schedule_write)
                     freeze_startup_objects()
                     yield
         finally:

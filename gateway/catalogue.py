@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cinemapb.cinema.v1 import cinema_pb2
@@ -11,10 +12,14 @@ from gateway.convert import hall_out
 from gateway.deps import Metadata
 
 
-async def load_hall(
-    hall_id: int, clients: ServiceClients, cache: CatalogueCache, metadata: Metadata
-) -> dict[str, Any]:
-    """The hall with its seats as JSON, through the cache."""
+def hall_key(hall_id: int) -> str:
+    return f"hall:{hall_id}"
+
+
+def hall_loader(
+    hall_id: int, clients: ServiceClients, metadata: Metadata
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """What reads the hall with its seats as JSON from cinema_svc."""
 
     async def load() -> dict[str, Any]:
         hall = await clients.cinema.GetHall(
@@ -22,5 +27,13 @@ async def load_hall(
         )
         return hall_out(hall).model_dump(mode="json")
 
-    cached: dict[str, Any] = await cache.get_or_load("halls", f"hall:{hall_id}", load)
+    return load
+
+
+async def load_hall(
+    hall_id: int, clients: ServiceClients, cache: CatalogueCache, metadata: Metadata
+) -> dict[str, Any]:
+    """The hall with its seats as JSON, through the cache."""
+    loader = hall_loader(hall_id, clients, metadata)
+    cached: dict[str, Any] = await cache.get_or_load("halls", hall_key(hall_id), loader)
     return cached

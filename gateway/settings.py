@@ -53,6 +53,12 @@ class GatewaySettings(
     """Answers smaller than this go as they are; larger ones gzipped for clients that take it."""
     gateway_compress_level: int = Field(default=6, ge=1, le=9)
     """gzip's level: 6 gets nearly all of 9's saving for far less CPU."""
+    catalogue_local_ttl_seconds: float = Field(default=60.0, gt=0)
+    """How long a gateway process keeps a catalogue read itself (writes drop it at once)."""
+    catalogue_local_max_entries: int = Field(default=2048, ge=1)
+    """Catalogue reads one gateway process keeps; the least recently read makes room."""
+    catalogue_ack_timeout_seconds: float = Field(default=2.0, gt=0)
+    """How long a catalogue write waits for every replica to drop what it made stale."""
     live_max_connections_per_client: int = Field(default=20, ge=1)
     """Live seat-map feeds one client address may have open; more are closed with 1013."""
     gateway_listen_backlog: int = Field(default=4096, ge=1)

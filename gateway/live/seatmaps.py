@@ -253,6 +253,12 @@ class SeatMapStore:
         """Drops every map: the next read of each loads it (a feed restart, a catalogue change)."""
         self._kept.clear()
 
+    def forget_on_schedule_write(self, namespace: str) -> None:
+        """Listens to the catalogue cache: a write to sessions (prices, layout, times), told to
+        every replica before it is answered, drops every map sooner than its Kafka event does."""
+        if namespace == "sessions":
+            self.forget_all()
+
     def _kept_for_reading(self, session_id: int, now: float) -> _Kept | None:
         """The session's entry, made (so the feed's changes buffer during its load) when the
         feed is live; None when it is not, as nothing can be kept current then."""

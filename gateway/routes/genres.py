@@ -11,10 +11,13 @@ from cinemapb.movie.v1 import movie_pb2
 from gateway.cache import STALE_AFTER_MOVIE_WRITE
 from gateway.convert import genre_out, paginated
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
+from gateway.json_views import JsonView
 from gateway.openapi import ADMIN_ONLY, error_responses
 from gateway.schemas import GenreId, GenreOut, Paginated, Text
 
 router = APIRouter(prefix="/api", tags=["genres"])
+
+GENRE_PAGE = JsonView("genre-page", Paginated[GenreOut])
 
 
 class GenreIn(BaseModel):
@@ -29,9 +32,7 @@ class GenreIn(BaseModel):
 
 
 @router.get("/genres", response_model=Paginated[GenreOut], summary="Every genre, by name")
-async def list_genres(
-    page: Page, clients: Clients, cache: Cache, metadata: AsAnyone
-) -> dict[str, Any]:
+async def list_genres(page: Page, clients: Clients, cache: Cache, metadata: AsAnyone) -> Response:
     async def load() -> dict[str, Any]:
         reply = await clients.movies.ListGenres(
             movie_pb2.ListGenresRequest(page=page.page, page_size=page.page_size),
@@ -41,8 +42,7 @@ async def list_genres(
         return paginated(items, reply.total, page).model_dump(mode="json")
 
     key = f"genres:{page.page}:{page.page_size}"
-    cached: dict[str, Any] = await cache.get_or_load("movies", key, load)
-    return cached
+    return await cache.respond("movies", key, load, GENRE_PAGE)
 
 
 @router.post(

@@ -9,14 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cinemapb.cinema.v1 import cinema_pb2
 from gateway.cache import STALE_AFTER_SCHEDULE_WRITE
-from gateway.catalogue import load_hall
+from gateway.catalogue import hall_key, hall_loader
 from gateway.convert import hall_out, paginated, seat_out
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
+from gateway.json_views import JsonView
 from gateway.openapi import ADMIN_ONLY, error_responses
 from gateway.schemas import HallId, HallOut, HallSeatOut, IdItem, Paginated, SeatId, Text
 from svckit.vocabulary import SEAT_TYPE, SeatType
 
 router = APIRouter(prefix="/api", tags=["halls"])
+
+HALL_PAGE = JsonView("hall-page", Paginated[HallOut])
+HALL = JsonView("hall", HallOut)
 
 HallNumber = Annotated[int, Field(ge=1, le=9999, description="unique, as shown at the door")]
 HallName = Annotated[Text, Field(max_length=100, examples=["Red Hall"])]
@@ -96,9 +100,7 @@ class LayoutEdit(BaseModel):
 
 
 @router.get("/halls", response_model=Paginated[HallOut], summary="Every hall with its seats")
-async def list_halls(
-    page: Page, clients: Clients, cache: Cache, metadata: AsAnyone
-) -> dict[str, Any]:
+async def list_halls(page: Page, clients: Clients, cache: Cache, metadata: AsAnyone) -> Response:
     async def load() -> dict[str, Any]:
         reply = await clients.cinema.ListHalls(
             cinema_pb2.ListHallsRequest(page=page.page, page_size=page.page_size),
@@ -107,10 +109,7 @@ async def list_halls(
         items = [hall_out(hall) for hall in reply.items]
         return paginated(items, reply.total, page).model_dump(mode="json")
 
-    cached: dict[str, Any] = await cache.get_or_load(
-        "halls", f"list:{page.page}:{page.page_size}", load
-    )
-    return cached
+    return await cache.respond("halls", f"list:{page.page}:{page.page_size}", load, HALL_PAGE)
 
 
 @router.get(
@@ -119,10 +118,10 @@ async def list_halls(
     summary="One hall with its seats",
     responses=error_responses("hall_not_found"),
 )
-async def get_hall(
-    hall_id: HallId, clients: Clients, cache: Cache, metadata: AsAnyone
-) -> dict[str, Any]:
-    return await load_hall(hall_id, clients, cache, metadata)
+async def get_hall(hall_id: HallId, clients: Clients, cache: Cache, metadata: AsAnyone) -> Response:
+    return await cache.respond(
+        "halls", hall_key(hall_id), hall_loader(hall_id, clients, metadata), HALL
+    )
 
 
 @router.post(

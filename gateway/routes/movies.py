@@ -12,6 +12,7 @@ from cinemapb.movie.v1 import movie_pb2
 from gateway.cache import STALE_AFTER_MOVIE_WRITE
 from gateway.convert import movie_out, paginated
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Page
+from gateway.json_views import JsonView
 from gateway.openapi import ADMIN_ONLY, error_responses
 from gateway.schemas import (
     IdFilter,
@@ -28,6 +29,9 @@ from svckit.vocabulary import MOVIE_STATUS, MovieStatus
 router = APIRouter(prefix="/api", tags=["movies"])
 
 FIRST_FILM_YEAR, LAST_YEAR = 1888, 2100
+
+MOVIE_PAGE = JsonView("movie-page", Paginated[MovieOut])
+MOVIE = JsonView("movie", MovieOut)
 
 
 class MovieIn(BaseModel):
@@ -82,7 +86,7 @@ async def list_movies(
     q: Annotated[
         Text, Query(max_length=200, description="text in the title or description, any case")
     ] = "",
-) -> dict[str, Any]:
+) -> Response | dict[str, Any]:
     message = movie_pb2.ListMoviesRequest(page=page.page, page_size=page.page_size, query=q)
     if genre_id is not None:
         message.genre_id = genre_id
@@ -100,8 +104,7 @@ async def list_movies(
         return await load()  # a search text is open-ended: caching it would grow without bound
     params = {"genre_id": genre_id, "year": year, "status": status}
     key = "list:" + json.dumps(params | page.model_dump(), sort_keys=True)
-    cached: dict[str, Any] = await cache.get_or_load("movies", key, load)
-    return cached
+    return await cache.respond("movies", key, load, MOVIE_PAGE)
 
 
 @router.get(
@@ -112,15 +115,14 @@ async def list_movies(
 )
 async def get_movie(
     movie_id: MovieId, clients: Clients, cache: Cache, metadata: AsAnyone
-) -> dict[str, Any]:
+) -> Response:
     async def load() -> dict[str, Any]:
         movie = await clients.movies.GetMovie(
             movie_pb2.GetMovieRequest(id=movie_id), metadata=metadata
         )
         return movie_out(movie).model_dump(mode="json")
 
-    cached: dict[str, Any] = await cache.get_or_load("movies", f"movie:{movie_id}", load)
-    return cached
+    return await cache.respond("movies", f"movie:{movie_id}", load, MOVIE)
 
 
 @router.post(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -27,11 +29,12 @@ from pydantic import (
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from gateway.availability import with_availability
-from gateway.cache import STALE_AFTER_SCHEDULE_WRITE
+from gateway.cache import STALE_AFTER_SCHEDULE_WRITE, CatalogueCache
 from gateway.catalogue import load_hall
 from gateway.clients import ServiceClients
 from gateway.convert import movie_out, paginated, session_out
 from gateway.deps import AsAdmin, AsAnyone, Cache, Clients, Metadata, Page
+from gateway.json_views import JsonView, Shape
 from gateway.openapi import ADMIN_ONLY, error_responses
 from gateway.schemas import (
     MAX_ID,
@@ -182,16 +185,59 @@ def current_status(session: dict[str, Any]) -> dict[str, Any]:
     return session | {"status": status}
 
 
-async def load_session(
-    session_id: int, clients: ServiceClients, cache: Cache, metadata: Metadata
-) -> dict[str, Any]:
+def status_changes_at(session: dict[str, Any]) -> float | None:
+    """When (time.time) the session's current_status next changes; None: never again."""
+    if session["status"] == "cancelled":
+        return None
+    now = time.time()
+    for edge in (session["start_time"], session["end_time"]):
+        at = datetime.fromisoformat(edge).timestamp()
+        if at > now:
+            return at
+    return None
+
+
+def session_now(session: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
+    return current_status(session), status_changes_at(session)
+
+
+def aggregate_now(*, seats: bool) -> Shape:
+    """The cached aggregate with its session's status brought up to now, seats or not."""
+
+    def shape(cached: dict[str, Any]) -> tuple[dict[str, Any], float | None]:
+        hall = cached["hall"] if seats else HallHead.model_validate(cached["hall"]).model_dump()
+        session = current_status(cached["session"])
+        return cached | {"session": session, "hall": hall}, status_changes_at(cached["session"])
+
+    return shape
+
+
+SESSION = JsonView("session", SessionOut, session_now)
+AGGREGATE = JsonView("aggregate", AggregateOut, aggregate_now(seats=True))
+AGGREGATE_WITHOUT_SEATS = JsonView("aggregate-head", AggregateOut, aggregate_now(seats=False))
+
+
+def session_key(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def session_loader(
+    session_id: int, clients: ServiceClients, metadata: Metadata
+) -> Callable[[], Awaitable[dict[str, Any]]]:
     async def load() -> dict[str, Any]:
         session = await clients.cinema.GetSession(
             cinema_pb2.GetSessionRequest(id=session_id), metadata=metadata
         )
         return session_out(session).model_dump(mode="json")
 
-    cached: dict[str, Any] = await cache.get_or_load("sessions", f"session:{session_id}", load)
+    return load
+
+
+async def load_session(
+    session_id: int, clients: ServiceClients, cache: Cache, metadata: Metadata
+) -> dict[str, Any]:
+    loader = session_loader(session_id, clients, metadata)
+    cached: dict[str, Any] = await cache.get_or_load("sessions", session_key(session_id), loader)
     return current_status(cached)
 
 
@@ -258,8 +304,33 @@ async def list_sessions(
 )
 async def get_session(
     session_id: SessionId, clients: Clients, cache: Cache, metadata: AsAnyone
+) -> Response:
+    loader = session_loader(session_id, clients, metadata)
+    return await cache.respond("sessions", session_key(session_id), loader, SESSION)
+
+
+def aggregate_loader(
+    session_id: int, clients: ServiceClients, cache: CatalogueCache, metadata: Metadata
+) -> Callable[[], Awaitable[dict[str, Any]]]:
+    async def load() -> dict[str, Any]:
+        session = await load_session(session_id, clients, cache, metadata)
+        movie, hall = await asyncio.gather(
+            load_movie(session["movie_id"], clients, metadata),
+            load_hall(session["hall_id"], clients, cache, metadata),
+        )
+        return {"session": session, "movie": movie, "hall": hall}
+
+    return load
+
+
+async def session_aggregate(
+    session_id: int, clients: ServiceClients, cache: CatalogueCache, metadata: Metadata
 ) -> dict[str, Any]:
-    return await load_session(session_id, clients, cache, metadata)
+    """The session with its movie and hall (with seats) as JSON, its status brought up to now."""
+    loader = aggregate_loader(session_id, clients, cache, metadata)
+    cached: dict[str, Any] = await cache.get_or_load("aggregate", session_key(session_id), loader)
+    shaped: dict[str, Any] = aggregate_now(seats=True)(cached)[0]
+    return shaped
 
 
 @router.get(
@@ -280,18 +351,10 @@ async def get_session_aggregate(
             "prices and statuses, from /api/sessions/{session_id}/seats",
         ),
     ] = True,
-) -> dict[str, Any]:
-    async def load() -> dict[str, Any]:
-        session = await load_session(session_id, clients, cache, metadata)
-        movie, hall = await asyncio.gather(
-            load_movie(session["movie_id"], clients, metadata),
-            load_hall(session["hall_id"], clients, cache, metadata),
-        )
-        return {"session": session, "movie": movie, "hall": hall}
-
-    cached: dict[str, Any] = await cache.get_or_load("aggregate", f"session:{session_id}", load)
-    hall = cached["hall"] if seats else HallHead.model_validate(cached["hall"]).model_dump()
-    return cached | {"session": current_status(cached["session"]), "hall": hall}
+) -> Response:
+    loader = aggregate_loader(session_id, clients, cache, metadata)
+    view = AGGREGATE if seats else AGGREGATE_WITHOUT_SEATS
+    return await cache.respond("aggregate", session_key(session_id), loader, view)
 
 
 @router.post(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Query, Response
@@ -21,7 +21,7 @@ from gateway.convert import ticket_out
 from gateway.deps import AsAnyone, AsUser, Cache, Clients, Metadata
 from gateway.errors import ApiError
 from gateway.openapi import error_responses
-from gateway.routes.sessions import get_session_aggregate
+from gateway.routes.sessions import session_aggregate
 from gateway.schemas import MAX_ID, BookedSeatOut, BookingId, Text, TicketOut
 from svckit.qr import qr_svg
 
@@ -85,7 +85,7 @@ async def session_brief(
     """What the door shows of a session: its times, hall and movie. The ticket is checked in
     already, so a catalogue that cannot answer leaves only the session id, never an error."""
     try:
-        found: dict[str, Any] = await get_session_aggregate(session_id, clients, cache, metadata)
+        found = await session_aggregate(session_id, clients, cache, metadata)
     except (grpc.aio.AioRpcError, ApiError) as error:
         log.warning("session %d not described after a check-in: %s", session_id, error)
         return SessionBrief(id=session_id, start_time=None, end_time=None, hall=None), None

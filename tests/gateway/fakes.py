@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from fastapi import Response
 from google.protobuf.message import Message
 from redis.exceptions import RedisError
 
+from gateway.json_views import JsonView, json_response
 from svckit.errors import ServiceError
 
 
@@ -111,6 +113,12 @@ class FakeCache:
     ) -> Any:
         self.keys.append((namespace, key))
         return await load()
+
+    async def respond(
+        self, namespace: str, key: str, load: Callable[[], Awaitable[Any]], view: JsonView
+    ) -> Response:
+        self.keys.append((namespace, key))
+        return json_response(view.render(await load()).body)
 
     async def invalidate(self, namespaces: Iterable[str]) -> None:
         self.invalidated.append(tuple(namespaces))

@@ -354,3 +354,14 @@ async def test_the_feed_drops_the_map_of_a_changed_session(
     feed_of(store).hand_over(cast(list[Message], [session_changed_record()]))
     assert not store.keeps(SESSION)
     assert store.keeps(SESSION + 1)
+
+
+async def test_a_schedule_write_told_by_the_catalogue_cache_drops_every_map(
+    store: SeatMapStore, booking_svc: BookingSvc
+) -> None:
+    await store.read(SESSION)
+    store.forget_on_schedule_write("movies")
+    assert not (await store.read(SESSION)).loaded
+    store.forget_on_schedule_write("sessions")
+    assert (await store.read(SESSION)).loaded
+    assert booking_svc.loads == 2
