@@ -32,7 +32,7 @@ async def sessions(endpoints: infra.Endpoints) -> AsyncIterator[Sessions]:
 
 
 def event(
-    booking_id: str, user_id: int, expires_in: timedelta, reason: str = ""
+    booking_id: str, user_id: int, expires_at: datetime, reason: str = ""
 ) -> events_pb2.BookingEvent:
     return events_pb2.BookingEvent(
         event_id=str(uuid.uuid4()),
@@ -40,16 +40,21 @@ def event(
         user_id=user_id,
         session_id=5,
         total_price_cents=900,
-        expires_at=to_timestamp(NOW + expires_in),
+        expires_at=to_timestamp(expires_at),
         reason=CANCEL_REASON.number(reason),
     )
 
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 MINUTES = timedelta(minutes=1)
 
 
-def scenario(user_id: int) -> tuple[dict[str, str], list[Received]]:
+@pytest.fixture
+def now() -> datetime:
+    """The test's own now: deadlines are planned relative to the moment the test runs."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def scenario(user_id: int, now: datetime) -> tuple[dict[str, str], list[Received]]:
     """Bookings by label (fresh ids) and the events of one batch about them, in order."""
     ids = {label: str(uuid.uuid4()) for label in "ABCDEFGH"}
     created, confirmed, cancelled = (
@@ -74,7 +79,7 @@ def scenario(user_id: int) -> tuple[dict[str, str], list[Received]]:
     ]
     events = []
     for topic, label, expires_in, reason in steps:
-        one = event(ids[label], user_id, expires_in, reason)
+        one = event(ids[label], user_id, now + expires_in, reason)
         events.append((topic, one, one.event_id))
     return ids, events
 
@@ -96,34 +101,34 @@ async def reminder_rows(sessions: Sessions, ids: dict[str, str]) -> dict[str, An
     return {label: by_id.get(booking_id) for label, booking_id in ids.items()}
 
 
-async def sent_already(reminders: Reminders, booking_id: str, user_id: int) -> None:
+async def sent_already(reminders: Reminders, booking_id: str, user_id: int, now: datetime) -> None:
     async with reminders.sessions.begin() as db:
         repository = ReminderRepository(db)
         await repository.schedule(
             booking_id=booking_id,
             user_id=user_id,
-            due_at=NOW + 5 * MINUTES,
-            expires_at=NOW + 10 * MINUTES,
+            due_at=now + 5 * MINUTES,
+            expires_at=now + 10 * MINUTES,
             event=b"",
         )
         await repository.finish(booking_id, "sent")
 
 
 async def test_a_batch_keeps_the_same_reminders_as_its_events_one_by_one(
-    sessions: Sessions,
+    sessions: Sessions, now: datetime
 ) -> None:
     user_id, _, _ = await new_user(sessions)
     handler = BookingEventHandler(
         Setup(sessions).notifier, Reminders(sessions, Setup(sessions).notifier, lead=LEAD)
     )
 
-    one_by_one, events = scenario(user_id)
-    await sent_already(handler.reminders, one_by_one["H"], user_id)
+    one_by_one, events = scenario(user_id, now)
+    await sent_already(handler.reminders, one_by_one["H"], user_id, now)
     for received in events:
         await handler(*received)
 
-    batched, batch = scenario(user_id)
-    await sent_already(handler.reminders, batched["H"], user_id)
+    batched, batch = scenario(user_id, now)
+    await sent_already(handler.reminders, batched["H"], user_id, now)
     await handler.bookkeep(batch)
 
     expected = await reminder_rows(sessions, one_by_one)
@@ -138,23 +143,23 @@ async def test_a_batch_keeps_the_same_reminders_as_its_events_one_by_one(
         "G": "pending",
         "H": "sent",
     }
-    assert expected["A"][1] == NOW + 20 * MINUTES
+    assert expected["A"][1] == now + 20 * MINUTES
 
 
 async def test_a_batch_plans_each_reminder_once_and_tells_when_they_are_due(
-    sessions: Sessions,
+    sessions: Sessions, now: datetime
 ) -> None:
     user_id, _, _ = await new_user(sessions)
     setup = Setup(sessions)
     reminders = Reminders(sessions, setup.notifier, lead=LEAD)
     planned: list[float] = []
     reminders.on_schedule = planned.append
-    ids, batch = scenario(user_id)
-    await sent_already(reminders, ids["H"], user_id)
+    ids, batch = scenario(user_id, now)
+    await sent_already(reminders, ids["H"], user_id, now)
     await BookingEventHandler(setup.notifier, reminders).bookkeep(batch)
     # A (at its extended deadline), B and C (settled in the batch), D once, G
     assert sorted(planned) == sorted(
-        (NOW + deadline - LEAD).timestamp()
+        (now + deadline - LEAD).timestamp()
         for deadline in (20 * MINUTES, 10 * MINUTES, 10 * MINUTES, 10 * MINUTES, 10 * MINUTES)
     )
     assert setup.mailer.sent == []
