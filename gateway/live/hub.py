@@ -36,7 +36,11 @@ TOO_SLOW: Close = (CloseCode.TRY_AGAIN_LATER, "too slow to follow the feed; reco
 RESTARTING: Close = (CloseCode.SERVICE_RESTART, "the gateway is restarting; reconnect")
 
 
-LIVE_WATCHERS = Gauge("live_watchers", "WebSocket watchers of the live seat map on this gateway.")
+LIVE_WATCHERS = Gauge(
+    "live_watchers",
+    "WebSocket watchers of the live seat map on this gateway.",
+    multiprocess_mode="livesum",  # several workers (svckit/workers.py): one total per gateway
+)
 
 
 class SessionNotFound(Exception):
