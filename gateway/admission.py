@@ -6,6 +6,13 @@ requests in flight in this process; one more is answered at once with 503, `Retr
 the contract's error body (code `overloaded`) instead of waiting its turn for seconds. A shed
 request reached no service, so a client may send it again, as is, after `Retry-After`.
 
+Requests cheap enough never to pile up in flight (seat maps from memory, cached catalogue
+reads) can still queue: when thousands of clients send at once, each waits for the event loop
+to get through everyone ahead of it. So a request that waited longer than the queue limit
+between the server reading its head and the app starting it is shed as well (its age is
+stamped by gateway/server.py): its answer would come late anyway, and shedding costs a small
+fraction of answering, so the queue drains and the requests that are admitted stay fast.
+
 The middleware is the outermost of the gateway's own: a shed request costs a few microseconds,
 and is counted in `http_requests_shed_total`, not in the access log or `http_requests_total`.
 
@@ -16,6 +23,7 @@ own (gateway/live/), and metrics are served on another port.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -29,6 +37,8 @@ from gateway.settings import GatewaySettings
 API_PREFIX = "/api/"
 OVERLOADED = "overloaded"
 OVERLOADED_MESSAGE = "The cinema is very busy right now. Please try again in a few seconds."
+ARRIVED_AT = "gateway.arrived_at"
+"""Scope key: when the server had read the request's head (time.monotonic())."""
 
 
 class RouteClass(StrEnum):
@@ -58,10 +68,18 @@ BCRYPT_PATHS = frozenset({"/api/auth/register", "/api/auth/login", "/api/auth/re
 BOOKING_WRITE_PREFIXES = ("/api/bookings", "/api/waitlist")
 WAITLIST_SUFFIX = "/waitlist"
 
+class ShedReason(StrEnum):
+    IN_FLIGHT = "in_flight"
+    """The request's class was at its in-flight limit."""
+    QUEUED = "queued"
+    """The request waited in the gateway's queue longer than the queue limit."""
+
+
 SHED = Counter(
     "http_requests_shed_total",
-    "API requests answered 503 overloaded at once because their class was at its limit.",
-    ["route_class"],
+    "API requests answered 503 overloaded at once: their class was at its in-flight limit, "
+    "or they had queued too long.",
+    ["route_class", "reason"],
 )
 IN_FLIGHT = Gauge(
     "http_requests_in_flight",
@@ -122,13 +140,23 @@ class AdmissionControl:
     """
 
     def __init__(
-        self, app: ASGIApp, *, limits: Mapping[RouteClass, int], retry_after_seconds: int
+        self,
+        app: ASGIApp,
+        *,
+        limits: Mapping[RouteClass, int],
+        retry_after_seconds: int,
+        max_queue_seconds: float = 0.0,
     ) -> None:
         self.app = app
         self.gates = {kind: Gate(limits.get(kind, 0)) for kind in RouteClass}
+        self.max_queue_seconds = max_queue_seconds
         for kind, gate in self.gates.items():
             IN_FLIGHT.labels(kind.value).set_function(gate.current)
-        self.shed_counters = {kind: SHED.labels(kind.value) for kind in RouteClass}
+        self.shed_counters = {
+            (kind, reason): SHED.labels(kind.value, reason.value)
+            for kind in RouteClass
+            for reason in ShedReason
+        }
         refusal = error_response(
             503,
             OVERLOADED_MESSAGE,
@@ -149,8 +177,9 @@ class AdmissionControl:
             await self.app(scope, receive, send)
             return
         gate = self.gates[kind]
-        if gate.full():
-            self.shed_counters[kind].inc()
+        reason = ShedReason.IN_FLIGHT if gate.full() else self.queued_too_long(scope)
+        if reason is not None:
+            self.shed_counters[kind, reason].inc()
             await self.refuse(send)
             return
         gate.in_flight += 1
@@ -158,6 +187,15 @@ class AdmissionControl:
             await self.app(scope, receive, send)
         finally:
             gate.in_flight -= 1
+
+    def queued_too_long(self, scope: Scope) -> ShedReason | None:
+        """QUEUED when the request waited past the queue limit before reaching the app."""
+        arrived = scope.get(ARRIVED_AT)
+        if arrived is None or not self.max_queue_seconds:
+            return None
+        if time.monotonic() - arrived > self.max_queue_seconds:
+            return ShedReason.QUEUED
+        return None
 
     async def refuse(self, send: Send) -> None:
         # a fresh header list: middleware outside this one add to the list they are given

@@ -147,6 +147,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         AdmissionControl,
         limits=in_flight_limits(settings),
         retry_after_seconds=settings.gateway_overload_retry_after_seconds,
+        max_queue_seconds=settings.gateway_max_queue_ms / 1000,
     )
     for router in ROUTERS:
         app.include_router(router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Any
 
 import uvicorn
@@ -11,6 +12,7 @@ from prometheus_client import Counter
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from gateway.admission import ARRIVED_AT
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from gateway.sockets import raise_open_file_limit
@@ -42,7 +44,8 @@ class HeadTooLarge(Exception):
 
 
 class BoundedHeadProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol that answers 431 to a request head over MAX_HEAD_BYTES.
+    """uvicorn's httptools protocol that answers 431 to a request head over MAX_HEAD_BYTES,
+    and stamps each request with when its head was read (ARRIVED_AT, for admission control).
 
     httptools itself takes a head of any size. This counts the head as it is parsed (a head
     that came whole is refused when it is complete) and the bytes that arrive while a head is
@@ -75,6 +78,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._in_head = False
         if self._head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge
+        self.scope[ARRIVED_AT] = time.monotonic()  # type: ignore[literal-required]
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:

@@ -77,3 +77,6 @@ class GatewaySettings(
     """Any other API request this process answers at once; 0: no limit."""
     gateway_overload_retry_after_seconds: int = Field(default=2, ge=1, le=60)
     """The Retry-After of a request shed as overloaded."""
+    gateway_max_queue_ms: int = Field(default=200, ge=0)
+    """An API request that waited longer than this in the gateway before its handling began is
+    shed as overloaded; 0: never for waiting."""

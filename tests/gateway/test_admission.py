@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2
@@ -18,7 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message as AsgiMessage
 
-from gateway.admission import AdmissionControl, RouteClass, route_class
+from gateway.admission import ARRIVED_AT, AdmissionControl, RouteClass, route_class
+from gateway.server import BoundedHeadProtocol
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import JWT_SECRET
 from tests.gateway.fakes import FakeClients, FakeService
@@ -104,11 +108,14 @@ class SlowRoutes:
         )
 
 
-def admission(routes: SlowRoutes, **limits: int) -> AdmissionControl:
+def admission(
+    routes: SlowRoutes, max_queue_seconds: float = 0.0, **limits: int
+) -> AdmissionControl:
     return AdmissionControl(
         routes.app(),
         limits={RouteClass(name): limit for name, limit in limits.items()},
         retry_after_seconds=RETRY_AFTER,
+        max_queue_seconds=max_queue_seconds,
     )
 
 
@@ -141,8 +148,9 @@ async def entered(routes: SlowRoutes, count: int) -> None:
     await asyncio.wait_for(arrivals(), ANSWER_WITHIN)
 
 
-def shed(route_class: str) -> float:
-    return REGISTRY.get_sample_value("http_requests_shed_total", {"route_class": route_class}) or 0
+def shed(route_class: str, reason: str = "in_flight") -> float:
+    labels = {"route_class": route_class, "reason": reason}
+    return REGISTRY.get_sample_value("http_requests_shed_total", labels) or 0
 
 
 def in_flight(route_class: str) -> float:
@@ -347,3 +355,75 @@ async def test_the_registration_slot_is_free_again_once_the_first_is_answered(
     registration = {"email": "bob@example.com", "password": "Correct-Horse-9", "name": "Bob"}
     for _ in range(3):
         assert (await api.post("/api/auth/register", json=registration)).status_code == 201
+
+
+def arrived(app: Any, seconds_ago: float | None) -> Any:
+    """An ASGI app that stamps each request as the server does, `seconds_ago` in the past."""
+
+    async def stamped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if seconds_ago is not None and scope["type"] == "http":
+            scope[ARRIVED_AT] = time.monotonic() - seconds_ago
+        await app(scope, receive, send)
+
+    return stamped
+
+
+async def test_a_request_that_queued_past_the_limit_is_shed_before_the_app(
+    routes: SlowRoutes,
+) -> None:
+    routes.release.set()
+    middleware = admission(routes, max_queue_seconds=0.2, seat_maps=0)
+    shed_before = shed("seat_maps", "queued")
+    async with client_of(arrived(middleware, seconds_ago=0.5)) as client:
+        refused = await asyncio.wait_for(client.get("/api/sessions/4/seats"), ANSWER_WITHIN)
+        health = await client.get("/healthz")
+
+    assert_error(refused, 503, "overloaded")
+    assert refused.headers["Retry-After"] == str(RETRY_AFTER)
+    assert routes.entered == 0
+    assert shed("seat_maps", "queued") == shed_before + 1
+    assert health.status_code == 200, "what is never shed is never shed for waiting either"
+
+
+@pytest.mark.parametrize(
+    ("max_queue_seconds", "seconds_ago"),
+    [(0.2, 0.01), (0.2, None), (0.0, 5.0)],
+    ids=["fresh", "not stamped (in-process)", "queue limit off"],
+)
+async def test_a_request_within_the_queue_limit_is_admitted(
+    routes: SlowRoutes, max_queue_seconds: float, seconds_ago: float | None
+) -> None:
+    routes.release.set()
+    middleware = admission(routes, max_queue_seconds=max_queue_seconds, seat_maps=0)
+    async with client_of(arrived(middleware, seconds_ago)) as client:
+        answer = await client.get("/api/sessions/4/seats")
+    assert answer.status_code == 200
+    assert routes.entered == 1
+
+
+async def test_the_server_stamps_each_request_with_when_its_head_was_read() -> None:
+    seen: list[float] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        seen.append(time.monotonic() - scope[ARRIVED_AT])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, http=BoundedHeadProtocol, lifespan="off", log_config=None)
+    server = uvicorn.Server(config)
+    # connections wait in the listening socket's backlog until the server accepts them
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            answers = [await client.get("/api/movies") for _ in range(3)]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, ANSWER_WITHIN)
+        listener.close()
+    assert [answer.status_code for answer in answers] == [204, 204, 204]
+    assert len(seen) == 3
+    assert all(0 <= age < ANSWER_WITHIN for age in seen)
