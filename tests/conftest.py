@@ -51,6 +51,9 @@ def endpoints() -> Iterator[infra.Endpoints]:
         yield running
 
 
+IN_FLIGHT_CLASSES = ("BOOKINGS", "SEAT_MAPS", "CATALOGUE", "AUTH", "OTHER")
+
+
 @pytest.fixture(scope="session")
 def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
     env = isolated_env(
@@ -66,6 +69,11 @@ def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
         "BCRYPT_ROUNDS": "4",
         # tests pick seats freely; the seat-rule tests restart booking_svc with the rule on
         "BOOKING_NO_ORPHAN_SEATS": "false",
+        # the races send 50 to 100 holds at once, and a busy test machine may queue a request
+        # past the gateway's queue limit: shedding has tests of its own (test_admission.py,
+        # tests/e2e/test_overload.py), the rest test what happens when a request is answered
+        **{f"GATEWAY_MAX_IN_FLIGHT_{kind}": "0" for kind in IN_FLIGHT_CLASSES},
+        "GATEWAY_MAX_QUEUE_MS": "0",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
     yield env
