@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import expiry, flash_sale, live_fanout, overload, seat_map_reads
-from bench.harness import bench_stack, quiet
+from bench.harness import admission_defaults, bench_stack, gateway_with, quiet
 from user_svc.settings import Settings as UserSettings
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -58,7 +58,8 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
             )
         if "overload" in args.only:
             results["quiet_after_seconds_before_overload"] = await quiet(bench)
-            results["overload"] = await overload.run(bench)
+            async with gateway_with(bench, admission_defaults()):
+                results["overload"] = await overload.run(bench)
         if "live_fanout" in args.only:
             for index, watchers in enumerate(args.watchers):
                 results[f"quiet_after_seconds_before_live_fanout_{watchers}"] = await quiet(bench)
@@ -70,7 +71,7 @@ async def run_all(args: argparse.Namespace) -> dict[str, Any]:
             results["quiet_after_seconds_before_expiry"] = await quiet(bench)
             results["expiry"] = await expiry.run(bench, holds=args.expiry_holds)
     if "flash_sale_20_sessions" in args.only:
-        async with bench_stack(**MAKE_RUN_DEFAULTS) as defaults:
+        async with bench_stack(**MAKE_RUN_DEFAULTS, **admission_defaults()) as defaults:
             results["flash_sale_20_sessions"] = await flash_sale.run(
                 defaults, clients=50, sessions=20, hall_number=907
             )

@@ -89,6 +89,9 @@ async def _client(
             state.free[session].difference_update(seats)
         elif response.status == 409 and "seat_ids" in body:
             state.free[session].difference_update(body["seat_ids"])
+        elif response.status == 503 and body.get("code") == "overloaded":
+            # shed by the gateway (make run's defaults): come back when told, as the page does
+            await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
         else:
             failures += 1
             if failures > 20:

@@ -15,12 +15,22 @@ import psycopg
 
 from deploy import infra
 from deploy.stack import Stack, delete_topics, isolated_env
+from gateway.settings import GatewaySettings
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY_PORT = 18100
 ADMIN_EMAIL = "admin@bench.example"
 ADMIN_PASSWORD = "Bench-Admin-Passw0rd"
 USER_PASSWORD = "Bench-User-Passw0rd"
+
+
+NO_ADMISSION_LIMITS = {
+    **{
+        f"GATEWAY_MAX_IN_FLIGHT_{kind}": "0"
+        for kind in ("BOOKINGS", "SEAT_MAPS", "CATALOGUE", "AUTH", "OTHER")
+    },
+    "GATEWAY_MAX_QUEUE_MS": "0",
+}
 
 
 @dataclass
@@ -50,6 +60,9 @@ async def bench_stack(**overrides: str) -> AsyncIterator[BenchStack]:
         # would refuse for good (its lock's cost is not what these benchmarks measure)
         "BOOKING_NO_ORPHAN_SEATS": "false",
         "LIVE_MAX_CONNECTIONS_PER_CLIENT": "1000000",
+        # what the gateway can serve, not how it sheds (the overload benchmark puts the
+        # shedding back: `admission_defaults`)
+        **NO_ADMISSION_LIMITS,
         "BCRYPT_ROUNDS": "4",
         "LOG_LEVEL": "WARNING",
         **overrides,
@@ -63,6 +76,28 @@ async def bench_stack(**overrides: str) -> AsyncIterator[BenchStack]:
     finally:
         stack.stop_all()
         delete_topics(env)
+
+
+def admission_defaults() -> dict[str, str]:
+    """The gateway's own admission settings (in-flight and queue limits), as `make run` has."""
+    fields = GatewaySettings.model_fields
+    return {name: str(fields[name.lower()].default) for name in NO_ADMISSION_LIMITS}
+
+
+@asynccontextmanager
+async def gateway_with(bench: BenchStack, overrides: dict[str, str]) -> AsyncIterator[None]:
+    """The bench stack's gateway restarted with `overrides` for the block, then as it was."""
+    await _restart_gateway(bench, overrides)
+    try:
+        yield
+    finally:
+        await _restart_gateway(bench, {})
+
+
+async def _restart_gateway(bench: BenchStack, overrides: dict[str, str]) -> None:
+    bench.stack.stop("gateway")
+    bench.stack.start("gateway", overrides)
+    await asyncio.to_thread(bench.stack.wait_healthy, bench.base_url)
 
 
 def bearer(token: str) -> dict[str, str]:
