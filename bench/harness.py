@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -22,6 +23,7 @@ GATEWAY_PORT = 18100
 ADMIN_EMAIL = "admin@bench.example"
 ADMIN_PASSWORD = "Bench-Admin-Passw0rd"
 USER_PASSWORD = "Bench-User-Passw0rd"
+SHED_TRIES = 100
 
 
 NO_ADMISSION_LIMITS = {
@@ -105,9 +107,19 @@ def bearer(token: str) -> dict[str, str]:
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> str:
-    response = await client.post("/api/auth/login", json={"email": email, "password": password})
-    response.raise_for_status()
+    response = await posted(client, "/api/auth/login", {"email": email, "password": password})
     return str(response.json()["access_token"])
+
+
+async def posted(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> httpx.Response:
+    """POSTs `body`, coming back after Retry-After while the gateway sheds it (503)."""
+    for _ in range(SHED_TRIES):
+        response = await client.post(path, json=body)
+        if response.status_code != 503:
+            break
+        await asyncio.sleep(float(response.headers.get("Retry-After", "1")))
+    response.raise_for_status()
+    return response
 
 
 async def register_users(client: httpx.AsyncClient, count: int, tag: str) -> list[str]:
@@ -115,11 +127,8 @@ async def register_users(client: httpx.AsyncClient, count: int, tag: str) -> lis
 
     async def one(index: int) -> str:
         email = f"{tag}-{index}@bench.example"
-        response = await client.post(
-            "/api/auth/register",
-            json={"email": email, "password": USER_PASSWORD, "name": f"Bench {index}"},
-        )
-        response.raise_for_status()
+        body = {"email": email, "password": USER_PASSWORD, "name": f"Bench {index}"}
+        await posted(client, "/api/auth/register", body)
         return await login(client, email, USER_PASSWORD)
 
     semaphore = asyncio.Semaphore(20)
