@@ -68,6 +68,7 @@ BCRYPT_PATHS = frozenset({"/api/auth/register", "/api/auth/login", "/api/auth/re
 BOOKING_WRITE_PREFIXES = ("/api/bookings", "/api/waitlist")
 WAITLIST_SUFFIX = "/waitlist"
 
+
 class ShedReason(StrEnum):
     IN_FLIGHT = "in_flight"
     """The request's class was at its in-flight limit."""
