@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -82,6 +83,12 @@ def _targets(base_url: str, tokens: list[str], seats: dict[int, list[int]]) -> l
     return targets
 
 
+def _error_kinds(load: Load) -> dict[str, int]:
+    """How the requests without an answer failed, by the end of vegeta's message."""
+    kinds = Counter(a.error.rsplit(": ", 1)[-1] for a in load.answers if a.code == 0)
+    return dict(kinds.most_common(5))
+
+
 def _figures(load: Load, clients: int, doubles: int) -> dict[str, Any]:
     statuses = load.statuses()
     admitted = [code for code in statuses if code not in (0, SHED)]
@@ -94,6 +101,7 @@ def _figures(load: Load, clients: int, doubles: int) -> dict[str, Any]:
         "requests": len(load.answers),
         "status_counts": {str(code): n for code, n in sorted(statuses.items())},
         "socket_errors": load.socket_errors(),
+        "socket_error_kinds": _error_kinds(load),
         "server_errors_other_than_503": server_errors,
         "admitted": admitted_figures,
         "shed": load.figures([SHED]),
