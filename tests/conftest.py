@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,22 @@ class RunningStack:
     stack: Stack
     base_url: str
     env: dict[str, str]
+
+    @contextmanager
+    def gateway_replica(self, port: int, name: str, **settings: str) -> Iterator[httpx.Client]:
+        """Another gateway in front of the same services and Redis on `port`, with `settings`
+        changed; its logs go to test-artifacts/logs/<name>."""
+        env = self.env | {"GATEWAY_PORT": str(port), "GATEWAY_METRICS_PORT": "0", **settings}
+        replica = Stack(env, log_dir=ARTIFACTS / "logs" / name)
+        url = f"http://127.0.0.1:{port}"
+        replica.start("gateway")
+        try:
+            replica.wait_healthy(url)
+            limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
+            with httpx.Client(base_url=url, timeout=30.0, limits=limits) as client:
+                yield client
+        finally:
+            replica.stop_all()
 
     @property
     def topic_prefix(self) -> str:

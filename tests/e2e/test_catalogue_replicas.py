@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.stack import Stack
-from tests.conftest import ARTIFACTS, GATEWAY_PORT, RunningStack
+from tests.conftest import GATEWAY_PORT, RunningStack
 from tests.e2e.test_halls import create_hall
 from tests.e2e.test_sessions import at, create_session, session_body
 from tests.helpers import admin_token, bearer
@@ -23,19 +22,8 @@ ROUNDS = 20
 @pytest.fixture(scope="module")
 def second_gateway(running_stack: RunningStack) -> Iterator[httpx.Client]:
     """Another replica of the gateway in front of the same services and Redis."""
-    env = running_stack.env | {
-        "GATEWAY_PORT": str(SECOND_GATEWAY_PORT),
-        "GATEWAY_METRICS_PORT": "0",
-    }
-    replica = Stack(env, log_dir=ARTIFACTS / "logs" / "second-gateway-catalogue")
-    url = f"http://127.0.0.1:{SECOND_GATEWAY_PORT}"
-    replica.start("gateway")
-    try:
-        replica.wait_healthy(url)
-        with httpx.Client(base_url=url, timeout=30.0) as client:
-            yield client
-    finally:
-        replica.stop_all()
+    with running_stack.gateway_replica(SECOND_GATEWAY_PORT, "second-gateway-catalogue") as client:
+        yield client
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import httpx
 import psycopg
 import pytest
 
-from deploy.stack import Stack
-from tests.conftest import ARTIFACTS, GATEWAY_PORT, RunningStack
+from tests.conftest import GATEWAY_PORT, RunningStack
 from tests.e2e.test_booking_race import all_at_once, users
 from tests.e2e.test_bookings import Headers, hold, make_show
 from tests.e2e.test_halls import assert_error
@@ -24,22 +23,13 @@ RACERS = 30
 @pytest.fixture(scope="module")
 def narrow_gateway(running_stack: RunningStack) -> Iterator[httpx.Client]:
     """Another gateway in front of the same services that admits two holds at a time."""
-    env = running_stack.env | {
-        "GATEWAY_PORT": str(NARROW_GATEWAY_PORT),
-        "GATEWAY_METRICS_PORT": "0",
-        "GATEWAY_MAX_IN_FLIGHT_BOOKINGS": str(HOLDS_IN_FLIGHT),
-        "GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS": "3",
-    }
-    replica = Stack(env, log_dir=ARTIFACTS / "logs" / "narrow-gateway")
-    url = f"http://127.0.0.1:{NARROW_GATEWAY_PORT}"
-    replica.start("gateway")
-    limits = httpx.Limits(max_connections=RACERS + 5, max_keepalive_connections=RACERS + 5)
-    try:
-        replica.wait_healthy(url)
-        with httpx.Client(base_url=url, timeout=30.0, limits=limits) as client:
-            yield client
-    finally:
-        replica.stop_all()
+    with running_stack.gateway_replica(
+        NARROW_GATEWAY_PORT,
+        "narrow-gateway",
+        GATEWAY_MAX_IN_FLIGHT_BOOKINGS=str(HOLDS_IN_FLIGHT),
+        GATEWAY_OVERLOAD_RETRY_AFTER_SECONDS="3",
+    ) as client:
+        yield client
 
 
 def bookings_of_session(running_stack: RunningStack, session_id: int) -> int:

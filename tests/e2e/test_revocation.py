@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.stack import Stack
-from tests.conftest import ARTIFACTS, GATEWAY_PORT, RunningStack
+from tests.conftest import GATEWAY_PORT, RunningStack
 from tests.helpers import DEFAULT_PASSWORD, admin_token, bearer, register
 
 REVOKED_WITHIN_SECONDS = 1.0
@@ -21,19 +20,8 @@ SECOND_GATEWAY_PORT = GATEWAY_PORT + 500
 @pytest.fixture(scope="module")
 def second_gateway(running_stack: RunningStack) -> Iterator[httpx.Client]:
     """Another replica of the gateway in front of the same services."""
-    env = running_stack.env | {
-        "GATEWAY_PORT": str(SECOND_GATEWAY_PORT),
-        "GATEWAY_METRICS_PORT": "0",
-    }
-    replica = Stack(env, log_dir=ARTIFACTS / "logs" / "second-gateway")
-    url = f"http://127.0.0.1:{SECOND_GATEWAY_PORT}"
-    replica.start("gateway")
-    try:
-        replica.wait_healthy(url)
-        with httpx.Client(base_url=url, timeout=30.0) as client:
-            yield client
-    finally:
-        replica.stop_all()
+    with running_stack.gateway_replica(SECOND_GATEWAY_PORT, "second-gateway") as client:
+        yield client
 
 
 def sign_in(api: httpx.Client, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, Any]:

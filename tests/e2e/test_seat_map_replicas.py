@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.stack import Stack
-from tests.conftest import ARTIFACTS, GATEWAY_PORT, RunningStack
+from tests.conftest import GATEWAY_PORT, RunningStack
 from tests.e2e.test_bookings import Headers, Show, make_show, poll
 from tests.helpers import admin_token, bearer, new_user_token
 
@@ -24,16 +23,8 @@ SHOWS_WITHIN_SECONDS = 10.0
 @pytest.fixture(scope="module")
 def replica(running_stack: RunningStack) -> Iterator[httpx.Client]:
     """A second gateway in front of the same services (the `api` fixture talks to the first)."""
-    env = running_stack.env | {"GATEWAY_PORT": str(REPLICA_PORT), "GATEWAY_METRICS_PORT": "0"}
-    stack = Stack(env, log_dir=ARTIFACTS / "logs" / "seat-map-replica")
-    url = f"http://127.0.0.1:{REPLICA_PORT}"
-    stack.start("gateway")
-    try:
-        stack.wait_healthy(url)
-        with httpx.Client(base_url=url, timeout=30.0) as client:
-            yield client
-    finally:
-        stack.stop_all()
+    with running_stack.gateway_replica(REPLICA_PORT, "seat-map-replica") as client:
+        yield client
 
 
 @pytest.fixture(scope="module")
