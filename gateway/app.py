@@ -141,6 +141,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         compresslevel=settings.gateway_compress_level,
     )
     app.add_middleware(SafetyHeaders)
+    # the seat map's fast lane: inside admission and observation, in front of the rest
+    app.add_middleware(
+        seatmap.SeatMapReads,
+        compress_min_bytes=settings.gateway_compress_min_bytes,
+        compress_level=settings.gateway_compress_level,
+    )
     app.add_middleware(ObservedRequests)
     # outermost: a request shed under overload costs microseconds, not an access log line
     app.add_middleware(

@@ -75,6 +75,8 @@ class ObservedRequests:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._answered: dict[tuple[str, str, int], Counter] = {}
+        self._durations: dict[tuple[str, str], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,20 +101,34 @@ class ObservedRequests:
             seconds = time.perf_counter() - started
             method = scope["method"]
             route = route_template(scope)
-            REQUESTS.labels(method, route, str(status)).inc()
-            REQUEST_SECONDS.labels(method, route).observe(seconds)
-            access_log.info(
-                "%s %s %d",
-                method,
-                scope["path"],
-                status,
-                extra={
-                    "fields": {
-                        "method": method,
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 2),
-                    }
-                },
-            )
+            self.answered(method, route, status).inc()
+            self.durations(method, route).observe(seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %d",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "fields": {
+                            "method": method,
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(seconds * 1000, 2),
+                        }
+                    },
+                )
+
+    def answered(self, method: str, route: str, status: int) -> Counter:
+        """The request counter's child for the labels (looked up once: labels() is not cheap)."""
+        key = (method, route, status)
+        if (child := self._answered.get(key)) is None:
+            child = self._answered[key] = REQUESTS.labels(method, route, str(status))
+        return child
+
+    def durations(self, method: str, route: str) -> Histogram:
+        key = (method, route)
+        if (child := self._durations.get(key)) is None:
+            child = self._durations[key] = REQUEST_SECONDS.labels(method, route)
+        return child

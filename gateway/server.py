@@ -1,4 +1,5 @@
-"""How the gateway process serves HTTP and WebSockets: uvicorn with bounded heads and frames."""
+"""How the gateway process serves HTTP and WebSockets: uvicorn with bounded heads and frames,
+on an event loop that accepts every waiting connection at once (gateway/eventloop.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.admission import ARRIVED_AT
 from gateway.app import create_app
+from gateway.eventloop import greedy_accept_loop
 from gateway.settings import GatewaySettings
 from gateway.sockets import raise_open_file_limit
 from svckit.workers import (
@@ -133,6 +135,7 @@ def serve(settings: GatewaySettings) -> None:
         port=port,
         backlog=backlog,
         http=BoundedHeadProtocol,
+        loop=f"{greedy_accept_loop.__module__}:{greedy_accept_loop.__name__}",
         ws_max_size=MAX_WS_FRAME_BYTES,
         ws_per_message_deflate=False,
         log_config=None,

@@ -1,6 +1,8 @@
 """The seat map of a session: every seat with its price and whether it is free, held or booked.
 
-Answered from the gateway's seat-map store (gateway/live/seatmaps.py), with an ETag.
+Answered from the gateway's seat-map store (gateway/live/seatmaps.py), with an ETag. The
+hottest read of a presale: `SeatMapReads` answers it in front of FastAPI (see there); the route
+below documents it and answers what the fast lane leaves to it.
 
 Read your writes, across replicas: every answer to a change of a session's seats (a hold, a
 confirmation, a cancellation, an extension) carries the seat map's version that change made,
@@ -11,14 +13,21 @@ version or a later one: a replica whose kept map is older asks booking_svc.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import grpc
 from fastapi import APIRouter, Cookie, Depends, Header, Request, Response
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.deps import Settings
-from gateway.errors import ApiError
+from gateway.edge import SAFETY_HEADERS
+from gateway.errors import ApiError, error_response, from_rpc_error
 from gateway.live.hub import SessionNotFound
 from gateway.live.seatmaps import SEAT_MAP_READS, SeatMapStore
 from gateway.openapi import error_responses
@@ -104,6 +113,61 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return "gzip" in (accept_encoding or "")
 
 
+@dataclass(frozen=True, slots=True)
+class SeatMapAnswer:
+    """A read's answer: the map's body (gzipped or not), or 304 Not Modified."""
+
+    version: int
+    etag: str
+    gzipped: bool
+    not_modified: bool
+    body: bytes
+
+    @property
+    def status(self) -> int:
+        return 304 if self.not_modified else 200
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            VERSION_HEADER: str(self.version),
+            "ETag": self.etag,
+            "Cache-Control": "no-cache",
+            "Vary": "Accept-Encoding",
+        }
+        if self.gzipped and not self.not_modified:
+            headers["Content-Encoding"] = "gzip"
+        return headers
+
+
+READ_FROM_MEMORY, READ_LOADED, READ_NOT_MODIFIED = (
+    SEAT_MAP_READS.labels(answer) for answer in ("memory", "loaded", "not_modified")
+)
+
+
+async def answer_seat_map(
+    store: SeatMapStore,
+    session_id: int,
+    *,
+    min_version: int,
+    if_none_match: str | None,
+    accept_encoding: str | None,
+    compress_min_bytes: int,
+    compress_level: int,
+) -> SeatMapAnswer:
+    """The answer to a read of the session's map at `min_version` or later: 200 with the body
+    (gzipped once per version for a client that takes it) or 304. Raises SessionNotFound."""
+    read = await store.read(session_id, min_version)
+    rendered = read.seat_map
+    gzipped = len(rendered.body) >= compress_min_bytes and accepts_gzip(accept_encoding)
+    etag = rendered.gzip_etag if gzipped else rendered.etag
+    if matches(if_none_match, (rendered.etag, rendered.gzip_etag)):
+        READ_NOT_MODIFIED.inc()
+        return SeatMapAnswer(rendered.version, etag, gzipped, True, b"")
+    (READ_LOADED if read.loaded else READ_FROM_MEMORY).inc()
+    body = rendered.gzipped(compress_level) if gzipped else rendered.body
+    return SeatMapAnswer(rendered.version, etag, gzipped, False, body)
+
+
 @router.get(
     "/sessions/{session_id}/seats",
     response_model=list[SeatStateOut],
@@ -149,24 +213,131 @@ async def seat_map(
     accept_encoding: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     try:
-        read = await seat_maps.read(session_id, max(min_version or 0, seen_version(seen)))
+        answer = await answer_seat_map(
+            seat_maps,
+            session_id,
+            min_version=max(min_version or 0, seen_version(seen)),
+            if_none_match=if_none_match,
+            accept_encoding=accept_encoding,
+            compress_min_bytes=settings.gateway_compress_min_bytes,
+            compress_level=settings.gateway_compress_level,
+        )
     except SessionNotFound:
-        raise ApiError(404, f"session {session_id} not found", "session_not_found") from None
-    rendered = read.seat_map
-    gzipped = len(rendered.body) >= settings.gateway_compress_min_bytes and accepts_gzip(
-        accept_encoding
-    )
-    headers = {
-        VERSION_HEADER: str(rendered.version),
-        "ETag": rendered.gzip_etag if gzipped else rendered.etag,
-        "Cache-Control": "no-cache",
-    }
-    if matches(if_none_match, (rendered.etag, rendered.gzip_etag)):
-        SEAT_MAP_READS.labels("not_modified").inc()
-        return Response(status_code=304, headers=headers | {"Vary": "Accept-Encoding"})
-    SEAT_MAP_READS.labels("loaded" if read.loaded else "memory").inc()
-    if not gzipped:  # GZipMiddleware adds Vary to a body of the size it would compress
-        return Response(rendered.body, media_type="application/json", headers=headers)
-    body = rendered.gzipped(settings.gateway_compress_level)
-    headers |= {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
-    return Response(body, media_type="application/json", headers=headers)
+        raise ApiError(404, not_found_message(session_id), "session_not_found") from None
+    if answer.not_modified:
+        return Response(status_code=304, headers=answer.headers())
+    return Response(answer.body, media_type="application/json", headers=answer.headers())
+
+
+def not_found_message(session_id: int) -> str:
+    return f"session {session_id} not found"
+
+
+SEAT_MAP_ROUTE = router.routes[-1]
+"""The route above: what the fast lane's answers are counted as (gateway/metrics.py)."""
+SEAT_MAP_PATH = re.compile(r"/api/sessions/([1-9][0-9]{0,18})/seats")
+VERSION_TEXT = re.compile(r"[0-9]{1,19}")
+
+
+@dataclass(slots=True)
+class SeatMapRequest:
+    """What a seat-map read asks, from its headers."""
+
+    min_version: int = 0
+    if_none_match: str | None = None
+    accept_encoding: str | None = None
+
+
+def seat_map_request(headers: Iterable[tuple[bytes, bytes]]) -> SeatMapRequest | None:
+    """The read's headers (the first of each, as the route takes them); None when the
+    min-version header is not a version the route would take."""
+    request = SeatMapRequest()
+    min_version: str | None = None
+    cookie: str | None = None
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1")
+        if name == "if-none-match" and request.if_none_match is None:
+            request.if_none_match = raw_value.decode("latin-1")
+        elif name == "accept-encoding" and request.accept_encoding is None:
+            request.accept_encoding = raw_value.decode("latin-1")
+        elif name == "cookie" and cookie is None:
+            cookie = raw_value.decode("latin-1")
+        elif name == "x-seat-map-min-version" and min_version is None:
+            min_version = raw_value.decode("latin-1")
+    if min_version is not None:
+        if VERSION_TEXT.fullmatch(min_version) is None or int(min_version) > MAX_ID:
+            return None
+        request.min_version = int(min_version)
+    if cookie is not None:
+        seen = seen_version(cookie_parser(cookie).get(SEEN_COOKIE))
+        request.min_version = max(request.min_version, seen)
+    return request
+
+
+class SeatMapReads:
+    """ASGI middleware, the seat map's fast lane: answers `GET /api/sessions/{id}/seats` from
+    the store without FastAPI's routing, dependency solving and the middleware inside it.
+
+    It sits inside admission control and request observation, so its reads are shed, logged
+    and counted like any request; it adds the safety headers itself. A read it does not take
+    as well-formed (an id or min-version header the route would refuse, another method) goes
+    on to the route, which answers it, errors included, in the contract's words.
+    """
+
+    def __init__(self, app: ASGIApp, *, compress_min_bytes: int, compress_level: int) -> None:
+        self.app = app
+        self.compress_min_bytes = compress_min_bytes
+        self.compress_level = compress_level
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        path = SEAT_MAP_PATH.fullmatch(scope["path"])
+        request = seat_map_request(scope["headers"]) if path is not None else None
+        if path is None or request is None or int(path[1]) > MAX_ID:
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = SEAT_MAP_ROUTE
+        session_id = int(path[1])
+        try:
+            answer = await answer_seat_map(
+                scope["app"].state.seat_maps,
+                session_id,
+                min_version=request.min_version,
+                if_none_match=request.if_none_match,
+                accept_encoding=request.accept_encoding,
+                compress_min_bytes=self.compress_min_bytes,
+                compress_level=self.compress_level,
+            )
+        except SessionNotFound:
+            failure = error_response(404, not_found_message(session_id), "session_not_found")
+        except grpc.aio.AioRpcError as error:
+            failure = from_rpc_error(error)
+        else:
+            await self.respond(send, answer)
+            return
+        failure.headers.update(SAFETY_HEADERS)
+        await failure(scope, receive, send)
+
+    @staticmethod
+    async def respond(send: Send, answer: SeatMapAnswer) -> None:
+        headers = list(
+            encoded_headers(
+                answer.version, answer.etag, answer.gzipped, answer.not_modified, len(answer.body)
+            )
+        )
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
+@functools.lru_cache(maxsize=1024)
+def encoded_headers(
+    version: int, etag: str, gzipped: bool, not_modified: bool, length: int
+) -> tuple[tuple[bytes, bytes], ...]:
+    """An answer's header lines, encoded once for all the reads of a version."""
+    answer = SeatMapAnswer(version, etag, gzipped, not_modified, b"")
+    headers = answer.headers() | SAFETY_HEADERS
+    if not not_modified:
+        headers |= {"Content-Type": "application/json", "Content-Length": str(length)}
+    return tuple((name.lower().encode(), value.encode()) for name, value in headers.items())
