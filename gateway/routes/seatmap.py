@@ -128,15 +128,20 @@ class SeatMapAnswer:
         return 304 if self.not_modified else 200
 
     def headers(self) -> dict[str, str]:
-        headers = {
-            VERSION_HEADER: str(self.version),
-            "ETag": self.etag,
-            "Cache-Control": "no-cache",
-            "Vary": "Accept-Encoding",
-        }
-        if self.gzipped and not self.not_modified:
-            headers["Content-Encoding"] = "gzip"
-        return headers
+        return answer_headers(self.version, self.etag, self.gzipped, self.not_modified)
+
+
+def answer_headers(version: int, etag: str, gzipped: bool, not_modified: bool) -> dict[str, str]:
+    """The headers of a seat-map answer, but for its length and type."""
+    headers = {
+        VERSION_HEADER: str(version),
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+        "Vary": "Accept-Encoding",
+    }
+    if gzipped and not not_modified:
+        headers["Content-Encoding"] = "gzip"
+    return headers
 
 
 READ_FROM_MEMORY, READ_LOADED, READ_NOT_MODIFIED = (
@@ -254,15 +259,14 @@ def seat_map_request(headers: Iterable[tuple[bytes, bytes]]) -> SeatMapRequest |
     request = SeatMapRequest()
     min_version: str | None = None
     cookie: str | None = None
-    for raw_name, raw_value in headers:
-        name = raw_name.decode("latin-1")
-        if name == "if-none-match" and request.if_none_match is None:
+    for name, raw_value in headers:
+        if name == b"if-none-match" and request.if_none_match is None:
             request.if_none_match = raw_value.decode("latin-1")
-        elif name == "accept-encoding" and request.accept_encoding is None:
+        elif name == b"accept-encoding" and request.accept_encoding is None:
             request.accept_encoding = raw_value.decode("latin-1")
-        elif name == "cookie" and cookie is None:
+        elif name == b"cookie" and cookie is None:
             cookie = raw_value.decode("latin-1")
-        elif name == "x-seat-map-min-version" and min_version is None:
+        elif name == b"x-seat-map-min-version" and min_version is None:
             min_version = raw_value.decode("latin-1")
     if min_version is not None:
         if VERSION_TEXT.fullmatch(min_version) is None or int(min_version) > MAX_ID:
@@ -294,12 +298,12 @@ class SeatMapReads:
             await self.app(scope, receive, send)
             return
         path = SEAT_MAP_PATH.fullmatch(scope["path"])
-        request = seat_map_request(scope["headers"]) if path is not None else None
-        if path is None or request is None or int(path[1]) > MAX_ID:
+        session_id = int(path[1]) if path is not None else 0
+        request = seat_map_request(scope["headers"]) if 0 < session_id <= MAX_ID else None
+        if request is None:
             await self.app(scope, receive, send)
             return
         scope["route"] = SEAT_MAP_ROUTE
-        session_id = int(path[1])
         try:
             answer = await answer_seat_map(
                 scope["app"].state.seat_maps,
@@ -336,8 +340,7 @@ def encoded_headers(
     version: int, etag: str, gzipped: bool, not_modified: bool, length: int
 ) -> tuple[tuple[bytes, bytes], ...]:
     """An answer's header lines, encoded once for all the reads of a version."""
-    answer = SeatMapAnswer(version, etag, gzipped, not_modified, b"")
-    headers = answer.headers() | SAFETY_HEADERS
+    headers = answer_headers(version, etag, gzipped, not_modified) | SAFETY_HEADERS
     if not not_modified:
         headers |= {"Content-Type": "application/json", "Content-Length": str(length)}
     return tuple((name.lower().encode(), value.encode()) for name, value in headers.items())

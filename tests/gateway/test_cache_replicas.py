@@ -188,13 +188,18 @@ async def test_resubscribing_clears_the_local_level_and_tells_the_listeners(
         assert await read(reader, movies, source) == "v2"
 
 
+def clocked_bus(redis: Redis, channel: str, now: list[float]) -> InvalidationBus:
+    """A bus that hears nothing and whose clock reads `now[0]`."""
+    return InvalidationBus(
+        redis, heard=lambda _: None, reset=lambda: None, channel=channel, clock=lambda: now[0]
+    )
+
+
 async def test_a_replica_whose_pongs_stop_stops_answering_from_its_own_level(
     redis: Redis, channel: str
 ) -> None:
     now = [1000.0]
-    bus = InvalidationBus(
-        redis, heard=lambda _: None, reset=lambda: None, channel=channel, clock=lambda: now[0]
-    )
+    bus = clocked_bus(redis, channel, now)
     task = asyncio.create_task(bus.run())
     try:
         await until(lambda: bus.listening)
@@ -210,9 +215,7 @@ async def test_a_subscription_whose_pongs_never_come_back_is_given_up(
     redis: Redis, channel: str
 ) -> None:
     now = [1000.0]
-    bus = InvalidationBus(
-        redis, heard=lambda _: None, reset=lambda: None, channel=channel, clock=lambda: now[0]
-    )
+    bus = clocked_bus(redis, channel, now)
     task = asyncio.create_task(bus.run())
     await until(lambda: bus.listening)
     now[0] += 6 * bus.liveness

@@ -91,17 +91,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def live() -> asyncio.Event:
-    event = asyncio.Event()
-    event.set()
-    return event
-
-
-@pytest.fixture
-def store(booking_svc: BookingSvc, clock: Clock, live: asyncio.Event) -> SeatMapStore:
+def store(booking_svc: BookingSvc, clock: Clock, feed_live: asyncio.Event) -> SeatMapStore:
     return SeatMapStore(
         Snapshots(booking_svc.load),
-        live,
+        feed_live,
         max_sessions=3,
         idle_seconds=600,
         reorder_grace=GRACE,
@@ -267,9 +260,9 @@ async def test_an_unknown_session_is_not_found_and_takes_no_place(store: SeatMap
 
 
 async def test_while_the_feed_is_down_every_read_loads_and_nothing_is_kept(
-    store: SeatMapStore, booking_svc: BookingSvc, live: asyncio.Event
+    store: SeatMapStore, booking_svc: BookingSvc, feed_live: asyncio.Event
 ) -> None:
-    live.clear()
+    feed_live.clear()
     assert (await store.read(SESSION)).loaded
     assert (await store.read(SESSION)).loaded
     assert not store.keeps(SESSION)
