@@ -82,15 +82,17 @@ class BookingEvents:
     ) -> None:
         """One event per change, in the given order, in one INSERT with one relay wake-up;
         typed as the topic's own event type unless `event_type` says otherwise."""
+        topic_name = self.topic(topic)
+        type_name = str(event_type or EVENT_TYPE_OF_TOPIC[topic])
         queued = []
         for change in changes:
             event_id = uuid.uuid4()
             message = booking_event(change, event_id, change.booking.updated_at, self.signer)
             queued.append(
                 OutboxEvent(
-                    topic=self.topic(topic),
+                    topic=topic_name,
                     key=str(change.booking.session_id),
-                    event_type=str(event_type or EVENT_TYPE_OF_TOPIC[topic]),
+                    event_type=type_name,
                     payload=message.SerializeToString(),
                     event_id=event_id,
                 )

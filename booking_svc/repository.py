@@ -245,8 +245,9 @@ class BookingRepository:
 
     async def expire_due(self, limit: int, share: Share) -> list[Change]:
         """Expires up to `limit` holds past their deadline in the `share` of sessions."""
-        due = sql.due_holds(limit, share=share.index, of=share.of)
-        return await self._end_as(due, EXPIRY)
+        params = {"limit": limit, "share": share.index, "of": share.of}
+        ended = await sql.EXPIRE_DUE.fetch(self.db, params)
+        return await self._ended(ended, EXPIRY.action)
 
     async def expire_one(self, booking_id: uuid.UUID) -> list[Change]:
         """Expires the booking if it is still a hold (a late payment found it so)."""
@@ -297,8 +298,13 @@ class BookingRepository:
     ) -> list[Change]:
         """Ends the bookings `chosen` selects, voiding their tickets; the changes to announce, in
         deadline order."""
+        ended = await self.db.execute(sql.end(chosen, action, reason))
+        return await self._ended(ended, action)
+
+    async def _ended(self, ended: Iterable[Sequence[Any]], action: Action) -> list[Change]:
+        """The changes of the bookings `end` ended, from its rows, their tickets voided."""
         changes = []
-        for row in await self.db.execute(sql.end(chosen, action, reason)):
+        for row in ended:
             *booking, seat_map_version, ids, rows, numbers, types, prices = row
             held = sorted(
                 map(SeatInfo, ids or (), rows or (), numbers or (), types or (), prices or ()),

@@ -42,6 +42,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from booking_svc.domain import (
     ADMIN_CANCELLATION,
+    EXPIRY,
     HOLDING,
     LIVE,
     OWNER_CANCELLATION,
@@ -63,6 +64,7 @@ from booking_svc.models import (
     tickets,
 )
 from booking_svc.ticket_rules import TicketStatus
+from svckit.db import BinaryQuery
 
 Chosen = Select[tuple[uuid.UUID]]
 """Bookings picked for a change: a SELECT of their ids, which should lock them."""
@@ -262,14 +264,15 @@ def cancelled_by(caller_id: int) -> ColumnElement[str]:
     )
 
 
-def due_holds(limit: int, *, share: int, of: int) -> Chosen:
+def _due_holds() -> Chosen:
     """Holds past their deadline in the sessions whose id modulo `of` is `share`, oldest
-    first, skipping ones another transaction holds."""
+    first, at most `limit`, skipping ones another transaction holds."""
+    share, of = bindparam("share", type_=BigInteger), bindparam("of", type_=BigInteger)
     return (
         select(B.id)
         .where(_status_is(HOLDING), B.expires_at <= func.now(), B.session_id % of == share)
         .order_by(B.expires_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=BigInteger))
         .with_for_update(skip_locked=True)
     )
 
@@ -400,6 +403,14 @@ def end(chosen: Chosen, action: Action, reason: ReasonValue) -> Select[Any]:
         .outerjoin(seats, seats.c.booking_id == ended.c.id)
         .order_by(*in_order)
     )
+
+
+EXPIRE_DUE = BinaryQuery(
+    end(_due_holds(), EXPIRY.action, EXPIRY.reason.value), parameters=("limit", "share", "of")
+)
+"""`end` of the holds past their deadline: parameters `limit`, `share` and `of` (see
+_due_holds). Expiring a sale's holds runs it back to back, so it is compiled once and its
+rows come back in binary."""
 
 
 def finish(limit: int) -> ReturningUpdate[Any]:

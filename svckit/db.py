@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import psycopg
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -50,18 +54,59 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def driver_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
-    """The psycopg connection under the session's transaction.
+async def driver_connection(
+    session: AsyncSession | AsyncConnection,
+) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under the session's (or connection's) transaction.
 
     For statements that want psycopg's binary formats: through SQLAlchemy every array is
     sent as text, and quoting a bytea array as text costs about 50 us per element.
     """
-    connection = await session.connection()
+    connection = await session.connection() if isinstance(session, AsyncSession) else session
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     if not isinstance(driver, psycopg.AsyncConnection):
         raise TypeError(f"not a psycopg async connection: {driver!r}")
     return driver
+
+
+class BinaryQuery:
+    """A Core statement compiled once to SQL text, then run on the psycopg connection under a
+    session, prepared, with every value sent and returned in binary.
+
+    For statements that return many rows, run often: psycopg reads binary arrays,
+    timestamps, uuids and bytea several times faster than their text forms, SQLAlchemy's row
+    processing is skipped, and so is compiling (a statement of several CTEs takes SQLAlchemy
+    ~10 ms to compile). Values that change between runs are `bindparam`s named in
+    `parameters` and given to every `fetch`; rows are plain tuples in the statement's column
+    order.
+    """
+
+    def __init__(self, statement: ClauseElement, *, parameters: Iterable[str] = ()) -> None:
+        self.statement = statement
+        self.parameters = frozenset(parameters)
+        self._compiled: tuple[str, dict[str, Any]] | None = None
+
+    async def fetch(
+        self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        given = dict(params or {})
+        if missing := self.parameters - given.keys():
+            raise TypeError(f"no value for {', '.join(sorted(missing))}")
+        text, values = self._compile(session)
+        conn = await driver_connection(session)
+        cursor = await conn.execute(text, values | given, prepare=True, binary=True)
+        return await cursor.fetchall()
+
+    def _compile(self, session: AsyncSession | AsyncConnection) -> tuple[str, dict[str, Any]]:
+        if self._compiled is None:
+            bind = session.get_bind() if isinstance(session, AsyncSession) else session
+            compiled = self.statement.compile(dialect=bind.dialect)
+            if not isinstance(compiled, SQLCompiler):
+                raise TypeError(f"not a SQL statement: {self.statement!r}")
+            state = compiled.construct_expanded_state(dict.fromkeys(self.parameters))
+            self._compiled = (state.statement, dict(state.parameters))
+        return self._compiled
 
 
 def libpq_dsn(dsn: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -67,3 +68,7 @@ class WaitlistRepository:
 
     async def sessions_waiting(self) -> list[int]:
         return list(await self.db.scalars(sql.SESSIONS_WAITING))
+
+    async def waiting_among(self, session_ids: Iterable[int]) -> set[int]:
+        """Which of these sessions have someone waiting."""
+        return set(await self.db.scalars(sql.waiting_among(session_ids)))

@@ -141,12 +141,20 @@ class Waitlist:
         return {"waitlist": self.run, "waitlist-sweep": lambda: every(SWEEP_SECONDS, self.sweep)}
 
     async def run(self) -> None:
-        """Serves the sessions asked for, for as long as the service runs."""
+        """Serves the sessions asked for that have someone waiting, for as long as the service
+        runs (one query finds them: a sale's expiries free seats in many sessions at once,
+        and most have nobody waiting)."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             due, self._due = self._due, set()
-            for session_id in sorted(due):
+            try:
+                async with self.sessions() as db:
+                    waiting = await WaitlistRepository(db).waiting_among(due)
+            except Exception:
+                log.exception("waiting lists: finding who waits failed (the sweep serves them)")
+                continue
+            for session_id in sorted(waiting):
                 try:
                     await self.serve(session_id)
                 except Exception:

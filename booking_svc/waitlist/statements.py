@@ -10,21 +10,25 @@ that they do not take in the same order themselves.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Executable,
     Select,
     Text,
     and_,
+    bindparam,
     case,
     func,
     literal,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
@@ -150,3 +154,13 @@ SESSIONS_WAITING = (
     .distinct()
 )
 """Sessions with someone waiting."""
+
+
+def waiting_among(session_ids: Iterable[int]) -> Select[Any]:
+    """Which of these sessions have someone waiting (whether or not they have started)."""
+    ids = bindparam("session_ids", sorted(session_ids), type_=ARRAY(BigInteger))
+    return (
+        select(W.session_id)
+        .where(_status_is(EntryStatus.WAITING), W.session_id == func.any(ids))
+        .distinct()
+    )

@@ -200,6 +200,28 @@ async def test_an_entry_whose_owner_holds_too_many_seats_waits_for_the_next_chan
     assert entry.id == (await waitlist.mine(ALICE))[0].id
 
 
+async def test_the_serving_loop_serves_only_sessions_with_someone_waiting(
+    service: BookingService, waitlist: Waitlist, cinema: FakeCinema
+) -> None:
+    pair, *_ = await fill(service, 1, [ROW_ONE[:2], ROW_ONE[2:], ROW_TWO[:4], ROW_TWO[4:]])
+    await waitlist.join(ALICE, 1, 2, True)
+    await service.cancel(Caller(100, "user"), str(pair.id))
+    cinema.add(2)
+    loads = cinema.loads
+    serving = asyncio.create_task(waitlist.run())
+    try:
+        # seats freed in sessions nobody waits for (one unknown to the cinema) cost no lookup
+        waitlist.request_serving([1, 2, 99])
+        for _ in range(100):
+            if (await waitlist.mine(ALICE))[0].status == EntryStatus.SERVED:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        serving.cancel()
+    assert (await waitlist.mine(ALICE))[0].status == EntryStatus.SERVED
+    assert cinema.loads == loads
+
+
 def big_session(session_id: int, rows: int, per_row: int) -> SessionSeating:
     seats = {}
     for row in range(1, rows + 1):
