@@ -19,9 +19,10 @@ from sqlalchemy import BigInteger, Table, bindparam, delete, func, select, updat
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from svckit.db import BinaryQuery
 from svckit.kafka import cloudevent_headers, producer_config
 from svckit.outbox.leadership import Leader, leading
-from svckit.outbox.metrics import RelayMetrics
+from svckit.outbox.metrics import RelayMetrics, RelayReport
 from svckit.tracing import publish_span, span_traceparent, untraced
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class OutboxRelay:
         idle_poll_seconds: float = 1.0,
         gather_seconds: float = 0.025,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
+        report: RelayReport | None = None,
     ) -> None:
         self.engine = engine
         self.dsn = dsn
@@ -56,7 +58,24 @@ class OutboxRelay:
         self.producer_config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
         self.producer_factory = producer_factory or Producer
         self._producer: Any = None
-        self.metrics = RelayMetrics(source)
+        self.metrics = report or RelayMetrics(source)
+        t = table
+        self._unpublished = BinaryQuery(
+            select(t.c.id, t.c.event_id, t.c.topic, t.c.key, t.c.event_type)
+            .add_columns(t.c.payload, t.c.created_at, t.c.traceparent)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.id)
+            .limit(batch_size)
+        )
+        """The oldest unpublished rows, a batch of them."""
+        self._mark_published = BinaryQuery(
+            update(t)
+            .where(t.c.id == func.any(bindparam("ids", type_=ARRAY(BigInteger))))
+            .values(published_at=func.now())
+            .returning(t.c.created_at, t.c.published_at),
+            parameters=["ids"],
+        )
+        """Marks the rows `ids` published; their creation and publication times."""
 
     @property
     def producer(self) -> Any:
@@ -115,21 +134,12 @@ class OutboxRelay:
         Also brings the backlog gauge up to date: counting the rows costs a query only when
         the batch was full.
         """
-        t = self.table
         async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(t.c.id, t.c.event_id, t.c.topic, t.c.key, t.c.event_type)
-                    .add_columns(t.c.payload, t.c.created_at, t.c.traceparent)
-                    .where(t.c.published_at.is_(None))
-                    .order_by(t.c.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
+            rows = await self._unpublished.fetch(conn)
         if not rows:
             self.metrics.backlog(0)
             return 0
-        row_ids = [row.id for row in rows]
+        row_ids = [row[0] for row in rows]
         delivered: set[int] = set()
         failures: list[Any] = []
 
@@ -146,30 +156,24 @@ class OutboxRelay:
 
             return callback
 
-        for row in rows:
-            span = publish_span(row.topic, row.traceparent)
+        for row_id, event_id, topic, key, event_type, payload, created_at, row_trace in rows:
+            span = publish_span(topic, row_trace)
             traceparent = span_traceparent(span) if span is not None else None
             self.producer.produce(
-                row.topic,
-                key=row.key.encode(),
-                value=row.payload,
+                topic,
+                key=key.encode(),
+                value=payload,
                 headers=cloudevent_headers(
-                    str(row.event_id), row.event_type, self.source, row.created_at, traceparent
+                    str(event_id), event_type, self.source, created_at, traceparent
                 ),
-                on_delivery=on_delivery(row.id, span),
+                on_delivery=on_delivery(row_id, span),
             )
         while len(delivered) + len(failures) < len(rows):
             await asyncio.to_thread(self.producer.flush, 1.0)
         published = list(itertools.takewhile(lambda row_id: row_id in delivered, row_ids))
         if published:
             async with self.engine.begin() as conn:
-                marked = await conn.execute(
-                    update(t)
-                    .where(t.c.id == func.any(bindparam("ids", published, type_=ARRAY(BigInteger))))
-                    .values(published_at=func.now())
-                    .returning(t.c.created_at, t.c.published_at)
-                )
-                times = marked.all()
+                times = await self._mark_published.fetch(conn, {"ids": published})
             self.metrics.published(times)
         backlog = len(rows) - len(published)
         if len(rows) == self.batch_size:
