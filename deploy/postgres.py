@@ -44,6 +44,7 @@ SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
     "full_page_writes": "off",
+    "track_commit_timestamp": "on",
 }
 
 HBA = "local all all trust\nhost all all 127.0.0.1/32 trust\n"
