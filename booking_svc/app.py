@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -12,6 +13,7 @@ import grpc
 from booking_svc.events import BookingEvents
 from booking_svc.grpc_api import BookingServiceServicer
 from booking_svc.jobs import timers
+from booking_svc.models import outbox
 from booking_svc.payments.wiring import build_payments
 from booking_svc.reports import CinemaSessionMovies, Reports
 from booking_svc.seat_rules import SeatRules
@@ -33,7 +35,7 @@ from cinemapb.booking.v1 import (
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
 from svckit.db import make_sessionmaker
-from svckit.outbox.process import RelayProcess, RelaySpec
+from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service, service_names
 from svckit.service_identity import ServiceTokens
 from svckit.tasks import background
@@ -85,14 +87,12 @@ def main() -> None:
                 topic=settings.topic(Topic.SESSION_CHANGED),
                 group=settings.consumer_group("booking_svc.session-changed"),
             )
-            relay = RelayProcess(
-                RelaySpec(
-                    service="booking_svc",
-                    dsn=settings.booking_database_url,
-                    bootstrap_servers=settings.kafka_bootstrap_servers,
-                    source="booking_svc",
-                    log_level=settings.log_level,
-                )
+            relay = OutboxRelay(
+                engine,
+                settings.booking_database_url,
+                outbox,
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                source="booking_svc",
             )
             booking_pb2_grpc.add_BookingServiceServicer_to_server(
                 BookingServiceServicer(bookings, reports, waitlist), server
@@ -117,6 +117,7 @@ def main() -> None:
                     ]
             finally:
                 await payments.close()
+                await asyncio.to_thread(relay.close)
                 await cinema.close(grace=None)
 
     run_service("booking_svc", settings, setup, workers=settings.booking_svc_workers)

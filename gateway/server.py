@@ -126,7 +126,7 @@ def serve(settings: GatewaySettings) -> None:
         )
     sockets = None
     if worker is not None:
-        die_with_parent(worker.parent_pid, f"gateway worker {worker.index}")
+        die_with_parent(worker)
         settings = settings.model_copy(update={"gateway_metrics_port": 0})
         sockets = [reuse_port_socket(host, port, backlog)]
     config = uvicorn.Config(

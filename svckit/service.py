@@ -32,7 +32,7 @@ def run_service(name: str, settings: GrpcServing, setup: Setup, *, workers: int 
             run_workers(name, workers, listen=(host, port), metrics=(host, settings.metrics_port))
         )
     if worker is not None:
-        die_with_parent(worker.parent_pid, f"{name} worker {worker.index}")
+        die_with_parent(worker)
         settings = settings.model_copy(update={"metrics_port": 0})
     setup_tracing(name)
     uvloop.run(serve(name, settings, setup, reuse_port=worker is not None))

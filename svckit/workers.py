@@ -80,12 +80,11 @@ def worker_label() -> str:
     return worker.label if worker else "0"
 
 
-def die_with_parent(parent_pid: int, what: str) -> None:
-    """Makes the kernel send SIGTERM to this child process (`what`, for the log) if its parent
-    dies, even by SIGKILL; exits at once if the parent is gone already."""
+def die_with_parent(worker: Worker) -> None:
+    """Makes the kernel send SIGTERM to this worker if its parent dies (even by SIGKILL)."""
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != parent_pid:
-        log.error("%s: parent %d is gone; exiting", what, parent_pid)
+    if os.getppid() != worker.parent_pid:
+        log.error("worker %d: parent %d is gone; exiting", worker.index, worker.parent_pid)
         sys.exit(1)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -27,18 +26,8 @@ OUTBOX_RELAY_LAG = Histogram(
 )
 
 
-class RelayReport(Protocol):
-    """Where a relay reports its backlog and what it published."""
-
-    def backlog(self, rows: int) -> None: ...
-
-    def published(self, times: Iterable[tuple[datetime, datetime]]) -> None:
-        """Rows just published, as (created_at, published_at)."""
-
-
 class RelayMetrics:
-    """What one relay reports, as Prometheus series: its backlog, what it published and how
-    late."""
+    """What one relay reports: its backlog, what it published and how late."""
 
     def __init__(self, source: str) -> None:
         self._backlog = OUTBOX_BACKLOG.labels(source)
@@ -50,10 +39,7 @@ class RelayMetrics:
 
     def published(self, times: Iterable[tuple[datetime, datetime]]) -> None:
         """Counts published rows and observes each one's lag, from (created_at, published_at)."""
-        self.published_late([(published - created).total_seconds() for created, published in times])
-
-    def published_late(self, lags: Sequence[float]) -> None:
-        """Counts published rows and observes each one's lag in seconds."""
-        self._published.inc(len(lags))
-        for lag in lags:
-            self._lag.observe(lag)
+        times = list(times)
+        self._published.inc(len(times))
+        for created_at, published_at in times:
+            self._lag.observe((published_at - created_at).total_seconds())

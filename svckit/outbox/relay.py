@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from svckit.db import BinaryQuery
 from svckit.kafka import cloudevent_headers, producer_config
 from svckit.outbox.leadership import Leader, leading
-from svckit.outbox.metrics import RelayMetrics, RelayReport
+from svckit.outbox.metrics import RelayMetrics
 from svckit.tracing import publish_span, span_traceparent, untraced
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ class OutboxRelay:
         idle_poll_seconds: float = 1.0,
         gather_seconds: float = 0.025,
         producer_factory: Callable[[dict[str, Any]], Any] | None = None,
-        report: RelayReport | None = None,
     ) -> None:
         self.engine = engine
         self.dsn = dsn
@@ -58,7 +57,7 @@ class OutboxRelay:
         self.producer_config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
         self.producer_factory = producer_factory or Producer
         self._producer: Any = None
-        self.metrics = report or RelayMetrics(source)
+        self.metrics = RelayMetrics(source)
         t = table
         self._unpublished = BinaryQuery(
             select(t.c.id, t.c.event_id, t.c.topic, t.c.key, t.c.event_type)

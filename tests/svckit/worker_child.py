@@ -25,7 +25,7 @@ def main() -> None:
     port, folder, dying = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     worker = current_worker()
     assert worker is not None
-    die_with_parent(worker.parent_pid, f"worker {worker.index}")
+    die_with_parent(worker)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         (folder / f"stopped-{worker.index}").write_text(signal.Signals(signum).name)
