@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import pickle
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 
 import grpc
 import httpx
 import pytest
 from fastapi import FastAPI
+from starlette.datastructures import State
 
 from gateway.app import create_app
 from gateway.clients import ServiceClients
 from gateway.live.feed import snapshot_loader
 from gateway.live.hub import Snapshots
 from gateway.live.seatmaps import SeatMapStore
+from gateway.live.slots import ConnectionSlots
 from gateway.ratelimit import Limiter
 from gateway.revocation import TokenVersions, Version
 from gateway.settings import GatewaySettings
@@ -80,6 +83,24 @@ def seat_maps(services: FakeClients, feed_live: asyncio.Event) -> SeatMapStore:
     return SeatMapStore(Snapshots(loader), feed_live)
 
 
+_APPS: dict[bytes, FastAPI] = {}
+
+
+def shared_app(settings: GatewaySettings) -> FastAPI:
+    """One app per distinct settings for the whole run, its state as create_app sets it.
+
+    FastAPI builds an app's route contexts on its first request (~0.25 s); with an app of its
+    own per test that was most of this folder's time. A test's changes to the state and its
+    dependency overrides are undone by the `app` fixture.
+    """
+    key = pickle.dumps(settings.model_dump())
+    if key not in _APPS:
+        _APPS[key] = create_app(settings)
+    app = _APPS[key]
+    app.state = State({"live_slots": ConnectionSlots(settings.live_max_connections_per_client)})
+    return app
+
+
 @pytest.fixture
 def app(
     settings: GatewaySettings,
@@ -87,16 +108,17 @@ def app(
     cache: FakeCache,
     token_versions: TokenVersions,
     seat_maps: SeatMapStore,
-) -> FastAPI:
+) -> Iterator[FastAPI]:
     """The app with what its lifespan would set up, faked (the lifespan itself never runs)."""
-    app = create_app(settings)
+    app = shared_app(settings)
     app.state.settings = settings
     app.state.clients = services
     app.state.cache = cache
     app.state.limiter = Limiter(UnreachableRedis())  # type: ignore[arg-type]
     app.state.token_versions = token_versions
     app.state.seat_maps = seat_maps
-    return app
+    yield app
+    app.dependency_overrides.clear()
 
 
 @pytest.fixture
