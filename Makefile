@@ -37,8 +37,13 @@ $(NPM_TOOLS): package.json package-lock.json
 run: proto
 	$(PY) -m deploy.run
 
+# TEST_WORKERS pytest workers (pytest-xdist), each with a stack of its own (tests/conftest.py),
+# a test file at a time; then the tests marked `exclusive`, which restart the shared
+# infrastructure, alone. Exit status 5 is pytest finding none of its tests in PYTEST_ARGS.
+TEST_WORKERS ?= 2
 test: proto $(NPM_TOOLS)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not exclusive" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m exclusive $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 lint: proto
 	$(VENV)/bin/ruff check .

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +18,18 @@ from tests.infrastructure import running_infrastructure
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-SLOT = int(os.environ.get("TEST_STACK_SLOT", "0"))
-"""Lets several test runs share one machine: each slot has its own databases and ports."""
+
+
+def stack_slot(env: Mapping[str, str]) -> int:
+    """TEST_STACK_SLOT plus the number of this pytest-xdist worker (gw0, gw1, ...; 0 alone)."""
+    worker = env.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return int(env.get("TEST_STACK_SLOT", "0")) + int(worker)
+
+
+SLOT = stack_slot(os.environ)
+"""Lets several test runs, and the workers of one, share one machine: each slot has its own
+databases, ports, Redis database and log folder."""
+LOGS = ARTIFACTS / ("logs" if SLOT == 0 else f"logs-{SLOT}")
 GATEWAY_PORT = 18000 + SLOT
 ADMIN_EMAIL = "admin@tests.example"
 ADMIN_PASSWORD = "Admin-Passw0rd!"
@@ -39,7 +49,7 @@ class RunningStack:
         """Another gateway in front of the same services and Redis on `port`, with `settings`
         changed; its logs go to test-artifacts/logs/<name>."""
         env = self.env | {"GATEWAY_PORT": str(port), "GATEWAY_METRICS_PORT": "0", **settings}
-        replica = Stack(env, log_dir=ARTIFACTS / "logs" / name)
+        replica = Stack(env, log_dir=LOGS / name)
         url = f"http://127.0.0.1:{port}"
         replica.start("gateway")
         try:
@@ -100,7 +110,7 @@ def stack_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="session")
 def running_stack(stack_env: dict[str, str]) -> Iterator[RunningStack]:
     redis.Redis.from_url(stack_env["REDIS_URL"]).flushdb()
-    stack = Stack(stack_env, log_dir=ARTIFACTS / "logs")
+    stack = Stack(stack_env, log_dir=LOGS)
     base_url = f"http://127.0.0.1:{GATEWAY_PORT}"
     stack.start_all()
     try:

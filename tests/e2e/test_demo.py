@@ -23,7 +23,7 @@ from deploy import infra
 from deploy.demo import DemoSettings, load_demo_catalogue
 from deploy.stack import Stack, delete_topics, isolated_env
 from svckit.clients import insecure_channel
-from tests.conftest import ARTIFACTS, SLOT
+from tests.conftest import LOGS, SLOT
 
 DEMO_SERVICES = ("movie_svc", "cinema_svc")
 
@@ -55,7 +55,7 @@ def demo_settings(endpoints: infra.Endpoints) -> Iterator[DemoSettings]:
         port_base=22051 + 10 * SLOT,
         gateway_port=18500 + SLOT,
     )
-    stack = Stack(env, log_dir=ARTIFACTS / "logs" / "demo")
+    stack = Stack(env, log_dir=LOGS / "demo")
     try:
         for name in DEMO_SERVICES:
             stack.start(name)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ARTIFACTS, RunningStack
+from tests.conftest import LOGS, RunningStack
 from tests.e2e.test_bookings import Show, held, hold, make_show
 from tests.helpers import admin_token, bearer, new_user_token
 
@@ -188,7 +188,7 @@ def log_entries(path: Path, offset: int, logger: str, request_id: str) -> list[d
 def test_one_request_id_follows_a_hold_from_the_gateway_into_booking_svc_logs(
     api: httpx.Client, show: Show, booking_metrics: str
 ) -> None:
-    logs = {name: ARTIFACTS / "logs" / f"{name}.log" for name in ("gateway", "booking_svc")}
+    logs = {name: LOGS / f"{name}.log" for name in ("gateway", "booking_svc")}
     offsets = {name: path.stat().st_size for name, path in logs.items()}
     request_id = f"trace-{uuid.uuid4().hex}"
     user = bearer(new_user_token(api))

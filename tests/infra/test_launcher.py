@@ -13,10 +13,13 @@ from deploy import kafka_broker, postgres, redis_server
 from deploy._proc import is_running, listener_pid, wait_for
 from deploy.infra import OVERRIDE_VARS, Endpoints, ensure_up
 
-pytestmark = pytest.mark.skipif(
-    any(os.environ.get(var) for var in OVERRIDE_VARS),
-    reason="infrastructure is provided from outside, not started by the launcher",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        any(os.environ.get(var) for var in OVERRIDE_VARS),
+        reason="infrastructure is provided from outside, not started by the launcher",
+    ),
+    pytest.mark.exclusive,
+]
 
 
 def _pids() -> dict[str, int | None]:
