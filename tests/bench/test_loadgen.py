@@ -52,3 +52,22 @@ def test_overload_is_met_only_without_socket_errors_5xx_or_slow_admitted_answers
 
     refused = answers((200, 100.0), (0, 5.0))
     assert not overload._figures(refused, clients=2, doubles=0)["target_met"]
+
+
+def test_overload_reports_admitted_holds_and_seat_maps_apart() -> None:
+    load = Load(
+        10.0,
+        [
+            Answer(201, 900.0, "", "POST http://h/api/bookings"),
+            Answer(409, 700.0, "", "POST http://h/api/bookings"),
+            Answer(503, 1.0, "", "POST http://h/api/bookings"),
+            Answer(200, 50.0, "", "GET http://h/api/sessions/1/seats"),
+        ],
+    )
+
+    figures = overload._figures(load, clients=4, doubles=0)
+
+    assert figures["admitted_holds"]["requests"] == 2
+    assert figures["admitted_holds"]["latency_ms"]["max"] == 900.0
+    assert figures["admitted_seat_maps"]["requests"] == 1
+    assert figures["admitted_seat_maps"]["latency_ms"]["max"] == 50.0
