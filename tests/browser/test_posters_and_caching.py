@@ -66,6 +66,10 @@ def test_the_list_and_the_movie_page_show_posters_and_tiles_where_there_are_none
         expect(page.locator(".movie-card", has_text=titles["broken"]).locator("img")).to_have_count(
             0
         )
+        # the card turns "image" on the picture's load event, which may come a moment after
+        # the picture shows
+        shown = page.locator(".movie-card", has_text=titles["image"]).locator(".poster")
+        expect(shown).to_have_attribute("data-poster", "image")
         assert poster_of(page, titles["image"]) == ("image", 400)
         assert poster_of(page, titles["broken"]) == ("tile", 0)
         assert poster_of(page, titles["none"]) == ("tile", 0)
