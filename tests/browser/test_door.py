@@ -45,7 +45,11 @@ def shown_ticket_code(page: Page) -> str:
     expect(ticket.locator("img.ticket__qr")).to_have_attribute(
         "src", re.compile(r"^data:image/svg\+xml")
     )
-    assert ticket.locator("img.ticket__qr").evaluate("image => image.naturalWidth") > 0
+    # decode() waits for the picture to be loaded (and fails if it cannot be)
+    qr_width = ticket.locator("img.ticket__qr").evaluate(
+        "image => image.decode().then(() => image.naturalWidth)"
+    )
+    assert qr_width > 0
     return ticket.locator(".ticket__code").inner_text()
 
 

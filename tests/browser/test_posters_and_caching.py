@@ -80,7 +80,7 @@ def test_the_list_and_the_movie_page_show_posters_and_tiles_where_there_are_none
         page.goto(f"/#/movies/{movie_id}")
         large = page.locator(".poster--large img")
         expect(large).to_be_visible()
-        assert large.evaluate("(img) => img.naturalWidth") == 400
+        assert large.evaluate("(img) => img.decode().then(() => img.naturalWidth)") == 400
         page.screenshot(path=SCREENSHOTS / f"posters-movie-{name}.png")
 
 
