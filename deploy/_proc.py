@@ -171,14 +171,26 @@ def listener_pid(port: int) -> int | None:
     if not inodes:
         return None
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+        if proc.name.isdigit() and inodes & _open_sockets(proc):
+            return int(proc.name)
+    return None
+
+
+def _open_sockets(proc: Path) -> set[str]:
+    """The `socket:[inode]` links among a process's open files (none if it is gone or not
+    ours). A file closed while they are read is passed over, not the whole process: a busy
+    Kafka broker opens and closes files all the time."""
+    try:
+        fds = list((proc / "fd").iterdir())
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return set()
+    links = set()
+    for fd in fds:
         try:
-            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
-                return int(proc.name)
+            links.add(os.readlink(fd))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return None
+    return {link for link in links if link.startswith("socket:")}
 
 
 def spawn_detached(argv: Sequence[str], log: Path, cwd: Path) -> int:
