@@ -20,9 +20,12 @@ from deploy import infra
 from deploy._proc import state_root
 from deploy.run import JWT_SECRET_FILE
 from deploy.stack import delete_topics, isolated_env
+from tests.conftest import LOGS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GATEWAY_PORT = 18200
+RUN_LOG = LOGS / "run-command.log"
+"""What each `deploy.run` of these tests said, appended."""
 
 
 @pytest.fixture(scope="module")
@@ -55,19 +58,22 @@ def jwt_secrets_in_use(env: dict[str, str]) -> set[str]:
 
 
 def start_run(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "deploy.run"],
-        cwd=ROOT,
-        env={**without_jwt_secret(os.environ), **env, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    """`python -m deploy.run` with `env`, its output appended to RUN_LOG."""
+    RUN_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with RUN_LOG.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "deploy.run"],
+            cwd=ROOT,
+            env={**without_jwt_secret(os.environ), **env, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def wait_ready(process: subprocess.Popen[bytes], timeout: float = 180.0) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert process.poll() is None, "deploy.run exited before it was ready"
+        assert process.poll() is None, f"deploy.run exited before it was ready; see {RUN_LOG}"
         try:
             health = httpx.get(f"http://127.0.0.1:{GATEWAY_PORT}/healthz", timeout=2.0)
             movies = httpx.get(f"http://127.0.0.1:{GATEWAY_PORT}/api/movies", timeout=5.0)
