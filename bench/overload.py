@@ -89,19 +89,14 @@ def _error_kinds(load: Load) -> dict[str, int]:
     return dict(kinds.most_common(5))
 
 
-def _figures_of(load: Load, codes: list[int], method: str) -> dict[str, Any]:
-    """The figures of the answers with `codes` to requests of `method` alone."""
-    return Load(load.seconds, [a for a in load.answers if a.target.startswith(method)]).figures(
-        codes
-    )
-
-
 def _figures(load: Load, clients: int, doubles: int) -> dict[str, Any]:
     statuses = load.statuses()
     admitted = [code for code in statuses if code not in (0, SHED)]
     server_errors = sum(n for code, n in statuses.items() if code >= 500 and code != SHED)
     admitted_figures = load.figures(admitted)
     holds = [a for a in load.answers if a.target.startswith("POST")]
+    reads = [a for a in load.answers if a.target.startswith("GET")]
+    held = sum(1 for a in holds if a.code == 201)
     return {
         "clients": clients,
         "seconds": load.seconds,
@@ -111,11 +106,11 @@ def _figures(load: Load, clients: int, doubles: int) -> dict[str, Any]:
         "socket_error_kinds": _error_kinds(load),
         "server_errors_other_than_503": server_errors,
         "admitted": admitted_figures,
-        "admitted_holds": _figures_of(load, admitted, "POST"),
-        "admitted_seat_maps": _figures_of(load, admitted, "GET"),
+        "admitted_holds": Load(load.seconds, holds).figures(admitted),
+        "admitted_seat_maps": Load(load.seconds, reads).figures(admitted),
         "shed": load.figures([SHED]),
-        "holds_201": sum(1 for a in holds if a.code == 201),
-        "holds_per_second": round(sum(1 for a in holds if a.code == 201) / load.seconds, 1),
+        "holds_201": held,
+        "holds_per_second": round(held / load.seconds, 1),
         "double_bookings": doubles,
         "target_admitted_p99_ms": TARGET_ADMITTED_P99_MS,
         "target_met": (

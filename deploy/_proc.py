@@ -171,15 +171,15 @@ def listener_pid(port: int) -> int | None:
     if not inodes:
         return None
     for proc in Path("/proc").iterdir():
-        if proc.name.isdigit() and inodes & _open_sockets(proc):
+        if proc.name.isdigit() and inodes & _open_files(proc):
             return int(proc.name)
     return None
 
 
-def _open_sockets(proc: Path) -> set[str]:
-    """The `socket:[inode]` links among a process's open files (none if it is gone or not
-    ours). A file closed while they are read is passed over, not the whole process: a busy
-    Kafka broker opens and closes files all the time."""
+def _open_files(proc: Path) -> set[str]:
+    """What a process's open files link to (`socket:[inode]` for a socket; none if it is gone
+    or not ours). A file closed while they are read is passed over, not the whole process: a
+    busy Kafka broker opens and closes files all the time."""
     try:
         fds = list((proc / "fd").iterdir())
     except (FileNotFoundError, ProcessLookupError, PermissionError):
@@ -190,7 +190,7 @@ def _open_sockets(proc: Path) -> set[str]:
             links.add(os.readlink(fd))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-    return {link for link in links if link.startswith("socket:")}
+    return links
 
 
 def spawn_detached(argv: Sequence[str], log: Path, cwd: Path) -> int:
