@@ -45,7 +45,7 @@ def service_names(generated: ModuleType) -> list[str]:
 
 @asynccontextmanager
 async def migrated_database(
-    package: str, dsn: str, *, pool_size: int = 20
+    package: str, dsn: str, *, pool_size: int = 40
 ) -> AsyncIterator[AsyncEngine]:
     """Migrates the service's database to head, then yields an engine disposed on exit."""
     await migrate(migrations_dir(package), dsn)
