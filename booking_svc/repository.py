@@ -77,6 +77,13 @@ class Hold:
     version: Version | None
 
 
+@dataclass(frozen=True)
+class SeatsTaken:
+    """A hold the hold statement refused before writing anything: these seats were taken."""
+
+    seat_ids: frozenset[int]
+
+
 def _booking(values: Sequence[Any], seats: Iterable[SeatInfo] = ()) -> Booking:
     """A Booking from the values of statements.BOOKING_COLUMNS, in their order."""
     (id_, user_id, session_id, status, payment, reason, total, *times, source, extensions) = values
@@ -140,12 +147,13 @@ class BookingRepository:
         idempotency_key: str | None,
         request_hash: str,
         source: Source = Source.DIRECT,
-    ) -> Hold | None:
+    ) -> Hold | SeatsTaken | None:
         """Inserts a pending booking and claims its seats, in one statement.
 
         The seats are claimed only if the user then holds at most `max_held` seats of the
         session. If every seat is claimed, the session's version is bumped and every expirer
-        hears of the deadline (at commit). None when the caller's idempotency key is taken.
+        hears of the deadline (at commit). SeatsTaken, having written nothing, when some seats
+        are taken already; None when the caller's idempotency key is taken.
         """
         by_id = sorted(seats, key=lambda seat: seat.seat_id)
         conn = await driver_connection(self.db)
@@ -174,9 +182,12 @@ class BookingRepository:
             prepare=True,
         )
         row = await cursor.fetchone()
-        if row is None:
+        assert row is not None, "the hold statement answers one row"
+        *booking, within_limit, claimed, version, session_cancelled, taken, _notified = row
+        if taken:
+            return SeatsTaken(frozenset(taken))
+        if booking[0] is None:
             return None
-        *booking, within_limit, claimed, version, session_cancelled, _notified = row
         bumped = None if version is None else Version(version, session_cancelled)
         return Hold(_booking(booking), within_limit, frozenset(claimed), bumped)
 

@@ -44,7 +44,7 @@ from booking_svc.domain import (
 )
 from booking_svc.events import BookingEvents
 from booking_svc.jobs import BATCH_SIZE
-from booking_svc.repository import BookingRepository, Share
+from booking_svc.repository import BookingRepository, SeatsTaken, Share
 from booking_svc.seat_rules import (
     NO_SEAT_RULES,
     SeatRules,
@@ -97,6 +97,13 @@ Pick = Callable[[BookingRepository, SessionSeating], Awaitable[Sequence[int]]]
 def _key_in_flight() -> Conflict:
     return Conflict(
         "a request with this Idempotency-Key is in flight; retry", code="idempotency_conflict"
+    )
+
+
+def _seats_taken(seat_ids: Iterable[int]) -> AlreadyExists:
+    HOLDS_CONFLICTED.inc()
+    return AlreadyExists(
+        "some seats are already taken", code="seats_taken", details={"seat_ids": sorted(seat_ids)}
     )
 
 
@@ -252,24 +259,23 @@ class BookingService:
             )
             if held is None:
                 raise _KeyTaken
-            if not held.within_limit:
-                HOLDS_LIMITED.inc()
-                raise hold_limit(self.max_seats_per_user)
-            if held.version is None:
-                HOLDS_CONFLICTED.inc()
-                raise AlreadyExists(
-                    "some seats are already taken",
-                    code="seats_taken",
-                    details={"seat_ids": sorted(set(wanted) - held.claimed)},
+            if isinstance(held, SeatsTaken):
+                taken = held.seat_ids
+            else:
+                if not held.within_limit:
+                    HOLDS_LIMITED.inc()
+                    raise hold_limit(self.max_seats_per_user)
+                if held.version is None:
+                    raise _seats_taken(set(wanted) - held.claimed)
+                if held.version.session_cancelled:
+                    raise Conflict("the session is cancelled", code="session_cancelled")
+                ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
+                booking = replace(held.booking, seats=tuple(ordered))
+                await self.events.add(
+                    db, Topic.BOOKING_CREATED, [Change(booking, held.version.version)]
                 )
-            if held.version.session_cancelled:
-                raise Conflict("the session is cancelled", code="session_cancelled")
-            ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
-            booking = replace(held.booking, seats=tuple(ordered))
-            await self.events.add(
-                db, Topic.BOOKING_CREATED, [Change(booking, held.version.version)]
-            )
-        return replace(booking, seat_map_version=held.version.version)
+                return replace(booking, seat_map_version=held.version.version)
+        raise _seats_taken(taken)
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
         """The booking an earlier request with this key made, if the request was the same."""

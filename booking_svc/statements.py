@@ -98,12 +98,21 @@ ANSWERED_COLUMNS = ("status", "payment_status", "reason", "updated_at")
 
 _versions = pg_insert(seat_map_versions)
 HOLD: LiteralString = """
-    WITH booking AS (
+    WITH taken AS (
+        SELECT seat.seat_id
+        FROM booking_seats AS seat JOIN bookings AS holder ON holder.id = seat.booking_id
+        WHERE seat.session_id = %(session_id)s AND seat.active
+          AND seat.seat_id = ANY(CAST(%(seat_ids)b AS bigint[]))
+          AND NOT coalesce(holder.user_id = %(user_id)s AND holder.idempotency_key = %(key)s,
+                           false)
+    ),
+    booking AS (
         INSERT INTO bookings (id, user_id, session_id, total_price_cents, expires_at,
                               session_starts_at, session_ends_at, idempotency_key, request_hash,
                               source)
-        VALUES (%(id)s, %(user_id)s, %(session_id)s, %(total)s, now() + %(hold)s,
-                %(starts_at)s, %(ends_at)s, %(key)s, %(hash)s, %(source)s)
+        SELECT %(id)s, %(user_id)s, %(session_id)s, %(total)s, now() + %(hold)s,
+               %(starts_at)s, %(ends_at)s, %(key)s, %(hash)s, %(source)s
+        WHERE NOT EXISTS (SELECT FROM taken)
         ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id, user_id, session_id, status, payment_status, reason, total_price_cents,
                   created_at, updated_at, expires_at, source, extensions
@@ -136,19 +145,27 @@ HOLD: LiteralString = """
         RETURNING version, session_cancelled
     )
     SELECT booking.*, counted.seats IS NOT NULL, ARRAY(SELECT seat_id FROM claimed),
-           bumped.version, bumped.session_cancelled,
-           pg_notify(%(channel)s, extract(epoch FROM booking.expires_at)::text)
-    FROM booking LEFT JOIN counted ON true LEFT JOIN bumped ON true
+           bumped.version, bumped.session_cancelled, ARRAY(SELECT seat_id FROM taken),
+           CASE WHEN booking.id IS NOT NULL
+                THEN pg_notify(%(channel)s, extract(epoch FROM booking.expires_at)::text) END
+    FROM (VALUES (true)) AS asked (hold)
+         LEFT JOIN booking ON true LEFT JOIN counted ON true LEFT JOIN bumped ON true
     """
-"""A hold in one round trip. The new booking first counts its seats on the user's held seat
-count of the session, which it may raise only up to max_held; that row's lock makes one
-user's concurrent holds of a session wait for each other, and the waiting one checks the
-limit against the count the first one committed (READ COMMITTED re-reads a row it waited
-for). Only within the limit are seats claimed, in seat id order, and only then is the
-version row locked (the lock order above); a seat someone holds is skipped, not waited out,
-unless its holder has not committed yet. The NOTIFY (on jobs.HOLDS_CHANNEL, for the
-expirers) is sent only if the hold commits. A hold refused in any way is rolled back, its
-count included.
+"""A hold in one round trip. Seats it finds taken already (by a committed booking other than
+one the same user made under the same idempotency key) refuse it before it writes anything:
+the usual refusal of a presale then ends its transaction with a commit of nothing, not a
+rollback, after which psycopg would drop every prepared statement of the connection (it
+does on any rollback) and parse and plan each anew on its next use.
+
+Otherwise the new booking first counts its seats on the user's held seat count of the
+session, which it may raise only up to max_held; that row's lock makes one user's concurrent
+holds of a session wait for each other, and the waiting one checks the limit against the
+count the first one committed (READ COMMITTED re-reads a row it waited for). Only within the
+limit are seats claimed, in seat id order, and only then is the version row locked (the lock
+order above); a seat someone holds is skipped, not waited out, unless its holder has not
+committed yet. The NOTIFY (on jobs.HOLDS_CHANNEL, for the expirers) is sent only if the hold
+commits. A hold refused after it wrote (over the limit, a seat lost to a concurrent hold, a
+cancelled session) is rolled back, its count included.
 
 psycopg runs it directly (the hot path has no SQLAlchemy), as a prepared statement, with the
 seat arrays in binary: see repository.BookingRepository.hold."""

@@ -38,7 +38,7 @@ from booking_svc.domain import (
     require_bookable,
     session_not_found,
 )
-from booking_svc.repository import BookingRepository
+from booking_svc.repository import BookingRepository, SeatsTaken
 from booking_svc.seat_rules import require_no_orphan
 from booking_svc.selection import CHOOSABLE_TYPES, Wish, best_group
 from booking_svc.service import BookingService
@@ -270,7 +270,9 @@ class Waitlist:
             request_hash="",
             source=Source.WAITLIST,
         )
-        assert held is not None, "a hold without an idempotency key always inserts"
+        assert held is not None, "a hold without an idempotency key is never a replay"
+        if isinstance(held, SeatsTaken):
+            raise _SeatsTaken
         if not held.within_limit:
             raise _OverLimit
         if held.version is None:

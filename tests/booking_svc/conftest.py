@@ -131,6 +131,7 @@ ServiceFactory = Callable[..., BookingService]
 def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> ServiceFactory:
     def make(
         *,
+        db: AsyncEngine = engine,
         hold_seconds: int = 900,
         max_seats: int = 4,
         max_seats_per_user: int = 4,
@@ -139,7 +140,7 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
         max_extensions: int = 1,
     ) -> BookingService:
         return BookingService(
-            make_sessionmaker(engine),
+            make_sessionmaker(db),
             SeatingCache(cinema),
             BookingEvents(lambda name: PREFIX + name, SIGNER),
             hold_seconds=hold_seconds,

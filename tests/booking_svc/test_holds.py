@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from booking_svc.domain import Payment, Status
+from booking_svc.domain import Payment, Status, request_hash, seats_to_hold
+from booking_svc.repository import BookingRepository, SeatsTaken
 from booking_svc.service import BookingService
 from cinemapb.booking.v1 import booking_pb2
+from svckit.db import make_engine
 from svckit.errors import (
     AlreadyExists,
     Conflict,
@@ -72,6 +74,61 @@ async def test_taken_seats_are_refused_with_their_ids_and_nothing_is_kept(
         assert await conn.scalar(text("SELECT count(*) FROM bookings")) == 1
         assert await conn.scalar(text("SELECT count(*) FROM booking_seats")) == 2
     assert len(await outbox_events(engine)) == 1
+
+
+async def test_a_refusal_for_taken_seats_keeps_the_connections_prepared_statements(
+    make_service: ServiceFactory, engine: AsyncEngine
+) -> None:
+    """Such a refusal commits nothing rather than rolling back, on which psycopg would drop
+    the connection's prepared statements, the hold among them (DEALLOCATE ALL)."""
+    one_connection = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        service = make_service(db=one_connection)
+        await service.hold(ALICE, 1, [101])
+        with pytest.raises(AlreadyExists):
+            await service.hold(BOB, 1, [102, 101])
+        async with one_connection.connect() as conn:
+            prepared = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_prepared_statements"
+                    " WHERE statement LIKE '%INSERT INTO bookings%'"
+                )
+            )
+    finally:
+        await one_connection.dispose()
+    assert prepared == 1
+
+
+async def test_a_retry_racing_its_first_request_finds_the_key_not_the_seats_taken(
+    service: BookingService,
+) -> None:
+    """Seats the same user holds under the same key are the retry's own: the statement
+    reports the key taken (the service then replays the first answer), not the seats."""
+    await service.hold(ALICE, 1, [101, 102], idempotency_key="twice")
+    seating = await service.seating.get(1)
+    assert seating is not None
+    async with service.sessions.begin() as db:
+        held = await BookingRepository(db).hold(
+            user_id=ALICE.user_id,
+            seating=seating,
+            seats=seats_to_hold(seating, [101, 102]),
+            hold=timedelta(minutes=15),
+            max_held=4,
+            idempotency_key="twice",
+            request_hash=request_hash(1, [101, 102]),
+        )
+    assert held is None
+    async with service.sessions.begin() as db:
+        held = await BookingRepository(db).hold(
+            user_id=BOB.user_id,
+            seating=seating,
+            seats=seats_to_hold(seating, [101, 102]),
+            hold=timedelta(minutes=15),
+            max_held=4,
+            idempotency_key="twice",
+            request_hash=request_hash(1, [101, 102]),
+        )
+    assert held == SeatsTaken(frozenset({101, 102}))
 
 
 async def test_the_same_seat_in_another_session_is_a_different_seat(
