@@ -2,8 +2,10 @@
 
 A process counts with its live descendants (workers) and the children it has reaped. The
 PostgreSQL backends serving a database count under `postgres:<database>`, found by the
-process title PostgreSQL gives them (`postgres: <user> <database> <client> ...`); Kafka is
-the broker process, if one runs on this machine (shared: anything else using it counts too).
+process title PostgreSQL gives them (`postgres: <user> <database> <client> ...`); backends
+that ended in between count under `postgres:ended` (PostgreSQL reaps them; their database is
+no longer known, and any database on the server counts); Kafka is the broker process, if one
+runs on this machine (shared: anything else using it counts too).
 CPU time, not throughput, is the figure to compare on a machine shared with other work.
 """
 
@@ -21,6 +23,7 @@ from deploy.stack import Stack
 
 PROC = Path("/proc")
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+ENDED_BACKENDS = "postgres:ended"
 DATABASE_SETTINGS = {
     "booking": "BOOKING_DATABASE_URL",
     "user": "USER_DATABASE_URL",
@@ -120,6 +123,7 @@ class ProcessCpu:
                 if pid in stats
             }
         postmasters = _postmasters(stats)
+        ticks[ENDED_BACKENDS] = {pid: stats[pid].reaped_ticks for pid in postmasters}
         titles = {pid: _cmdline(pid) for pid in stats if stats[pid].ppid in postmasters}
         for name, database in self.databases.items():
             ticks[name] = {
