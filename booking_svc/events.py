@@ -15,7 +15,7 @@ from booking_svc.models import outbox
 from booking_svc.ticket_codes import TicketSigner
 from booking_svc.ticket_rules import Ticket
 from cinemapb.events.v1 import events_pb2
-from svckit.outbox import OutboxEvent, add_events
+from svckit.outbox import OutboxEvent, add_events, add_events_and_commit
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import (
     BOOKING_SOURCE,
@@ -82,6 +82,19 @@ class BookingEvents:
     ) -> None:
         """One event per change, in the given order, in one INSERT with one relay wake-up;
         typed as the topic's own event type unless `event_type` says otherwise."""
+        await add_events(db, outbox, self._queued(topic, changes, event_type))
+
+    async def add_and_commit(
+        self, db: AsyncSession, topic: Topic, changes: Sequence[Change]
+    ) -> None:
+        """As `add`, then commits the caller's transaction in the same round trip (the last
+        thing it does): its seat-map version row is free for the session's next change
+        sooner."""
+        await add_events_and_commit(db, outbox, self._queued(topic, changes, None))
+
+    def _queued(
+        self, topic: Topic, changes: Sequence[Change], event_type: EventType | None
+    ) -> list[OutboxEvent]:
         topic_name = self.topic(topic)
         type_name = str(event_type or EVENT_TYPE_OF_TOPIC[topic])
         queued = []
@@ -97,7 +110,7 @@ class BookingEvents:
                     event_id=event_id,
                 )
             )
-        await add_events(db, outbox, queued)
+        return queued
 
     async def checked_in(self, db: AsyncSession, ticket: Ticket) -> None:
         """The ticket.checked_in event of a ticket just checked in, in the caller's transaction."""

@@ -271,7 +271,7 @@ class BookingService:
                     raise Conflict("the session is cancelled", code="session_cancelled")
                 ordered = sorted(seats, key=lambda s: (s.row, s.number, s.seat_id))
                 booking = replace(held.booking, seats=tuple(ordered))
-                await self.events.add(
+                await self.events.add_and_commit(
                     db, Topic.BOOKING_CREATED, [Change(booking, held.version.version)]
                 )
                 return replace(booking, seat_map_version=held.version.version)

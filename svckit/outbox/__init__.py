@@ -13,7 +13,7 @@ and one session's events keep their order on its partition; other replicas stand
 
 from svckit.outbox.relay import OutboxRelay
 from svckit.outbox.table import NOTIFY_CHANNEL, outbox_table
-from svckit.outbox.writer import OutboxEvent, add_event, add_events
+from svckit.outbox.writer import OutboxEvent, add_event, add_events, add_events_and_commit
 
 __all__ = [
     "NOTIFY_CHANNEL",
@@ -21,5 +21,6 @@ __all__ = [
     "OutboxRelay",
     "add_event",
     "add_events",
+    "add_events_and_commit",
     "outbox_table",
 ]
