@@ -101,6 +101,7 @@ def _key_in_flight() -> Conflict:
 
 
 def _seats_taken(seat_ids: Iterable[int]) -> AlreadyExists:
+    """Counts a hold refused for taken seats; the error naming them."""
     HOLDS_CONFLICTED.inc()
     return AlreadyExists(
         "some seats are already taken", code="seats_taken", details={"seat_ids": sorted(seat_ids)}
@@ -260,7 +261,7 @@ class BookingService:
             if held is None:
                 raise _KeyTaken
             if isinstance(held, SeatsTaken):
-                taken = held.seat_ids
+                taken = held.seat_ids  # nothing written: the block commits, it does not roll back
             else:
                 if not held.within_limit:
                     HOLDS_LIMITED.inc()
