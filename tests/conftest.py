@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import redis
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy import infra
 from deploy.stack import Stack, delete_topics, isolated_env
+from svckit.db import make_engine
 from tests.infrastructure import running_infrastructure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +33,28 @@ SLOT = stack_slot(os.environ)
 """Lets several test runs, and the workers of one, share one machine: each slot has its own
 databases, ports, Redis database and log folder."""
 LOGS = ARTIFACTS / ("logs" if SLOT == 0 else f"logs-{SLOT}")
+
+
+def scratch_database(name: str) -> str:
+    """The DSN of an empty database of this slot, `test<slot>_<name>` (dropped first if any)."""
+    return infra.create_database(f"test{SLOT or ''}_{name}", drop_first=True)
+
+
+@asynccontextmanager
+async def scratch_engine(
+    name: str, metadata: MetaData | None = None, *, pool_size: int
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on `scratch_database(name)` with `metadata`'s tables made, disposed after."""
+    engine = make_engine(scratch_database(name), pool_size=pool_size)
+    try:
+        if metadata is not None:
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
 GATEWAY_PORT = 18000 + SLOT
 ADMIN_EMAIL = "admin@tests.example"
 ADMIN_PASSWORD = "Admin-Passw0rd!"

@@ -20,7 +20,7 @@ from cinemapb.events.v1 import events_pb2
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import migrations_dir, upgrade_to_head
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 
 PREFIX = "unit."
 SIGNER = TicketSigner(b"a ticket signing key for the tests, 32+ bytes")
@@ -96,7 +96,7 @@ def reports_of(service: BookingService, movies: FakeSessionMovies | None = None)
 
 @pytest.fixture(scope="session")
 async def engine(endpoints: infra.Endpoints) -> AsyncIterator[AsyncEngine]:
-    dsn = infra.create_database(f"test{SLOT or ''}_booking_engine", drop_first=True)
+    dsn = scratch_database("booking_engine")
     upgrade_to_head(migrations_dir("booking_svc"), dsn)
     db_engine = make_engine(dsn, pool_size=30)
     yield db_engine

@@ -24,7 +24,7 @@ from svckit.identity import Caller, acting_as
 from svckit.migrations import upgrade_to_head
 from svckit.protoconv import to_timestamp
 from svckit.vocabulary import Topic
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 from tests.identity import TEST_JWT_SECRET
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "cinema_svc" / "migrations"
@@ -108,7 +108,7 @@ class Clock:
 
 @pytest.fixture(scope="session")
 def cinema_dsn(endpoints: infra.Endpoints) -> str:
-    dsn = infra.create_database(f"test{SLOT or ''}_cinema_svc", drop_first=True)
+    dsn = scratch_database("cinema_svc")
     upgrade_to_head(MIGRATIONS, dsn)
     return dsn
 

@@ -19,7 +19,7 @@ from svckit.audit import AuditTrail
 from svckit.db import make_engine, make_sessionmaker
 from svckit.grpc_server import interceptors
 from svckit.migrations import upgrade_to_head
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 from tests.identity import TEST_JWT
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "movie_svc" / "migrations"
@@ -27,7 +27,7 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "movie_svc" / "migrations"
 
 @pytest.fixture(scope="session")
 def movie_dsn(endpoints: infra.Endpoints) -> str:
-    dsn = infra.create_database(f"test{SLOT or ''}_movie_svc", drop_first=True)
+    dsn = scratch_database("movie_svc")
     upgrade_to_head(MIGRATIONS, dsn)
     return dsn
 

@@ -27,8 +27,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy import infra
-from svckit.db import BinaryQuery, make_engine, make_sessionmaker, service_metadata
-from tests.conftest import SLOT
+from svckit.db import BinaryQuery, make_sessionmaker, service_metadata
+from tests.conftest import scratch_engine
 
 metadata = service_metadata()
 things = Table(
@@ -48,26 +48,23 @@ IDS = [uuid.uuid4() for _ in range(5)]
 
 @pytest.fixture(scope="module")
 async def engine(endpoints: infra.Endpoints) -> AsyncIterator[AsyncEngine]:
-    dsn = infra.create_database(f"test{SLOT or ''}_svckit_binary_query", drop_first=True)
-    engine = make_engine(dsn, pool_size=2)
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-        await conn.execute(
-            things.insert(),
-            [
-                {
-                    "id": IDS[n],
-                    "n": n,
-                    "kind": "odd" if n % 2 else "even",
-                    "at": AT,
-                    "numbers": [n, n + 1],
-                    "payload": bytes([n]) * 3,
-                }
-                for n in range(5)
-            ],
-        )
-    yield engine
-    await engine.dispose()
+    async with scratch_engine("svckit_binary_query", metadata, pool_size=2) as engine:
+        async with engine.begin() as conn:
+            await conn.execute(
+                things.insert(),
+                [
+                    {
+                        "id": IDS[n],
+                        "n": n,
+                        "kind": "odd" if n % 2 else "even",
+                        "at": AT,
+                        "numbers": [n, n + 1],
+                        "payload": bytes([n]) * 3,
+                    }
+                    for n in range(5)
+                ],
+            )
+        yield engine
 
 
 async def test_rows_come_back_as_typed_tuples_and_parameters_bind_by_name(

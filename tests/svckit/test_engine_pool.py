@@ -11,18 +11,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy import infra
-from svckit.db import make_engine
-from tests.conftest import SLOT
+from tests.conftest import scratch_engine
 
 POOL_SIZE = 3
 
 
 @pytest.fixture(scope="module")
 async def engine(endpoints: infra.Endpoints) -> AsyncIterator[AsyncEngine]:
-    dsn = infra.create_database(f"test{SLOT or ''}_engine_pool", drop_first=True)
-    db_engine = make_engine(dsn, pool_size=POOL_SIZE)
-    yield db_engine
-    await db_engine.dispose()
+    async with scratch_engine("engine_pool", pool_size=POOL_SIZE) as db_engine:
+        yield db_engine
 
 
 async def backend_pids(engine: AsyncEngine) -> set[int]:

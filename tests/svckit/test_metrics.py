@@ -22,7 +22,7 @@ from svckit.errors import NotFound
 from svckit.grpc_server import ErrorInterceptor
 from svckit.metrics import ConsumerLag, lag_by_topic, listen_host, metrics_server
 from svckit.outbox import OutboxEvent, OutboxRelay, add_events, outbox_table
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 
 UNKNOWN = -1001
 """librdkafka's OFFSET_INVALID: no position or watermark known yet."""
@@ -244,7 +244,7 @@ class FakeKafka:
 
 @pytest.fixture(scope="module")
 async def outbox_db(endpoints: infra.Endpoints) -> AsyncIterator[tuple[AsyncEngine, Table, str]]:
-    dsn = infra.create_database(f"test{SLOT or ''}_svckit_metrics", drop_first=True)
+    dsn = scratch_database("svckit_metrics")
     metadata = service_metadata()
     table = outbox_table(metadata)
     engine = make_engine(dsn, pool_size=2)

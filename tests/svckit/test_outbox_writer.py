@@ -13,9 +13,9 @@ from sqlalchemy import BigInteger, Column, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy import infra
-from svckit.db import make_engine, make_sessionmaker, service_metadata
+from svckit.db import make_sessionmaker, service_metadata
 from svckit.outbox import OutboxEvent, add_events_and_commit, outbox_table
-from tests.conftest import SLOT
+from tests.conftest import scratch_engine
 
 metadata = service_metadata()
 outbox = outbox_table(metadata)
@@ -24,12 +24,8 @@ changes = Table("changes", metadata, Column("id", BigInteger, primary_key=True))
 
 @pytest.fixture(scope="module")
 async def engine(endpoints: infra.Endpoints) -> AsyncIterator[AsyncEngine]:
-    dsn = infra.create_database(f"test{SLOT or ''}_outbox_writer", drop_first=True)
-    db_engine = make_engine(dsn, pool_size=3)
-    async with db_engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield db_engine
-    await db_engine.dispose()
+    async with scratch_engine("outbox_writer", metadata, pool_size=3) as db_engine:
+        yield db_engine
 
 
 def event(event_id: uuid.UUID | None = None) -> OutboxEvent:

@@ -12,13 +12,12 @@ from booking_svc.models import outbox
 from booking_svc.seating import SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.ticket_codes import TicketSigner
-from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import migrations_dir, upgrade_to_head
 from svckit.outbox import OutboxRelay
 from svckit.settings import KafkaSettings
 from tests.booking_svc.conftest import FakeCinema
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 
 JWT_SECRET = "in-process-tests-secret-0123456789abcdef"
 KAFKA = KafkaSettings(kafka_topic_prefix="tracing.")
@@ -26,7 +25,7 @@ KAFKA = KafkaSettings(kafka_topic_prefix="tracing.")
 
 def booking_database(name: str) -> AsyncEngine:
     """A fresh, migrated booking database for this test slot."""
-    dsn = infra.create_database(f"test{SLOT or ''}_{name}", drop_first=True)
+    dsn = scratch_database(name)
     upgrade_to_head(migrations_dir("booking_svc"), dsn)
     return make_engine(dsn, pool_size=2)
 

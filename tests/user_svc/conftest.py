@@ -15,7 +15,7 @@ from svckit.identity import Caller
 from svckit.migrations import upgrade_to_head
 from svckit.settings import JwtSettings
 from svckit.vocabulary import Topic
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 from tests.identity import TEST_JWT
 from user_svc.accounts import Accounts
 from user_svc.domain import Account
@@ -38,7 +38,7 @@ async def new_account(accounts: Accounts) -> Account:
 
 @pytest.fixture(scope="session")
 def user_dsn(endpoints: infra.Endpoints) -> str:
-    dsn = infra.create_database(f"test{SLOT or ''}_user_svc", drop_first=True)
+    dsn = scratch_database("user_svc")
     upgrade_to_head(MIGRATIONS, dsn)
     return dsn
 

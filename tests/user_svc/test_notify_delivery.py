@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from deploy import infra
 from svckit.db import make_engine, make_sessionmaker
 from svckit.migrations import upgrade_to_head
-from tests.conftest import SLOT
+from tests.conftest import scratch_database
 from user_svc.models import PushSubscription
 from user_svc.notifications.mailer import Attachment, SendFailed
 from user_svc.notifications.messages import BookingNotice, Kind, Seat, Show, Style
@@ -41,7 +41,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 def fresh_database(name: str) -> str:
-    dsn = infra.create_database(f"test{SLOT or ''}_{name}", drop_first=True)
+    dsn = scratch_database(name)
     upgrade_to_head(MIGRATIONS, dsn)
     return dsn
 
