@@ -15,6 +15,16 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 DEFAULT_PASSWORD = "Corr3ct-Horse-Battery"
 
 
+def poll(check: Any, timeout: float = 15.0) -> Any:
+    """Calls `check` until it returns something truthy or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.1)
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

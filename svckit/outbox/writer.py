@@ -6,7 +6,9 @@ import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+import psycopg
 from psycopg import sql
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +38,7 @@ async def add_events(session: AsyncSession, table: Table, events: Sequence[Outbo
     """
     if not events:
         return
-    conn = await driver_connection(session)
-    await conn.execute(_queue_statement(table.name), _queue_values(events), prepare=True)
+    await _queue(await driver_connection(session), table, events)
 
 
 async def add_events_and_commit(
@@ -50,12 +51,14 @@ async def add_events_and_commit(
     conn = await driver_connection(session)
     async with conn.pipeline():
         if events:
-            await conn.execute(_queue_statement(table.name), _queue_values(events), prepare=True)
+            await _queue(conn, table, events)
         await conn.commit()
 
 
-def _queue_values(events: Sequence[OutboxEvent]) -> dict[str, object]:
-    return {
+async def _queue(
+    conn: psycopg.AsyncConnection[Any], table: Table, events: Sequence[OutboxEvent]
+) -> None:
+    values = {
         "event_ids": [event.event_id for event in events],
         "topics": [event.topic for event in events],
         "keys": [event.key for event in events],
@@ -64,6 +67,7 @@ def _queue_values(events: Sequence[OutboxEvent]) -> dict[str, object]:
         "traceparent": current_traceparent(),
         "channel": NOTIFY_CHANNEL,
     }
+    await conn.execute(_queue_statement(table.name), values, prepare=True)
 
 
 @functools.cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -13,7 +12,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from tests.browser.conftest import DESKTOP, SCREENSHOTS, OpenPage, Showtime
 from tests.browser.test_booking_page import hold_seats, open_seat_map, seat, seconds_left
 from tests.conftest import RunningStack
-from tests.helpers import new_user_token
+from tests.helpers import new_user_token, poll
 
 MakeShowtime = Callable[..., Showtime]
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -43,15 +42,6 @@ def frees_in(page: Page) -> int:
     match = FREES_IN.match(tip.inner_text())
     assert match
     return int(match[1]) * 60 + int(match[2])
-
-
-def frees_at_least(page: Page, seconds: int, timeout: float = 10.0) -> int:
-    """The shown "Frees in" once it says `seconds` or more, or when `timeout` has passed: a
-    watcher learns of a change to a hold from the live feed, after its owner's page does."""
-    deadline = time.monotonic() + timeout
-    while (shown := frees_in(page)) < seconds and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    return shown
 
 
 @pytest.mark.parametrize(("name", "viewport"), [("phone", PHONE), ("desktop", DESKTOP)])
@@ -107,5 +97,7 @@ def test_a_held_seat_says_when_it_frees_and_a_hold_near_its_end_can_be_extended(
     theirs = seat(watcher, mine[0])
     expect(theirs).to_have_attribute("data-state", "held")
     theirs.hover()
-    assert frees_at_least(watcher, before + EXTEND_SECONDS - 10) >= before + EXTEND_SECONDS - 10
+    # the watcher learns of the extension from the live feed, after its owner's page
+    poll(lambda: frees_in(watcher) >= before + EXTEND_SECONDS - 10, timeout=10)
+    assert frees_in(watcher) >= before + EXTEND_SECONDS - 10
     page.screenshot(path=SCREENSHOTS / f"hold-extended-{name}.png", full_page=True)

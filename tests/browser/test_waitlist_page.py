@@ -11,8 +11,7 @@ from playwright.sync_api import ViewportSize, expect
 
 from tests.browser.conftest import DESKTOP, SCREENSHOTS, OpenPage, Showtime
 from tests.browser.test_booking_page import hold_seats, open_seat_map
-from tests.e2e.test_bookings import poll
-from tests.helpers import bearer, new_user_token
+from tests.helpers import bearer, new_user_token, poll
 
 MakeShowtime = Callable[..., Showtime]
 PHONE: ViewportSize = {"width": 390, "height": 844}

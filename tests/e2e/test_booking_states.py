@@ -7,9 +7,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.e2e.test_bookings import Headers, Show, held, make_show, poll
+from tests.e2e.test_bookings import Headers, Show, held, make_show
 from tests.e2e.test_halls import assert_error
-from tests.helpers import admin_token, bearer, new_user_token
+from tests.helpers import admin_token, bearer, new_user_token, poll
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_halls import assert_error, create_hall
-from tests.helpers import admin_token, bearer, new_user_token
+from tests.helpers import admin_token, bearer, new_user_token, poll
 
 UNKNOWN_ID = "3f1c2a9e-5b7d-4e0a-9c61-2d8f4b7a1e05"
 """A well-formed booking id no booking has (fixed: every pytest worker collects the same ids)."""
@@ -115,16 +115,6 @@ def seat_statuses(api: httpx.Client, session_id: int) -> dict[int, str]:
     response = api.get(f"/api/sessions/{session_id}/seats")
     assert response.status_code == 200, response.text
     return {seat["seat_id"]: seat["status"] for seat in response.json()}
-
-
-def poll(check: Any, timeout: float = 15.0) -> Any:
-    """Calls `check` until it returns something truthy or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import psycopg
 import pytest
 
 from tests.conftest import RunningStack
-from tests.e2e.test_bookings import Headers, Show, hold, make_show, poll
+from tests.e2e.test_bookings import Headers, Show, hold, make_show
 from tests.e2e.test_halls import assert_error
-from tests.helpers import admin_token, bearer, login, register
+from tests.helpers import admin_token, bearer, login, poll, register
 
 OPERATIONS = 200
 

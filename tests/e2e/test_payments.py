@@ -21,11 +21,11 @@ from cinemapb.booking.v1 import payments_pb2, payments_pb2_grpc
 from cinemapb.events.v1 import events_pb2
 from svckit.kafka import headers_dict, make_consumer
 from tests.conftest import PAYMENTS_WEBHOOK_SECRET, RunningStack, demo_payment_settings
-from tests.e2e.test_bookings import Headers, Show, held, make_show, poll, seat_statuses
+from tests.e2e.test_bookings import Headers, Show, held, make_show, seat_statuses
 from tests.e2e.test_halls import assert_error
 from tests.e2e.test_notifications import Notifying, guest
 from tests.e2e.test_notifications import notifying as notifying  # the module's SMTP server
-from tests.helpers import admin_token, bearer
+from tests.helpers import admin_token, bearer, poll
 
 SUCCEEDS, DECLINED, CONFIRMS_FIRST = (
     "4242 4242 4242 4242",

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.conftest import GATEWAY_PORT, RunningStack
-from tests.e2e.test_bookings import Headers, Show, make_show, poll
-from tests.helpers import admin_token, bearer, new_user_token
+from tests.e2e.test_bookings import Headers, Show, make_show
+from tests.helpers import admin_token, bearer, new_user_token, poll
 
 REPLICA_PORT = GATEWAY_PORT + 600
 ROUNDS = 20

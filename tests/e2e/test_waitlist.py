@@ -15,9 +15,9 @@ import psycopg
 from booking_svc.domain import SeatInfo
 from booking_svc.waitlist.rules import seats_for
 from tests.conftest import RunningStack
-from tests.e2e.test_bookings import Headers, held, make_show, poll
+from tests.e2e.test_bookings import Headers, held, make_show
 from tests.e2e.test_notifications import Guest, Notifying, guest, notifying, subscribe
-from tests.helpers import admin_token, bearer
+from tests.helpers import admin_token, bearer, poll
 
 __all__ = ["notifying"]
 
