@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -18,6 +19,7 @@ from gateway.app import create_app
 from gateway.eventloop import greedy_accept_loop
 from gateway.settings import GatewaySettings
 from gateway.sockets import raise_open_file_limit
+from svckit.stopping import end_if_stop_overruns
 from svckit.workers import (
     current_worker,
     die_with_parent,
@@ -112,6 +114,14 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
+class BoundedStopServer(uvicorn.Server):
+    """uvicorn's server that ends the process if its stop overruns (svckit/stopping.py)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        end_if_stop_overruns("gateway")
+
+
 def serve(settings: GatewaySettings) -> None:
     """Runs the gateway until it is told to stop: in this process, or as GATEWAY_WORKERS
     worker processes sharing its port and its metrics port (svckit/workers.py)."""
@@ -141,7 +151,7 @@ def serve(settings: GatewaySettings) -> None:
         log_config=None,
         access_log=False,
     )
-    server = uvicorn.Server(config)
+    server = BoundedStopServer(config)
     server.run(sockets=sockets)
     if not server.started:
         sys.exit(STARTUP_FAILURE)

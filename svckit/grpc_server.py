@@ -25,6 +25,7 @@ from svckit.interceptors import ServerInterceptor, UnaryHandler, UnaryIntercepto
 from svckit.logging import request_id_var
 from svckit.metrics import RPC_WORKER_CALLS, listen_host, metrics_server, observe_rpc
 from svckit.settings import GrpcServing, JwtSettings
+from svckit.stopping import end_if_stop_overruns
 from svckit.text import control_character_error
 from svckit.workers import worker_label
 
@@ -117,8 +118,13 @@ async def _serve(name: str, serving: GrpcServing, setup: Setup, reuse_port: bool
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_stop_signal() -> None:
+        stop.set()
+        end_if_stop_overruns(name)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_stop_signal)
     async with setup(server) as service_names:
         health_name = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
         reflection.enable_server_reflection(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from svckit.healthcheck import main
 from tests.deploy.code_facts import ROOT
+from tests.helpers import free_port
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -31,13 +31,6 @@ def health_server() -> Iterator[tuple[str, health.HealthServicer]]:
         yield f"127.0.0.1:{port}", servicer
     finally:
         server.stop(grace=None)
-
-
-def unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_a_serving_server_passes(health_server: tuple[str, health.HealthServicer]) -> None:
@@ -64,7 +57,7 @@ def test_an_unknown_service_fails(
 
 
 def test_nothing_listening_fails_within_the_timeout(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([f"127.0.0.1:{unused_port()}", "--timeout", "1"]) == 1
+    assert main([f"127.0.0.1:{free_port()}", "--timeout", "1"]) == 1
     assert "UNAVAILABLE" in capsys.readouterr().err
 
 

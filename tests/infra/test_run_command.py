@@ -104,7 +104,15 @@ def wait_no_processes(env: dict[str, str], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while service_pids(env) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert service_pids(env) == []
+    left = {pid: command_line(pid) for pid in service_pids(env)}
+    assert left == {}, f"still running {timeout:.0f}s after the run ended"
+
+
+def command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return "(ended)"
 
 
 def test_run_comes_up_with_demo_data_and_ctrl_c_stops_everything(

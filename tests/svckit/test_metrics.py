@@ -23,6 +23,7 @@ from svckit.grpc_server import ErrorInterceptor
 from svckit.metrics import ConsumerLag, lag_by_topic, listen_host, metrics_server
 from svckit.outbox import OutboxEvent, OutboxRelay, add_events, outbox_table
 from tests.conftest import scratch_database
+from tests.helpers import free_port
 
 UNKNOWN = -1001
 """librdkafka's OFFSET_INVALID: no position or watermark known yet."""
@@ -125,13 +126,6 @@ def test_a_topic_no_longer_assigned_drops_to_no_lag() -> None:
 )
 def test_metrics_listen_on_the_host_of_the_grpc_address(addr: str, host: str) -> None:
     assert listen_host(addr) == host
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_the_metrics_endpoint_serves_prometheus_text_while_the_block_runs() -> None:

@@ -15,17 +15,11 @@ import httpx
 import pytest
 
 from svckit.workers import WORKER_ENV, current_worker, ensure_port_free
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("worker_child.py")
 WORKERS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for(condition: object, what: str, timeout: float = 15.0) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from svckit.qr import qr_png
+from tests.helpers import free_port
 from user_svc.notifications.mailer import Attachment, SendFailed, SmtpMailer
 
 SENDER = "Cinema Hall <no-reply@cinema-hall.local>"
@@ -60,13 +60,6 @@ class Inbox:
                         return arrived, message
             time.sleep(0.05)
         raise AssertionError(f"no {subject_start!r} email to {address} within {timeout}s")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
