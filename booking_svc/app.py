@@ -102,7 +102,7 @@ def main() -> None:
             )
             tasks = {
                 "outbox-relay": relay.run,
-                **timers(bookings, settings.booking_database_url),
+                **timers(bookings, settings.booking_database_url, relay),
                 **waitlist.tasks(),
                 "session-events": session_events.run_durable,
                 "seating-invalidation": session_events.run_broadcast,

@@ -59,7 +59,7 @@ from svckit.vocabulary import EventType, Topic
 
 log = logging.getLogger(__name__)
 
-EXPIRY_SHARES = 2
+EXPIRY_SHARES = 4
 """Concurrent expiry transactions when many holds fall due at once (a flash sale's end)."""
 IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 

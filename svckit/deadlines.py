@@ -46,6 +46,9 @@ class DeadlineLoop:
         self._wake_at = 0.0
         self._heard_while_planning = math.inf
         """The earliest deadline told while planning, judged once the plan is made."""
+        self._drain_started: float | None = None
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     def wake(self) -> None:
         """Re-plans the sleep now (a deadline earlier than the planned wake-up may exist)."""
@@ -64,10 +67,25 @@ class DeadlineLoop:
         elif deadline < self._wake_at:
             self._wake.set()
 
+    async def after_drain(self, at_most: float) -> None:
+        """Returns when the loop is not draining, or once the running drain has had `at_most`
+        seconds: other work of the process may wait for a burst of due rows to go first."""
+        if self._drain_started is None:
+            return
+        left = self._drain_started + at_most - time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._drained.wait(), max(left, 0.0))
+
     async def run_once(self) -> float:
         """Drains what is due; returns how long to sleep before looking again."""
-        while (done := await self.work(self.batch_size)) >= self.batch_size:
-            log.debug("%s: %d done, more due", self.name, done)
+        self._drain_started = time.monotonic()
+        self._drained.clear()
+        try:
+            while (done := await self.work(self.batch_size)) >= self.batch_size:
+                log.debug("%s: %d done, more due", self.name, done)
+        finally:
+            self._drain_started = None
+            self._drained.set()
         until = await self.seconds_until_due()
         if until is None:
             return self.max_sleep

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +57,8 @@ class OutboxRelay:
         self.producer_config = producer_config(bootstrap_servers) | {"message.timeout.ms": 10_000}
         self.producer_factory = producer_factory or Producer
         self._producer: Any = None
+        self.before_batch: Callable[[], Awaitable[None]] | None = None
+        """Awaited before each batch is read: lets more urgent work of the process go first."""
         self.metrics = RelayMetrics(source)
         t = table
         self._unpublished = BinaryQuery(
@@ -97,6 +99,8 @@ class OutboxRelay:
             await leader.listen()
             last_purge = datetime.now(UTC)
             while True:
+                if self.before_batch is not None:
+                    await self.before_batch()
                 published = await self.publish_batch()
                 if published < self.batch_size:
                     # the batch took every row there was: what commits next sends a NOTIFY

@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from booking_svc import jobs
 from booking_svc.models import outbox
 from booking_svc.service import BookingService
 from cinemapb.events.v1 import events_pb2
@@ -142,6 +144,38 @@ async def test_a_burst_of_commit_notices_does_not_hold_back_the_next_event(
             await running
     booking_ids = [events_pb2.BookingEvent.FromString(v).booking_id for _, _, v in kafka.log]
     assert booking_ids == [str(first.id), str(second.id)]
+
+
+async def test_the_relay_waits_while_the_expirer_drains_then_publishes(
+    service: BookingService, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """booking_svc's timers put the relay behind a burst of expiries (booking_svc/jobs.py)."""
+    monkeypatch.setattr(jobs, "RELAY_DEFERRAL_SECONDS", 30.0)
+    draining, finish = asyncio.Event(), asyncio.Event()
+
+    async def burst_of_expiries(_limit: int) -> int:
+        draining.set()
+        await finish.wait()
+        return 0
+
+    monkeypatch.setattr(service, "expire_due", burst_of_expiries)
+    kafka = SwitchableKafka({})
+    kafka.down = False
+    relay = relay_to(kafka, engine, gather_seconds=0.0)
+    expirer = jobs.timers(service, relay.dsn, relay)["expirer"]
+    running = [asyncio.ensure_future(expirer()), asyncio.ensure_future(relay.run())]
+    try:
+        await asyncio.wait_for(draining.wait(), 5)
+        held = await service.hold(Caller(1, "user"), 1, [101])
+        await asyncio.sleep(0.5)
+        assert kafka.log == []
+        finish.set()
+        await asyncio.wait_for(wait_until_published(kafka, 1), timeout=5)
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+    assert events_pb2.BookingEvent.FromString(kafka.log[0][2]).booking_id == str(held.id)
 
 
 async def wait_until_published(kafka: SwitchableKafka, count: int) -> None:

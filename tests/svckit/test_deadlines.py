@@ -119,3 +119,59 @@ async def test_news_while_planning_wakes_the_loop_only_if_due_before_its_wake_up
 async def _calls(work: Work, count: int) -> None:
     while work.calls < count:  # noqa: ASYNC110 - the fake work has no event per call
         await asyncio.sleep(0.01)
+
+
+class BlockedDrain(Work):
+    """Work whose first batch runs until `finish` is set, as a burst of due rows does."""
+
+    def __init__(self) -> None:
+        super().__init__([], until=None)
+        self.finish = asyncio.Event()
+
+    async def __call__(self, limit: int) -> int:
+        await super().__call__(limit)
+        await self.finish.wait()
+        return 0
+
+
+async def test_after_drain_returns_at_once_when_the_loop_is_not_draining() -> None:
+    work = Work([], until=None)
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    await asyncio.wait_for(loop.after_drain(30), 0.5)
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(work.called.wait(), 5)
+        await asyncio.sleep(0.05)  # the loop sleeps now
+        await asyncio.wait_for(loop.after_drain(30), 0.5)
+    finally:
+        running.cancel()
+
+
+async def test_after_drain_waits_for_a_running_drain_to_end() -> None:
+    work = BlockedDrain()
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(work.called.wait(), 5)
+        waiting = asyncio.create_task(loop.after_drain(30))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        work.finish.set()
+        await asyncio.wait_for(waiting, 1)
+    finally:
+        running.cancel()
+
+
+async def test_after_drain_waits_no_longer_than_it_was_given_from_the_drains_start() -> None:
+    work = BlockedDrain()
+    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(work.called.wait(), 5)
+        started = time.monotonic()
+        await asyncio.wait_for(loop.after_drain(0.3), 5)
+        assert 0.2 < time.monotonic() - started < 1.0
+        await asyncio.wait_for(loop.after_drain(0.3), 0.1)  # the drain has had its time
+    finally:
+        work.finish.set()
+        running.cancel()
