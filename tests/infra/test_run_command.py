@@ -31,7 +31,8 @@ RUN_LOG = LOGS / "run-command.log"
 @pytest.fixture(scope="module")
 def run_env(endpoints: infra.Endpoints) -> Iterator[dict[str, str]]:
     env = isolated_env(endpoints, name="runcmd", port_base=24051, gateway_port=GATEWAY_PORT)
-    env |= {"REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/3", "LOG_LEVEL": "WARNING"}
+    # INFO: each process says when it serves and when it stops, in RUN_LOG
+    env |= {"REDIS_URL": endpoints.redis_url.rsplit("/", 1)[0] + "/3", "LOG_LEVEL": "INFO"}
     del env["JWT_SECRET"]  # as a developer starts it: the run keeps a secret of its own
     yield env
     delete_topics(env)
