@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -134,44 +136,42 @@ class BlockedDrain(Work):
         return 0
 
 
-async def test_after_drain_returns_at_once_when_the_loop_is_not_draining() -> None:
-    work = Work([], until=None)
+@contextlib.asynccontextmanager
+async def running(work: Work) -> AsyncIterator[DeadlineLoop]:
+    """A deadline loop of `work`, running, once it has called the work the first time."""
     loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
-    await asyncio.wait_for(loop.after_drain(30), 0.5)
-    running = asyncio.create_task(loop.run())
+    task = asyncio.create_task(loop.run())
     try:
         await asyncio.wait_for(work.called.wait(), 5)
+        yield loop
+    finally:
+        if isinstance(work, BlockedDrain):
+            work.finish.set()
+        task.cancel()
+
+
+async def test_after_drain_returns_at_once_when_the_loop_is_not_draining() -> None:
+    work = Work([], until=None)
+    idle = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
+    await asyncio.wait_for(idle.after_drain(30), 0.5)
+    async with running(work) as loop:
         await asyncio.sleep(0.05)  # the loop sleeps now
         await asyncio.wait_for(loop.after_drain(30), 0.5)
-    finally:
-        running.cancel()
 
 
 async def test_after_drain_waits_for_a_running_drain_to_end() -> None:
     work = BlockedDrain()
-    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
-    running = asyncio.create_task(loop.run())
-    try:
-        await asyncio.wait_for(work.called.wait(), 5)
+    async with running(work) as loop:
         waiting = asyncio.create_task(loop.after_drain(30))
         await asyncio.sleep(0.3)
         assert not waiting.done()
         work.finish.set()
         await asyncio.wait_for(waiting, 1)
-    finally:
-        running.cancel()
 
 
 async def test_after_drain_waits_no_longer_than_it_was_given_from_the_drains_start() -> None:
-    work = BlockedDrain()
-    loop = DeadlineLoop("t", work, work.seconds_until_due, batch_size=3, max_sleep=30)
-    running = asyncio.create_task(loop.run())
-    try:
-        await asyncio.wait_for(work.called.wait(), 5)
+    async with running(BlockedDrain()) as loop:
         started = time.monotonic()
         await asyncio.wait_for(loop.after_drain(0.3), 5)
         assert 0.2 < time.monotonic() - started < 1.0
         await asyncio.wait_for(loop.after_drain(0.3), 0.1)  # the drain has had its time
-    finally:
-        work.finish.set()
-        running.cancel()
