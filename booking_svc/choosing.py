@@ -32,6 +32,7 @@ from booking_svc.seat_rules import (
 )
 from booking_svc.selection import CHOOSABLE_TYPES, Group, Wish, best_group, best_split
 from booking_svc.service import CANCELLATIONS, BookingService, Pick
+from svckit.db import reading
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller, signed_in
 from svckit.vocabulary import Topic
@@ -131,7 +132,7 @@ class SeatChoice:
         cutoff = None if user.is_admin else self.bookings.cancel_cutoff
         service = self.bookings
         try:
-            async with service.sessions() as db:
+            async with reading(service.sessions) as db:
                 repo = BookingRepository(db)
                 answered = None if keyed is None else await repo.answered(user.user_id, keyed.key)
                 found = await repo.get(booking_id)

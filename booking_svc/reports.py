@@ -26,6 +26,7 @@ from booking_svc.domain import session_not_found
 from booking_svc.models import booking_seats, bookings
 from booking_svc.seating import SeatingCache, Unavailable
 from cinemapb.cinema.v1 import cinema_pb2
+from svckit.db import reading
 from svckit.errors import InvalidArgument
 from svckit.paging import MAX_PAGE_SIZE, PageRequest
 from svckit.vocabulary import SalesGrouping
@@ -173,7 +174,7 @@ class Reports:
             .group_by(S.session_id)
             .order_by(func.min(B.session_starts_at), S.session_id)
         )
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             rows = (await db.execute(query)).all()
         return [BookedSeats(row[0], row[1], tuple(sorted(row[2]))) for row in rows]
 
@@ -191,7 +192,7 @@ class Reports:
             .select_from(bookings.join(counts, counts.c.booking_id == B.id))
             .where(B.session_id == session_id, B.status.in_(SOLD + HELD))
         )
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             sold, held, revenue = (await db.execute(query)).one()
         total = len(seating.seats)
         return SessionFigures(
@@ -247,7 +248,7 @@ class Reports:
             .group_by(B.session_id)
             .order_by(func.min(B.session_starts_at), B.session_id)
         )
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             found = (await db.execute(query)).all()
         return [
             SalesRow(key, int(n), int(seats), int(revenue), starts_at=starts)

@@ -52,6 +52,7 @@ from booking_svc.seat_rules import (
     require_no_orphan,
 )
 from booking_svc.seating import SeatingCache
+from svckit.db import reading
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller, signed_in
 from svckit.metrics import LAG_BUCKETS
@@ -280,7 +281,7 @@ class BookingService:
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
         """The booking an earlier request with this key made, if the request was the same."""
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             repo = BookingRepository(db)
             found = await repo.find_by_idempotency_key(user_id, key)
             if found is None:
@@ -386,7 +387,7 @@ class BookingService:
         """A refused change under a key is a retry when the key answered before: that answer
         (or 422 if the key asked for something else); otherwise the refusal stands."""
         if keyed is not None:
-            async with self.sessions() as db:
+            async with reading(self.sessions) as db:
                 answered = await BookingRepository(db).answered(keyed.user_id, keyed.key)
             if answered is not None:
                 return replay(answered, keyed)
@@ -437,11 +438,11 @@ class BookingService:
         return finished + len(expired)
 
     async def seconds_until_next_hold_deadline(self) -> float | None:
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             return await BookingRepository(db).seconds_until_next_hold_deadline()
 
     async def seconds_until_next_session_end(self) -> float | None:
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             return await BookingRepository(db).seconds_until_next_session_end()
 
     async def purge_idempotency_keys(self) -> int:
@@ -486,7 +487,7 @@ class BookingService:
     async def get(self, caller: Caller | None, raw_id: str) -> Booking:
         user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             booking = await BookingRepository(db).get(booking_id)
         if booking is None or (booking.user_id != user.user_id and not user.is_admin):
             raise booking_not_found(raw_id)
@@ -498,7 +499,7 @@ class BookingService:
         """The caller's bookings (an admin's: everyone's unless `mine_only`), newest first."""
         user = signed_in(caller, "sign in to book seats")
         owner = None if user.is_admin and not mine_only else user.user_id
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             return await BookingRepository(db).list(
                 owner, offset=(page - 1) * page_size, limit=page_size
             )
@@ -515,7 +516,7 @@ class BookingService:
         known = [seating for seating in seatings if seating is not None]
         if not known:
             return []
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             taken = await BookingRepository(db).taken_seats([s.session_id for s in known])
         return [summarize(seating, taken.get(seating.session_id, ())) for seating in known]
 
@@ -523,6 +524,6 @@ class BookingService:
         seating = await self.seating.get(session_id)
         if seating is None:
             raise session_not_found(session_id)
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             state = await BookingRepository(db).seat_map_state(session_id)
         return seating, state

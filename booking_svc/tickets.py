@@ -24,6 +24,7 @@ from booking_svc.ticket_rules import (
     ticket_not_found,
     wrong_session,
 )
+from svckit.db import reading
 from svckit.errors import ServiceError
 from svckit.identity import Caller, require_staff, signed_in
 
@@ -59,7 +60,7 @@ class TicketDesk:
         """The tickets of the caller's booking (an admin: anyone's); none until it is paid."""
         user = signed_in(caller, "sign in to see your tickets")
         booking_id = parse_booking_id(raw_id)
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             state = await BookingRepository(db).state(booking_id)
             if state is None or (state.user_id != user.user_id and not user.is_admin):
                 raise booking_not_found(raw_id)
@@ -69,7 +70,7 @@ class TicketDesk:
         """One ticket: the caller's own, or any for staff and admins."""
         user = signed_in(caller, "sign in to see your tickets")
         ticket_id = parse_ticket_id(raw_id)
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             ticket = await TicketRepository(db).get(ticket_id)
         if ticket is None or not may_see(user, ticket):
             raise ticket_not_found(raw_id)

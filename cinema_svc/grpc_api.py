@@ -30,7 +30,7 @@ from cinema_svc.settings import Settings
 from cinemapb.audit.v1 import audit_pb2
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from svckit.audit import AuditTrail, audit_entry_pb
-from svckit.db import make_sessionmaker
+from svckit.db import make_sessionmaker, reading
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller, require_admin
 from svckit.protoconv import from_timestamp
@@ -217,6 +217,6 @@ class CinemaServiceServicer(cinema_pb2_grpc.CinemaServiceServicer):
         require_admin(current_caller())
         page = page_request(request.page, request.page_size)
         entity_id = request.entity_id if request.HasField("entity_id") else None
-        async with self.sessionmaker() as db:
+        async with reading(self.sessionmaker) as db:
             rows, total = await self.audit.list(db, request.entity, entity_id, page)
         return audit_pb2.ListAuditResponse(items=[audit_entry_pb(r) for r in rows], total=total)

@@ -20,6 +20,7 @@ from cinema_svc.domain import Clock, check_hall, check_seat_position, hall_layou
 from cinema_svc.events import SessionEvents
 from cinema_svc.models import Hall, Seat
 from svckit.audit import AuditAction, AuditTrail
+from svckit.db import reading
 from svckit.errors import AlreadyExists, Conflict, InvalidArgument, NotFound
 from svckit.paging import PageRequest
 from svckit.vocabulary import SeatType
@@ -123,11 +124,11 @@ class Halls:
         self.audit = audit
 
     async def list(self, page: PageRequest) -> tuple[Sequence[Hall], int]:
-        async with self.sessionmaker() as db:
+        async with reading(self.sessionmaker) as db:
             return await repository.list_halls(db, page)
 
     async def get(self, hall_id: int) -> Hall:
-        async with self.sessionmaker() as db:
+        async with reading(self.sessionmaker) as db:
             hall = await repository.get_hall(db, hall_id)
         if hall is None:
             raise hall_not_found(hall_id)

@@ -24,6 +24,7 @@ from cinema_svc.models import Session
 from cinema_svc.movies import MovieCatalogue
 from cinema_svc.repository import Seating, SessionFilter
 from svckit.audit import AuditTrail
+from svckit.db import reading
 from svckit.errors import Conflict, NotFound
 from svckit.paging import PageRequest
 
@@ -78,18 +79,18 @@ class Schedule:
         self.audit = audit
 
     async def list(self, where: SessionFilter, page: PageRequest) -> tuple[Sequence[Session], int]:
-        async with self.sessionmaker() as db:
+        async with reading(self.sessionmaker) as db:
             return await repository.list_sessions(db, where, page)
 
     async def get(self, session_id: int) -> Session:
-        async with self.sessionmaker() as db:
+        async with reading(self.sessionmaker) as db:
             session = await repository.get_session(db, session_id)
         if session is None:
             raise session_not_found(session_id)
         return session
 
     async def seating(self, session_id: int) -> Seating:
-        async with self.sessionmaker() as db:
+        async with reading(self.sessionmaker) as db:
             seating = await repository.session_seating(db, session_id)
         if seating is None:
             raise session_not_found(session_id)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from movie_svc import domain
 from movie_svc.repository import CatalogueRepository
 from svckit.audit import AuditTrail
+from svckit.db import reading
 from svckit.paging import PageRequest
 
 
@@ -34,7 +35,7 @@ class Catalogue:
         self.audit = audit
 
     async def list_genres(self, page: PageRequest) -> domain.PageOf[domain.Genre]:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await CatalogueRepository(session).list_genres(page)
 
     async def create_genre(self, name: str) -> domain.Genre:
@@ -61,11 +62,11 @@ class Catalogue:
     async def list_movies(
         self, wanted: domain.MovieFilter, page: PageRequest
     ) -> domain.PageOf[domain.Movie]:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await CatalogueRepository(session).list_movies(wanted, page)
 
     async def get_movie(self, movie_id: int) -> domain.Movie:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             movie = await CatalogueRepository(session).get_movie(movie_id)
         if movie is None:
             raise domain.movie_not_found(movie_id)
@@ -95,5 +96,5 @@ class Catalogue:
     async def audit_entries(
         self, entity: str, entity_id: int | None, page: PageRequest
     ) -> tuple[Sequence[Row[Any]], int]:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await self.audit.list(session, entity, entity_id, page)

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from svckit.db import reading
 from svckit.errors import Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller, require_admin, signed_in
 from user_svc.domain import (
@@ -68,7 +69,7 @@ class Accounts:
 
     async def get(self, caller: Caller | None, user_id: int) -> Account:
         require_self_or_admin(caller, user_id)
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             account = await UserRepository(session).get(user_id)
         if account is None:
             raise _user_not_found(user_id)
@@ -80,7 +81,7 @@ class Accounts:
         require_admin(caller)
         if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidArgument(f"page must be >= 1 and page_size 1 to {MAX_PAGE_SIZE}")
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await UserRepository(session).page(
                 offset=(page - 1) * page_size, limit=page_size
             )
@@ -135,7 +136,7 @@ class Accounts:
         same admin with the same password (every start) does not.
         """
         email, name, password_hash = await self._new_account(email, password, name)
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             found = await UserRepository(session).credentials(email)
         revokes = found is not None and (
             found[0].account.role != "admin" or not await self.hasher.verify(password, found[1])

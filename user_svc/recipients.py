@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from svckit.db import reading
 from user_svc.notifications import Recipient
 from user_svc.repository import UserRepository
 
@@ -15,7 +16,7 @@ class AccountRecipients:
         self.sessions = sessions
 
     async def recipient(self, user_id: int) -> Recipient | None:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await UserRepository(session).recipient(user_id)
 
     async def forget_subscription(self, subscription_id: int) -> None:

@@ -12,6 +12,7 @@ from typing import Protocol
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from svckit.db import reading
 from svckit.errors import Unauthenticated
 from svckit.tokens import issue_access_token
 from user_svc.domain import Account, TokenHolder
@@ -78,7 +79,7 @@ class SignIns:
         Should the password or role change between the check and the issue, the login fails
         rather than outlive the change.
         """
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             found = await UserRepository(session).credentials(email.strip())
         if found is None:
             await self.hasher.spend_verify_time(password)
@@ -122,7 +123,7 @@ class SignIns:
 
     async def token_version(self, user_id: int) -> int | None:
         """The user's current token version; None when the user does not exist (any more)."""
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             return await UserRepository(session).token_version(user_id)
 
     async def keep_purging(self, every: timedelta = PURGE_INTERVAL) -> None:

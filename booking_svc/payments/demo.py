@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from booking_svc.payments.provider import Intent, IntentRequest, Outcome, ProviderEvent
 from booking_svc.payments.signature import SIGNATURE_HEADER, verify
 from booking_svc.payments.tables import demo_payments, demo_webhooks
+from svckit.db import reading
 from svckit.errors import Conflict, InvalidArgument, NotFound
 from svckit.vocabulary import CheckoutStatus
 
@@ -163,7 +164,7 @@ class DemoCheckout:
         self.wake = wake
 
     async def get(self, payment_id: str) -> Checkout:
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             return await self._load(db, payment_id, lock=False)
 
     async def submit_card(self, payment_id: str, card_number: str) -> Checkout:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from booking_svc.payments.signature import SIGNATURE_HEADER, sign
 from booking_svc.payments.tables import demo_webhooks
+from svckit.db import reading
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class WebhookSender:
         return f"HTTP {response.status_code}"
 
     async def _seconds_until_next_due(self) -> float:
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             seconds = await db.scalar(
                 select(func.extract("epoch", func.min(W.next_attempt_at) - func.now())).where(
                     W.delivered_at.is_(None)

@@ -51,6 +51,7 @@ from booking_svc.waitlist.rules import (
     seats_for,
     validate_count,
 )
+from svckit.db import reading
 from svckit.deadlines import every
 from svckit.errors import Conflict, InvalidArgument, NotFound
 from svckit.identity import Caller, signed_in
@@ -105,7 +106,7 @@ class Waitlist:
             raise already_waiting()
         log.info("waiting-list entry %d for session %d: %d seats", entry.id, session_id, count)
         held = await self.serve(session_id)
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             now = await WaitlistRepository(db).get(entry.id) or entry
         version = next((b.seat_map_version for b in held if b.id == now.booking_id), 0)
         return replace(now, seat_map_version=version)
@@ -113,7 +114,7 @@ class Waitlist:
     async def mine(self, caller: Caller | None) -> list[Entry]:
         """The caller's entries, newest first."""
         user = signed_in(caller, "sign in to see your waiting lists")
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             return await WaitlistRepository(db).of_user(user.user_id)
 
     async def leave(self, caller: Caller | None, entry_id: int) -> Entry:
@@ -149,7 +150,7 @@ class Waitlist:
             self._wake.clear()
             due, self._due = self._due, set()
             try:
-                async with self.sessions() as db:
+                async with reading(self.sessions) as db:
                     waiting = await WaitlistRepository(db).waiting_among(due)
             except Exception:
                 log.exception("waiting lists: finding who waits failed (the sweep serves them)")

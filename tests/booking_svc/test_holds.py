@@ -99,6 +99,29 @@ async def test_a_refusal_for_taken_seats_keeps_the_connections_prepared_statemen
     assert prepared == 1
 
 
+async def test_reads_keep_the_connections_prepared_statements(
+    make_service: ServiceFactory, engine: AsyncEngine
+) -> None:
+    """A read ends its transaction with a commit (svckit.db.reading): closing a session rolls
+    back, and psycopg drops the connection's prepared statements on a rollback."""
+    one_connection = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
+    try:
+        service = make_service(db=one_connection)
+        held = await service.hold(ALICE, 1, [101])
+        assert (await service.get(ALICE, str(held.id))).id == held.id
+        assert await service.seconds_until_next_hold_deadline() is not None
+        async with one_connection.connect() as conn:
+            prepared = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_prepared_statements"
+                    " WHERE statement LIKE '%INSERT INTO bookings%'"
+                )
+            )
+    finally:
+        await one_connection.dispose()
+    assert prepared == 1
+
+
 async def test_a_retry_racing_its_first_request_finds_the_key_not_the_seats_taken(
     service: BookingService,
 ) -> None:

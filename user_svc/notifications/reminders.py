@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from svckit.db import reading
 from user_svc.notifications.events import booking_notice, decode_event, reminder_id
 from user_svc.notifications.messages import BookingNotice, Kind
 from user_svc.notifications.notifier import Notifier
@@ -118,7 +119,7 @@ class Reminders:
         return len(due)
 
     async def seconds_until_next_due(self) -> float | None:
-        async with self.sessions() as db:
+        async with reading(self.sessions) as db:
             return await ReminderRepository(db).seconds_until_next_due()
 
     async def purge(self) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from svckit.db import reading
 from user_svc.notifications.models import VapidKey
 
 KEY_ROW = 1
@@ -72,7 +73,7 @@ async def ensure_vapid_keys(sessions: async_sessionmaker[AsyncSession]) -> Vapid
             )
             .on_conflict_do_nothing(index_elements=[VapidKey.id])
         )
-    async with sessions() as db:
+    async with reading(sessions) as db:
         row = (
             await db.execute(
                 select(VapidKey.private_key_pem, VapidKey.public_key).where(VapidKey.id == KEY_ROW)
