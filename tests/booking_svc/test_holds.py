@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -76,17 +78,15 @@ async def test_taken_seats_are_refused_with_their_ids_and_nothing_is_kept(
     assert len(await outbox_events(engine)) == 1
 
 
-async def test_a_refusal_for_taken_seats_keeps_the_connections_prepared_statements(
+@contextlib.asynccontextmanager
+async def on_one_connection(
     make_service: ServiceFactory, engine: AsyncEngine
-) -> None:
-    """Such a refusal commits nothing rather than rolling back, on which psycopg would drop
-    the connection's prepared statements, the hold among them (DEALLOCATE ALL)."""
+) -> AsyncIterator[tuple[BookingService, Callable[[], Awaitable[bool]]]]:
+    """A service whose database pool is one connection, and a check that the hold statement
+    is still prepared on it."""
     one_connection = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
-    try:
-        service = make_service(db=one_connection)
-        await service.hold(ALICE, 1, [101])
-        with pytest.raises(AlreadyExists):
-            await service.hold(BOB, 1, [102, 101])
+
+    async def hold_statement_prepared() -> bool:
         async with one_connection.connect() as conn:
             prepared = await conn.scalar(
                 text(
@@ -94,9 +94,24 @@ async def test_a_refusal_for_taken_seats_keeps_the_connections_prepared_statemen
                     " WHERE statement LIKE '%INSERT INTO bookings%'"
                 )
             )
+        return bool(prepared == 1)
+
+    try:
+        yield make_service(db=one_connection), hold_statement_prepared
     finally:
         await one_connection.dispose()
-    assert prepared == 1
+
+
+async def test_a_refusal_for_taken_seats_keeps_the_connections_prepared_statements(
+    make_service: ServiceFactory, engine: AsyncEngine
+) -> None:
+    """Such a refusal commits nothing rather than rolling back, on which psycopg would drop
+    the connection's prepared statements, the hold among them (DEALLOCATE ALL)."""
+    async with on_one_connection(make_service, engine) as (service, hold_statement_prepared):
+        await service.hold(ALICE, 1, [101])
+        with pytest.raises(AlreadyExists):
+            await service.hold(BOB, 1, [102, 101])
+        assert await hold_statement_prepared()
 
 
 async def test_reads_keep_the_connections_prepared_statements(
@@ -104,22 +119,11 @@ async def test_reads_keep_the_connections_prepared_statements(
 ) -> None:
     """A read ends its transaction with a commit (svckit.db.reading): closing a session rolls
     back, and psycopg drops the connection's prepared statements on a rollback."""
-    one_connection = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1)
-    try:
-        service = make_service(db=one_connection)
+    async with on_one_connection(make_service, engine) as (service, hold_statement_prepared):
         held = await service.hold(ALICE, 1, [101])
         assert (await service.get(ALICE, str(held.id))).id == held.id
         assert await service.seconds_until_next_hold_deadline() is not None
-        async with one_connection.connect() as conn:
-            prepared = await conn.scalar(
-                text(
-                    "SELECT count(*) FROM pg_prepared_statements"
-                    " WHERE statement LIKE '%INSERT INTO bookings%'"
-                )
-            )
-    finally:
-        await one_connection.dispose()
-    assert prepared == 1
+        assert await hold_statement_prepared()
 
 
 async def test_a_retry_racing_its_first_request_finds_the_key_not_the_seats_taken(
