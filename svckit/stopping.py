@@ -19,7 +19,7 @@ are longer."""
 OVERRUN_EXIT_CODE = 70
 """The exit status of a process ended by the deadline (EX_SOFTWARE)."""
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: a second signal may arrive inside the first call
 _started: list[threading.Timer] = []
 
 
