@@ -76,24 +76,32 @@ def parents(tmp_path: Path) -> Iterator[list[Parent]]:
         if parent.process.poll() is None:
             parent.process.terminate()
             parent.process.wait(20)
-        _reap(list(parent.ready().values()))
+        _reap(list(parent.ready().values()), parent.folder)
 
 
-def _reap(pids: list[int]) -> None:
+def _reap(pids: list[int], folder: Path) -> None:
     """Fails unless every worker ended with its parent; kills what is left either way."""
     try:
-        wait_for(lambda: not any(map(_alive, pids)), "the workers to end", 5)
+        wait_for(lambda: not any(_is_worker(pid, folder) for pid in pids), "the workers to end", 5)
     finally:
-        for pid in filter(_alive, pids):
-            os.kill(pid, signal.SIGKILL)
+        for pid in pids:
+            if _is_worker(pid, folder):
+                os.kill(pid, signal.SIGKILL)
 
 
-def _alive(pid: int) -> bool:
+def _is_worker(pid: int, folder: Path) -> bool:
+    """Whether `pid` is still a live worker of the test whose folder is `folder`.
+
+    A worker that ended leaves its pid free, and pids wrap around quickly on a busy machine
+    (threads take them too): by then the same number may be another test's process, which
+    must not be taken for a worker, let alone killed.
+    """
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
         return False
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    return state != "Z" and str(folder).encode() in arguments
 
 
 def start(parents: list[Parent], folder: Path, **kwargs: int) -> Parent:
@@ -144,7 +152,9 @@ def test_workers_end_when_their_parent_is_killed(parents: list[Parent], tmp_path
     pids = parent.wait_ready()
     parent.process.kill()
     parent.process.wait()
-    wait_for(lambda: not any(_alive(pid) for pid in pids.values()), "the workers to end")
+    wait_for(
+        lambda: not any(_is_worker(pid, tmp_path) for pid in pids.values()), "the workers to end"
+    )
 
 
 def test_a_port_someone_listens_on_is_refused_before_any_worker_starts(tmp_path: Path) -> None:
