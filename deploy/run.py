@@ -77,6 +77,25 @@ def gateway_url() -> str:
     return f"http://{host}:{port}"
 
 
+def say_restarting(name: str, code: int) -> None:
+    say(f"{name} exited (status {code}); restarting it in {RESTART_DELAY_SECONDS:.0f}s")
+
+
+async def load_demo_keeping_services_up(stack: Stack, settings: DemoSettings) -> bool:
+    """Loads the demo catalogue, restarting a service that exits meanwhile, as the run does
+    later: the load waits for the services to answer, and would otherwise wait out its
+    timeout (minutes) for one that is gone. Processes are started from this (the main)
+    thread: a child's parent-death signal follows the thread that started it."""
+    loading = asyncio.ensure_future(load_demo_catalogue(settings))
+    while not loading.done():
+        await asyncio.wait([loading], timeout=0.5)
+        for name, code in stack.exited().items():
+            say_restarting(name, code)
+            await asyncio.sleep(RESTART_DELAY_SECONDS)
+            stack.restart(name)
+    return loading.result()
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -96,7 +115,7 @@ def main() -> int:
         infra.ensure_up()
         for name in SERVICES:
             stack.start(name)
-        if asyncio.run(load_demo_catalogue(DemoSettings(jwt_secret=jwt_secret))):
+        if asyncio.run(load_demo_keeping_services_up(stack, DemoSettings(jwt_secret=jwt_secret))):
             say("loaded the demo catalogue into the empty databases")
         stack.start("gateway")
         url = gateway_url()
@@ -105,11 +124,10 @@ def main() -> int:
         say("press Ctrl-C to stop")
         while True:
             time.sleep(0.5)
-            for name in stack.exited():
-                say(f"{name} exited; restarting it in {RESTART_DELAY_SECONDS:.0f}s")
-                stack.processes.pop(name)
+            for name, code in stack.exited().items():
+                say_restarting(name, code)
                 time.sleep(RESTART_DELAY_SECONDS)
-                stack.start(name)
+                stack.restart(name)
     except KeyboardInterrupt:
         pass
     finally:

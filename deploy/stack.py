@@ -63,6 +63,11 @@ class Stack:
         pump.start()
         self._pumps.append(pump)
 
+    def restart(self, name: str) -> None:
+        """Starts again a process that exited."""
+        self.processes.pop(name, None)
+        self.start(name)
+
     def start_all(self) -> None:
         for name in PROCESSES:
             self.start(name)

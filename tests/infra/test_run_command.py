@@ -129,6 +129,36 @@ def test_run_comes_up_with_demo_data_and_ctrl_c_stops_everything(
         process.kill()
 
 
+def test_a_service_that_dies_while_the_run_starts_is_restarted_and_the_run_comes_up(
+    run_env: dict[str, str],
+) -> None:
+    """movie_svc is killed the moment it appears, before it can answer: the demo catalogue's
+    load, which waits for it, would otherwise wait out its timeout of minutes."""
+    said_before = RUN_LOG.stat().st_size if RUN_LOG.exists() else 0
+    process = start_run(run_env)
+    try:
+        killed = kill_when_started(run_env, "movie_svc")
+        assert wait_ready(process, timeout=60)["status"] == "ok"
+        said = RUN_LOG.read_bytes()[said_before:].decode()
+        assert "movie_svc exited (status -9); restarting it" in said
+        assert killed not in service_pids(run_env)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(60)
+
+
+def kill_when_started(env: dict[str, str], name: str, timeout: float = 30.0) -> int:
+    """SIGKILLs the run's `name` process as soon as it exists; its pid."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in service_pids(env):
+            if command_line(pid).endswith(f"-m {name}"):
+                os.kill(pid, signal.SIGKILL)
+                return pid
+        time.sleep(0.02)
+    raise TimeoutError(f"{name} did not start")
+
+
 def test_run_again_after_a_killed_run_comes_up(run_env: dict[str, str]) -> None:
     first = start_run(run_env)
     try:
