@@ -3,9 +3,9 @@
 The demo catalogue is loaded through the services' gRPC APIs before the gateway starts; a
 starting gateway drops the catalogue reads it cached earlier, so none predates the demo.
 Everything runs in the foreground with log lines prefixed by process name. A process that
-dies is restarted. Ctrl-C (or SIGTERM) stops the application processes and the
-parts of the infrastructure this run started; infrastructure that was already running
-(for example from `make infra-up`) is left alone.
+dies is restarted (also while the demo loads). Ctrl-C (or SIGTERM) stops the application
+processes and the parts of the infrastructure this run started; infrastructure that was
+already running (for example from `make infra-up`) is left alone.
 
 Without JWT_SECRET in the environment, the first run generates a random one and keeps it in
 the state folder (`jwt_secret`, readable by its owner only); later runs reuse it, so tokens
