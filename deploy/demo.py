@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TypeVar
 
+import grpc
+
 from cinemapb.cinema.v1 import cinema_pb2, cinema_pb2_grpc
 from cinemapb.movie.v1 import movie_pb2, movie_pb2_grpc
 from svckit.clients import bearer_channel
@@ -197,6 +199,16 @@ async def gather_limited(calls: Iterable[Awaitable[T]]) -> list[T]:
     return await asyncio.gather(*(limited(call) for call in calls))
 
 
+async def serving(*channels: grpc.aio.Channel) -> None:
+    """Waits until every channel has connected to its service, READY_TIMEOUT_SECONDS at most.
+
+    A call's own wait for its peer ends at 10 s (svckit.clients.PEER_SERVICE_CONFIG caps every
+    deadline there), and a service can take longer to start: migrations on a busy machine, or a
+    restart after it exited."""
+    async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+        await asyncio.gather(*(channel.channel_ready() for channel in channels))
+
+
 async def is_empty(
     movies: movie_pb2_grpc.MovieServiceAsyncStub, cinema: cinema_pb2_grpc.CinemaServiceAsyncStub
 ) -> bool:
@@ -204,12 +216,12 @@ async def is_empty(
         cinema.ListHalls(
             cinema_pb2.ListHallsRequest(page_size=1),
             wait_for_ready=True,
-            timeout=READY_TIMEOUT_SECONDS,
+            timeout=CALL_TIMEOUT_SECONDS,
         ),
         movies.ListMovies(
             movie_pb2.ListMoviesRequest(page_size=1),
             wait_for_ready=True,
-            timeout=READY_TIMEOUT_SECONDS,
+            timeout=CALL_TIMEOUT_SECONDS,
         ),
     )
     return halls.total == 0 and films.total == 0
@@ -341,6 +353,7 @@ async def load_demo_catalogue(settings: DemoSettings) -> bool:
     movie_channel = bearer_channel(settings.movie_svc_addr, lambda: token)
     cinema_channel = bearer_channel(settings.cinema_svc_addr, lambda: token)
     try:
+        await serving(movie_channel, cinema_channel)
         movies = movie_pb2_grpc.MovieServiceStub(movie_channel)
         cinema = cinema_pb2_grpc.CinemaServiceStub(cinema_channel)
         if not await is_empty(movies, cinema):
