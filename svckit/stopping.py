@@ -19,8 +19,7 @@ are longer."""
 OVERRUN_EXIT_CODE = 70
 """The exit status of a process ended by the deadline (EX_SOFTWARE)."""
 
-_lock = threading.RLock()  # reentrant: a second signal may arrive inside the first call
-_started: list[threading.Timer] = []
+_timer: threading.Timer | None = None
 
 
 def end_if_stop_overruns(name: str) -> None:
@@ -32,13 +31,11 @@ def end_if_stop_overruns(name: str) -> None:
     else ends a service whose `make run` was killed. The overrun is logged with every
     thread's stack, so the stuck close can be found.
     """
-    with _lock:
-        if _started:
-            return
-        timer = threading.Timer(STOP_DEADLINE_SECONDS, _end, args=(name, STOP_DEADLINE_SECONDS))
-        timer.daemon = True
-        timer.start()
-        _started.append(timer)
+    global _timer
+    if _timer is None:
+        _timer = threading.Timer(STOP_DEADLINE_SECONDS, _end, args=(name, STOP_DEADLINE_SECONDS))
+        _timer.daemon = True
+        _timer.start()
 
 
 def _end(name: str, seconds: float) -> None:

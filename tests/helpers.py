@@ -6,6 +6,7 @@ import asyncio
 import socket
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +33,15 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def command_line(pid: int) -> str:
+    """The process's command line, its arguments joined by spaces; "" for a zombie and
+    "(ended)" when there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return "(ended)"
 
 
 def bearer(token: str) -> dict[str, str]:

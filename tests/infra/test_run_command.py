@@ -21,6 +21,7 @@ from deploy._proc import state_root
 from deploy.run import JWT_SECRET_FILE
 from deploy.stack import delete_topics, isolated_env
 from tests.conftest import LOGS
+from tests.helpers import command_line
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GATEWAY_PORT = 18200
@@ -107,13 +108,6 @@ def wait_no_processes(env: dict[str, str], timeout: float = 20.0) -> None:
         time.sleep(0.2)
     left = {pid: command_line(pid) for pid in service_pids(env)}
     assert left == {}, f"still running {timeout:.0f}s after the run ended"
-
-
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
-    except OSError:
-        return "(ended)"
 
 
 def test_run_comes_up_with_demo_data_and_ctrl_c_stops_everything(

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from svckit.workers import WORKER_ENV, current_worker, ensure_port_free
-from tests.helpers import free_port
+from tests.helpers import command_line, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = Path(__file__).with_name("worker_child.py")
@@ -90,18 +90,14 @@ def _reap(pids: list[int], folder: Path) -> None:
 
 
 def _is_worker(pid: int, folder: Path) -> bool:
-    """Whether `pid` is still a live worker of the test whose folder is `folder`.
+    """Whether `pid` is still a live worker of the test whose folder is `folder` (a zombie
+    has no command line).
 
     A worker that ended leaves its pid free, and pids wrap around quickly on a busy machine
     (threads take them too): by then the same number may be another test's process, which
     must not be taken for a worker, let alone killed.
     """
-    try:
-        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z" and str(folder).encode() in arguments
+    return str(folder) in command_line(pid)
 
 
 def start(parents: list[Parent], folder: Path, **kwargs: int) -> Parent:
