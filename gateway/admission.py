@@ -24,12 +24,13 @@ own (gateway/live/), and metrics are served on another port.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 
 from prometheus_client import Counter, Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.direct import DirectAnswer
 from gateway.edge import SAFETY_HEADERS
 from gateway.errors import error_response
 from gateway.settings import GatewaySettings
@@ -133,8 +134,33 @@ class Gate:
         return 0 < self.limit <= self.in_flight
 
 
+class Gates:
+    """Each route class's gate in this process, shared by the middleware (which counts what is
+    in flight) and the server's direct answers (which shed what finds its gate full)."""
+
+    def __init__(self, limits: Mapping[RouteClass, int]) -> None:
+        self.by_class = {kind: Gate(limits.get(kind, 0)) for kind in RouteClass}
+        for kind, gate in self.by_class.items():
+            IN_FLIGHT.labels(kind.value).set_function(gate.current)
+
+    def __getitem__(self, kind: RouteClass) -> Gate:
+        return self.by_class[kind]
+
+
+def refusal(retry_after_seconds: int) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The 503 `overloaded` answer's body and headers, rendered once: shedding must cost next
+    to nothing."""
+    response = error_response(
+        503,
+        OVERLOADED_MESSAGE,
+        OVERLOADED,
+        {"Retry-After": str(retry_after_seconds), "Cache-Control": "no-store", **SAFETY_HEADERS},
+    )
+    return bytes(response.body), response.raw_headers
+
+
 class AdmissionControl:
-    """ASGI middleware: at most `limits[class]` API requests of a class in flight, else 503.
+    """ASGI middleware: at most the gate's limit of API requests of a class in flight, else 503.
 
     A request holds its slot until the app returns, raises or is cancelled (a client that
     goes away mid-request frees it too).
@@ -144,33 +170,19 @@ class AdmissionControl:
         self,
         app: ASGIApp,
         *,
-        limits: Mapping[RouteClass, int],
+        gates: Gates,
         retry_after_seconds: int,
         max_queue_seconds: float = 0.0,
     ) -> None:
         self.app = app
-        self.gates = {kind: Gate(limits.get(kind, 0)) for kind in RouteClass}
+        self.gates = gates
         self.max_queue_seconds = max_queue_seconds
-        for kind, gate in self.gates.items():
-            IN_FLIGHT.labels(kind.value).set_function(gate.current)
         self.shed_counters = {
             (kind, reason): SHED.labels(kind.value, reason.value)
             for kind in RouteClass
             for reason in ShedReason
         }
-        refusal = error_response(
-            503,
-            OVERLOADED_MESSAGE,
-            OVERLOADED,
-            {
-                "Retry-After": str(retry_after_seconds),
-                "Cache-Control": "no-store",
-                **SAFETY_HEADERS,
-            },
-        )
-        # rendered once: shedding must cost next to nothing
-        self.refusal = bytes(refusal.body)
-        self.refusal_headers = refusal.raw_headers
+        self.refusal, self.refusal_headers = refusal(retry_after_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = route_class(scope["method"], scope["path"]) if scope["type"] == "http" else None
@@ -203,3 +215,27 @@ class AdmissionControl:
         headers = list(self.refusal_headers)
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": self.refusal})
+
+
+class ShedAtOnce:
+    """The server's direct 503 (gateway/direct.py) to a request whose class is at its in-flight
+    limit: the middleware's answer, without a task or the app. The middleware still sheds
+    what fills a gate after the server read the request, and what queued too long."""
+
+    def __init__(self, gates: Gates, retry_after_seconds: int) -> None:
+        self.gates = gates
+        body, headers = refusal(retry_after_seconds)
+        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+        self.answer = DirectAnswer(503, b"Service Unavailable", head, body, route=None)
+        self.shed_counters = {
+            kind: SHED.labels(kind.value, ShedReason.IN_FLIGHT.value) for kind in RouteClass
+        }
+
+    def __call__(
+        self, method: bytes, path: bytes, headers: Sequence[tuple[bytes, bytes]]
+    ) -> DirectAnswer | None:
+        kind = route_class(method.decode("latin-1"), path.decode("latin-1"))
+        if kind is None or not self.gates[kind].full():
+            return None
+        self.shed_counters[kind].inc()
+        return self.answer

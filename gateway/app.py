@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from starlette.middleware.gzip import GZipMiddleware
 
-from gateway.admission import AdmissionControl, in_flight_limits
+from gateway.admission import AdmissionControl, Gates, in_flight_limits
 from gateway.cache import CATALOGUE_NAMESPACES, CatalogueCache
 from gateway.clients import ServiceClients
 from gateway.edge import BodyLimit, SafetyHeaders
@@ -149,9 +149,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(ObservedRequests)
     # outermost: a request shed under overload costs microseconds, not an access log line
+    app.state.admission_gates = Gates(in_flight_limits(settings))
     app.add_middleware(
         AdmissionControl,
-        limits=in_flight_limits(settings),
+        gates=app.state.admission_gates,
         retry_after_seconds=settings.gateway_overload_retry_after_seconds,
         max_queue_seconds=settings.gateway_max_queue_ms / 1000,
     )

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import MutableHeaders
@@ -57,7 +58,12 @@ def route_template(scope: Scope) -> str:
 
 def incoming_request_id(scope: Scope) -> str:
     """The client's X-Request-ID when it is a safe token, else a new one."""
-    for name, value in scope["headers"]:
+    return request_id_of(scope["headers"])
+
+
+def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The X-Request-ID among a request's headers when it is a safe token, else a new one."""
+    for name, value in headers:
         if name == b"x-request-id":
             if SAFE_REQUEST_ID.fullmatch(value):
                 return bytes(value).decode("ascii")
@@ -75,8 +81,6 @@ class ObservedRequests:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._answered: dict[tuple[str, str, int], Counter] = {}
-        self._durations: dict[tuple[str, str], Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,37 +102,42 @@ class ObservedRequests:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = time.perf_counter() - started
-            method = scope["method"]
-            route = route_template(scope)
-            self.answered(method, route, status).inc()
-            self.durations(method, route).observe(seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "%s %s %d",
-                    method,
-                    scope["path"],
-                    status,
-                    extra={
-                        "fields": {
-                            "method": method,
-                            "path": scope["path"],
-                            "route": route,
-                            "status": status,
-                            "duration_ms": round(seconds * 1000, 2),
-                        }
-                    },
-                )
+            answered(
+                scope["method"],
+                scope["path"],
+                route_template(scope),
+                status,
+                time.perf_counter() - started,
+            )
 
-    def answered(self, method: str, route: str, status: int) -> Counter:
-        """The request counter's child for the labels (looked up once: labels() is not cheap)."""
-        key = (method, route, status)
-        if (child := self._answered.get(key)) is None:
-            child = self._answered[key] = REQUESTS.labels(method, route, str(status))
-        return child
 
-    def durations(self, method: str, route: str) -> Histogram:
-        key = (method, route)
-        if (child := self._durations.get(key)) is None:
-            child = self._durations[key] = REQUEST_SECONDS.labels(method, route)
-        return child
+_answered: dict[tuple[str, str, int], Counter] = {}
+_durations: dict[tuple[str, str], Histogram] = {}
+
+
+def answered(method: str, path: str, route: str, status: int, seconds: float) -> None:
+    """Counts and times an answered request, and logs its access line (at INFO)."""
+    counter_key = (method, route, status)
+    if (counter := _answered.get(counter_key)) is None:
+        # looked up once per label set: labels() is not cheap
+        counter = _answered[counter_key] = REQUESTS.labels(method, route, str(status))
+    counter.inc()
+    if (histogram := _durations.get((method, route))) is None:
+        histogram = _durations[method, route] = REQUEST_SECONDS.labels(method, route)
+    histogram.observe(seconds)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "%s %s %d",
+            method,
+            path,
+            status,
+            extra={
+                "fields": {
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                }
+            },
+        )

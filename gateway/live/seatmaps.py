@@ -207,10 +207,8 @@ class SeatMapStore:
         now = self.clock()
         self._forget_idle(now)
         kept = self._kept_for_reading(session_id, now)
-        if kept is not None:
-            kept.catch_up(now, self.reorder_grace)
-            if kept.usable(min_version):
-                return SeatMapRead(kept.rendering(), loaded=False)
+        if kept is not None and (rendering := self._current(kept, now, min_version)) is not None:
+            return SeatMapRead(rendering, loaded=False)
         try:
             snapshot = await self.snapshots.get(session_id)
         except BaseException:
@@ -225,6 +223,20 @@ class SeatMapStore:
         if kept.usable(0):
             return SeatMapRead(kept.rendering(), loaded=True)
         return SeatMapRead(self._render_loaded(snapshot), loaded=True)
+
+    def read_kept(self, session_id: int, min_version: int = 0) -> RenderedSeatMap | None:
+        """The kept map when it is at `min_version` or later, without waiting; None when only
+        `read` can answer (nothing kept yet, or too old for the reader)."""
+        if session_id not in self._kept:
+            return None
+        now = self.clock()
+        self._forget_idle(now)
+        kept = self._kept_for_reading(session_id, now)
+        return None if kept is None else self._current(kept, now, min_version)
+
+    def _current(self, kept: _Kept, now: float, min_version: int) -> RenderedSeatMap | None:
+        kept.catch_up(now, self.reorder_grace)
+        return kept.rendering() if kept.usable(min_version) else None
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Follows the feed: `changes` in version order per session (as the consumer sorts them)."""

@@ -15,21 +15,24 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast
 
 import grpc
 from fastapi import APIRouter, Cookie, Depends, Header, Request, Response
+from fastapi.routing import APIRoute
+from starlette.applications import Starlette
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.deps import Settings
+from gateway.direct import DirectAnswer
 from gateway.edge import SAFETY_HEADERS
 from gateway.errors import ApiError, error_response, from_rpc_error
 from gateway.live.hub import SessionNotFound
-from gateway.live.seatmaps import SEAT_MAP_READS, SeatMapStore
+from gateway.live.seatmaps import SEAT_MAP_READS, RenderedSeatMap, SeatMapStore
 from gateway.openapi import error_responses
 from gateway.schemas import MAX_ID, SeatStateOut, SessionId
 
@@ -162,13 +165,32 @@ async def answer_seat_map(
     """The answer to a read of the session's map at `min_version` or later: 200 with the body
     (gzipped once per version for a client that takes it) or 304. Raises SessionNotFound."""
     read = await store.read(session_id, min_version)
-    rendered = read.seat_map
+    return answer_rendering(
+        read.seat_map,
+        read.loaded,
+        if_none_match=if_none_match,
+        accept_encoding=accept_encoding,
+        compress_min_bytes=compress_min_bytes,
+        compress_level=compress_level,
+    )
+
+
+def answer_rendering(
+    rendered: RenderedSeatMap,
+    loaded: bool,
+    *,
+    if_none_match: str | None,
+    accept_encoding: str | None,
+    compress_min_bytes: int,
+    compress_level: int,
+) -> SeatMapAnswer:
+    """The answer a rendering of the map gives a read: 200 with its body or 304."""
     gzipped = len(rendered.body) >= compress_min_bytes and accepts_gzip(accept_encoding)
     etag = rendered.gzip_etag if gzipped else rendered.etag
     if matches(if_none_match, (rendered.etag, rendered.gzip_etag)):
         READ_NOT_MODIFIED.inc()
         return SeatMapAnswer(rendered.version, etag, gzipped, True, b"")
-    (READ_LOADED if read.loaded else READ_FROM_MEMORY).inc()
+    (READ_LOADED if loaded else READ_FROM_MEMORY).inc()
     body = rendered.gzipped(compress_level) if gzipped else rendered.body
     return SeatMapAnswer(rendered.version, etag, gzipped, False, body)
 
@@ -238,9 +260,10 @@ def not_found_message(session_id: int) -> str:
     return f"session {session_id} not found"
 
 
-SEAT_MAP_ROUTE = router.routes[-1]
+SEAT_MAP_ROUTE = cast(APIRoute, router.routes[-1])
 """The route above: what the fast lane's answers are counted as (gateway/metrics.py)."""
 SEAT_MAP_PATH = re.compile(r"/api/sessions/([1-9][0-9]{0,18})/seats")
+SEAT_MAP_RAW_PATH = re.compile(rb"/api/sessions/([1-9][0-9]{0,18})/seats")
 VERSION_TEXT = re.compile(r"[0-9]{1,19}")
 
 
@@ -344,3 +367,50 @@ def encoded_headers(
     if not not_modified:
         headers |= {"Content-Type": "application/json", "Content-Length": str(length)}
     return tuple((name.lower().encode(), value.encode()) for name, value in headers.items())
+
+
+@functools.lru_cache(maxsize=1024)
+def encoded_head(version: int, etag: str, gzipped: bool, not_modified: bool, length: int) -> bytes:
+    """An answer's header lines as they go on the wire, for the server's direct answers."""
+    lines = encoded_headers(version, etag, gzipped, not_modified, length)
+    return b"".join(name + b": " + value + b"\r\n" for name, value in lines)
+
+
+class KeptSeatMaps:
+    """The server's direct answer to a seat-map read the store can answer from memory at once
+    (gateway/direct.py): the fast lane's answer, headers and counters included, without the
+    app. Any other read (not kept yet, too old for the reader, a header the route would
+    refuse) is left to the app."""
+
+    def __init__(self, app: Starlette, *, compress_min_bytes: int, compress_level: int) -> None:
+        self.app = app
+        self.compress_min_bytes = compress_min_bytes
+        self.compress_level = compress_level
+
+    def __call__(
+        self, method: bytes, path: bytes, headers: Sequence[tuple[bytes, bytes]]
+    ) -> DirectAnswer | None:
+        matched = SEAT_MAP_RAW_PATH.fullmatch(path) if method == b"GET" else None
+        if matched is None:
+            return None
+        session_id = int(matched[1])
+        store: SeatMapStore | None = getattr(self.app.state, "seat_maps", None)
+        request = seat_map_request(headers) if session_id <= MAX_ID else None
+        if store is None or request is None:
+            return None
+        rendered = store.read_kept(session_id, request.min_version)
+        if rendered is None:
+            return None
+        answer = answer_rendering(
+            rendered,
+            False,
+            if_none_match=request.if_none_match,
+            accept_encoding=request.accept_encoding,
+            compress_min_bytes=self.compress_min_bytes,
+            compress_level=self.compress_level,
+        )
+        head = encoded_head(
+            answer.version, answer.etag, answer.gzipped, answer.not_modified, len(answer.body)
+        )
+        reason = b"Not Modified" if answer.not_modified else b"OK"
+        return DirectAnswer(answer.status, reason, head, answer.body, SEAT_MAP_ROUTE.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -21,8 +22,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message as AsgiMessage
 
-from gateway.admission import ARRIVED_AT, AdmissionControl, RouteClass, route_class
-from gateway.server import BoundedHeadProtocol
+from gateway.admission import (
+    ARRIVED_AT,
+    AdmissionControl,
+    Gates,
+    RouteClass,
+    ShedAtOnce,
+    route_class,
+)
+from gateway.server import BoundedHeadProtocol, answering_directly
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import JWT_SECRET
 from tests.gateway.fakes import FakeClients, FakeService
@@ -113,7 +121,7 @@ def admission(
 ) -> AdmissionControl:
     return AdmissionControl(
         routes.app(),
-        limits={RouteClass(name): limit for name, limit in limits.items()},
+        gates=Gates({RouteClass(name): limit for name, limit in limits.items()}),
         retry_after_seconds=RETRY_AFTER,
         max_queue_seconds=max_queue_seconds,
     )
@@ -427,3 +435,50 @@ async def test_the_server_stamps_each_request_with_when_its_head_was_read() -> N
     assert [answer.status_code for answer in answers] == [204, 204, 204]
     assert len(seen) == 3
     assert all(0 <= age < ANSWER_WITHIN for age in seen)
+
+
+async def test_the_server_sheds_a_full_class_itself_and_the_connection_stays_usable(
+    routes: SlowRoutes,
+) -> None:
+    gates = Gates({RouteClass.BOOKINGS: 1})
+    middleware = AdmissionControl(routes.app(), gates=gates, retry_after_seconds=RETRY_AFTER)
+    reached: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            reached.append(scope["path"])
+        await middleware(scope, receive, send)
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    protocol = answering_directly(ShedAtOnce(gates, RETRY_AFTER))
+    server = uvicorn.Server(uvicorn.Config(app, http=protocol, lifespan="off", log_config=None))
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as holder:
+            holding = asyncio.create_task(holder.post("/api/bookings", json={"seats": [1]}))
+            await entered(routes, 1)
+            shed_before = shed("bookings")
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            body = b'{"session_id": 1, "seats_id": [1, 2]}'
+            writer.write(
+                b"POST /api/bookings HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                b"content-length: %d\r\n\r\n%s"
+                % (len(body), body)
+                + b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+            )
+            both = await asyncio.wait_for(reader.read(), ANSWER_WITHIN)
+            writer.close()
+            holding.cancel()
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, ANSWER_WITHIN)
+        listener.close()
+    refused, health = both.split(b"HTTP/1.1 200 OK\r\n")
+    head, refusal = refused.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 503 Service Unavailable\r\n")
+    assert f"retry-after: {RETRY_AFTER}\r\n".encode() in head
+    assert json.loads(refusal)["code"] == "overloaded"
+    assert health.endswith(b'{"status":"ok"}')
+    assert reached == ["/api/bookings", "/healthz"], "the shed request never reached the app"
+    assert shed("bookings") == shed_before + 1
