@@ -30,7 +30,7 @@ from enum import StrEnum
 from prometheus_client import Counter, Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.direct import DirectAnswer
+from gateway.direct import DirectAnswer, header_lines
 from gateway.edge import SAFETY_HEADERS
 from gateway.errors import error_response
 from gateway.settings import GatewaySettings
@@ -225,8 +225,9 @@ class ShedAtOnce:
     def __init__(self, gates: Gates, retry_after_seconds: int) -> None:
         self.gates = gates
         body, headers = refusal(retry_after_seconds)
-        head = b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-        self.answer = DirectAnswer(503, b"Service Unavailable", head, body, route=None)
+        self.answer = DirectAnswer(
+            503, b"Service Unavailable", header_lines(headers), body, route=None
+        )
         self.shed_counters = {
             kind: SHED.labels(kind.value, ShedReason.IN_FLIGHT.value) for kind in RouteClass
         }

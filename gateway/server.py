@@ -18,7 +18,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from gateway.admission import ARRIVED_AT, ShedAtOnce
 from gateway.app import create_app
-from gateway.direct import Direct, DirectAnswer
+from gateway.direct import Direct, DirectAnswer, header_lines
 from gateway.eventloop import greedy_accept_loop
 from gateway.metrics import answered, request_id_of
 from gateway.routes.seatmap import KeptSeatMaps
@@ -156,8 +156,8 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._in_head = False
         if self._head_bytes > MAX_HEAD_BYTES:
             raise HeadTooLarge
-        started = time.perf_counter()
         if self.answerers and self._may_answer_directly():
+            started = time.perf_counter()
             method, path = self.parser.get_method(), httptools.parse_url(self.url).path
             for answerer in self.answerers:
                 if (answer := answerer(method, path, self.headers)) is not None:
@@ -193,8 +193,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
         request_id = request_id_of(self.headers)
         head = [b"HTTP/1.1 %d %s\r\n" % (answer.status, answer.reason)]
-        defaults = self.server_state.default_headers
-        head += (name + b": " + value + b"\r\n" for name, value in defaults)
+        head.append(header_lines(self.server_state.default_headers))
         head.append(b"x-request-id: " + request_id.encode() + b"\r\n")
         if not keep_alive:
             head.append(b"connection: close\r\n")

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cinemapb.booking.v1 import booking_pb2
 from gateway.deps import Settings
-from gateway.direct import DirectAnswer
+from gateway.direct import DirectAnswer, header_lines
 from gateway.edge import SAFETY_HEADERS
 from gateway.errors import ApiError, error_response, from_rpc_error
 from gateway.live.hub import SessionNotFound
@@ -263,7 +263,6 @@ def not_found_message(session_id: int) -> str:
 SEAT_MAP_ROUTE = cast(APIRoute, router.routes[-1])
 """The route above: what the fast lane's answers are counted as (gateway/metrics.py)."""
 SEAT_MAP_PATH = re.compile(r"/api/sessions/([1-9][0-9]{0,18})/seats")
-SEAT_MAP_RAW_PATH = re.compile(rb"/api/sessions/([1-9][0-9]{0,18})/seats")
 VERSION_TEXT = re.compile(r"[0-9]{1,19}")
 
 
@@ -301,6 +300,17 @@ def seat_map_request(headers: Iterable[tuple[bytes, bytes]]) -> SeatMapRequest |
     return request
 
 
+def seat_map_read(
+    method: str, path: str, headers: Iterable[tuple[bytes, bytes]]
+) -> tuple[int, SeatMapRequest] | None:
+    """The session and what is asked, for a `GET /api/sessions/{id}/seats` the fast lanes take
+    as well-formed; None for anything else (the route answers it, errors included)."""
+    matched = SEAT_MAP_PATH.fullmatch(path) if method == "GET" else None
+    session_id = int(matched[1]) if matched is not None else 0
+    request = seat_map_request(headers) if 0 < session_id <= MAX_ID else None
+    return None if request is None else (session_id, request)
+
+
 class SeatMapReads:
     """ASGI middleware, the seat map's fast lane: answers `GET /api/sessions/{id}/seats` from
     the store without FastAPI's routing, dependency solving and the middleware inside it.
@@ -317,15 +327,13 @@ class SeatMapReads:
         self.compress_level = compress_level
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        read = None
+        if scope["type"] == "http":
+            read = seat_map_read(scope["method"], scope["path"], scope["headers"])
+        if read is None:
             await self.app(scope, receive, send)
             return
-        path = SEAT_MAP_PATH.fullmatch(scope["path"])
-        session_id = int(path[1]) if path is not None else 0
-        request = seat_map_request(scope["headers"]) if 0 < session_id <= MAX_ID else None
-        if request is None:
-            await self.app(scope, receive, send)
-            return
+        session_id, request = read
         scope["route"] = SEAT_MAP_ROUTE
         try:
             answer = await answer_seat_map(
@@ -372,8 +380,7 @@ def encoded_headers(
 @functools.lru_cache(maxsize=1024)
 def encoded_head(version: int, etag: str, gzipped: bool, not_modified: bool, length: int) -> bytes:
     """An answer's header lines as they go on the wire, for the server's direct answers."""
-    lines = encoded_headers(version, etag, gzipped, not_modified, length)
-    return b"".join(name + b": " + value + b"\r\n" for name, value in lines)
+    return header_lines(encoded_headers(version, etag, gzipped, not_modified, length))
 
 
 class KeptSeatMaps:
@@ -390,14 +397,11 @@ class KeptSeatMaps:
     def __call__(
         self, method: bytes, path: bytes, headers: Sequence[tuple[bytes, bytes]]
     ) -> DirectAnswer | None:
-        matched = SEAT_MAP_RAW_PATH.fullmatch(path) if method == b"GET" else None
-        if matched is None:
-            return None
-        session_id = int(matched[1])
+        read = seat_map_read(method.decode("latin-1"), path.decode("latin-1"), headers)
         store: SeatMapStore | None = getattr(self.app.state, "seat_maps", None)
-        request = seat_map_request(headers) if session_id <= MAX_ID else None
-        if store is None or request is None:
+        if read is None or store is None:
             return None
+        session_id, request = read
         rendered = store.read_kept(session_id, request.min_version)
         if rendered is None:
             return None
