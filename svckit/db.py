@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import psycopg
@@ -61,14 +61,14 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-@asynccontextmanager
-async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+def reading(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[AsyncSession]:
     """A session for reads: its transaction ends with a commit, not with the rollback that
     closing a session sends. On a rollback psycopg drops every prepared statement of the
     connection (DEALLOCATE ALL), so each read would make the next hot statement on that
     connection be parsed and planned again."""
-    async with sessions.begin() as session:
-        yield session
+    return sessions.begin()
 
 
 async def driver_connection(
