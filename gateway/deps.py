@@ -29,13 +29,12 @@ async def get_clients(request: Request) -> ServiceClients:
 
 
 async def get_settings(request: Request) -> GatewaySettings:
+    return settings_of(request)
+
+
+def settings_of(request: Request) -> GatewaySettings:
     settings: GatewaySettings = request.app.state.settings
     return settings
-
-
-async def get_token_versions(request: Request) -> TokenVersions:
-    versions: TokenVersions = request.app.state.token_versions
-    return versions
 
 
 async def get_cache(request: Request) -> CatalogueCache:
@@ -51,16 +50,23 @@ Settings = Annotated[GatewaySettings, Depends(get_settings)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 """The request's bearer token as sent (FastAPI reads it once per request)."""
 
+# The caller's dependencies below take only the request and its token, and call one another
+# as functions: FastAPI walks the whole tree under a dependency at every place it is named
+# (only the call itself is cached), and a hold's tree of settings, token versions and callers
+# nested three deep cost it half of the app's time (tests/gateway/test_dependency_tree.py).
 
-Versions = Annotated[TokenVersions, Depends(get_token_versions)]
+_CALLER_STATE = "caller"
+"""Where a request keeps its verified caller: its token is checked once per request."""
 
 
-async def optional_caller(
-    settings: Settings, versions: Versions, credentials: Credentials
-) -> Caller | None:
+async def optional_caller(request: Request, credentials: Credentials) -> Caller | None:
     """The caller a valid, unrevoked bearer token names; None without a token."""
     if credentials is None:
         return None
+    known: Caller | None = getattr(request.state, _CALLER_STATE, None)
+    if known is not None:
+        return known
+    settings = settings_of(request)
     try:
         token = verify_access_claims(
             credentials.credentials,
@@ -71,6 +77,7 @@ async def optional_caller(
         raise ApiError(
             401, "invalid or expired token", "invalid_token", headers={"WWW-Authenticate": "Bearer"}
         ) from error
+    versions: TokenVersions = request.app.state.token_versions
     if await versions.voids(token.caller.user_id, token.version):
         raise ApiError(
             401,
@@ -78,10 +85,12 @@ async def optional_caller(
             "token_revoked",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    setattr(request.state, _CALLER_STATE, token.caller)
     return token.caller
 
 
-async def current_caller(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+async def current_caller(request: Request, credentials: Credentials) -> Caller:
+    caller = await optional_caller(request, credentials)
     if caller is None:
         raise ApiError(
             401,
@@ -92,13 +101,15 @@ async def current_caller(caller: Annotated[Caller | None, Depends(optional_calle
     return caller
 
 
-async def admin_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+async def admin_caller(request: Request, credentials: Credentials) -> Caller:
+    caller = await current_caller(request, credentials)
     if not caller.is_admin:
         raise ApiError(403, "admin role required", "forbidden")
     return caller
 
 
-async def staff_caller(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+async def staff_caller(request: Request, credentials: Credentials) -> Caller:
+    caller = await current_caller(request, credentials)
     if not caller.is_staff:
         raise ApiError(403, "staff or admin role required", "forbidden")
     return caller
@@ -113,7 +124,7 @@ StaffUser = Annotated[Caller, Depends(staff_caller)]
 Metadata = tuple[tuple[str, str], ...]
 
 
-def grpc_metadata(credentials: Credentials, request: Request) -> Metadata:
+def grpc_metadata(credentials: HTTPAuthorizationCredentials | None, request: Request) -> Metadata:
     """Metadata for a service call on behalf of this request: its verified token, if any.
 
     Services verify the token themselves; they trust no other identity metadata.
@@ -126,15 +137,18 @@ async def anyone_metadata(request: Request) -> Metadata:
     return grpc_metadata(None, request)
 
 
-async def user_metadata(_: CurrentUser, credentials: Credentials, request: Request) -> Metadata:
+async def user_metadata(request: Request, credentials: Credentials) -> Metadata:
+    await current_caller(request, credentials)
     return grpc_metadata(credentials, request)
 
 
-async def admin_metadata(_: AdminUser, credentials: Credentials, request: Request) -> Metadata:
+async def admin_metadata(request: Request, credentials: Credentials) -> Metadata:
+    await admin_caller(request, credentials)
     return grpc_metadata(credentials, request)
 
 
-async def staff_metadata(_: StaffUser, credentials: Credentials, request: Request) -> Metadata:
+async def staff_metadata(request: Request, credentials: Credentials) -> Metadata:
+    await staff_caller(request, credentials)
     return grpc_metadata(credentials, request)
 
 

@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from gateway.deps import CurrentUser, Settings
+from gateway.deps import Credentials, Settings, current_caller, settings_of
 from gateway.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -189,11 +189,13 @@ async def failed_logins_counted(
         raise
 
 
-async def limit_holds(caller: CurrentUser, limiter: Limits, settings: Settings) -> None:
+async def limit_holds(request: Request, credentials: Credentials) -> None:
     """A route dependency: at most HOLD_RATE_LIMIT_PER_MINUTE holds per user per minute."""
+    caller = await current_caller(request, credentials)
+    limiter = await get_limiter(request)
     await limiter.check(
         f"ratelimit:holds:{caller.user_id}",
-        limit=settings.hold_rate_limit_per_minute,
+        limit=settings_of(request).hold_rate_limit_per_minute,
         window_seconds=WINDOW_SECONDS,
         what="holds",
     )
