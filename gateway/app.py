@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 from starlette.middleware.gzip import GZipMiddleware
 
 from gateway.admission import AdmissionControl, Gates, in_flight_limits
@@ -19,6 +18,7 @@ from gateway.live.slots import ConnectionSlots
 from gateway.metrics import ObservedRequests
 from gateway.openapi import ANY_ROUTE, error_responses
 from gateway.ratelimit import Limiter
+from gateway.redis_client import redis_client
 from gateway.revocation import TokenVersions, UserChangedFeed, user_svc_lookup
 from gateway.routes import (
     audit,
@@ -84,7 +84,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.clients = ServiceClients.connect(settings)
-        redis = Redis.from_url(settings.redis_url, socket_timeout=1.0)
+        redis = redis_client(settings.redis_url)
         app.state.cache = CatalogueCache(
             redis,
             local_ttl_seconds=settings.catalogue_local_ttl_seconds,
