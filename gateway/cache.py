@@ -26,6 +26,7 @@ from gateway.cache_bus import InvalidationBus
 from gateway.cache_local import LocalEntry, LocalLevel
 from gateway.cache_metrics import INVALIDATIONS_SENT, LOADS, LOCAL_HITS, REDIS_HITS
 from gateway.json_views import JsonView, json_response
+from svckit.outages import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class CatalogueCache:
             ack_timeout=ack_timeout_seconds,
         )
         self._listeners: list[Listener] = []
+        self.outage = OutageLog(log, "catalogue cache unavailable: reading through")
 
     def on_invalidated(self, listener: Listener) -> None:
         """Calls `listener(namespace)` whenever this process drops a namespace."""
@@ -140,9 +142,10 @@ class CatalogueCache:
             entry_key = f"cache:{namespace}:{version}:{key}"
             cached = await self.redis.get(entry_key)
         except RedisError:
-            log.warning("cache unavailable; reading through", exc_info=True)
+            self.outage.failed()
             LOADS.labels(namespace).inc()
             return await load(), None
+        self.outage.succeeded()
         if cached is not None:
             REDIS_HITS.labels(namespace).inc()
             value = json.loads(cached)
@@ -152,7 +155,7 @@ class CatalogueCache:
             try:
                 await self.redis.set(entry_key, json.dumps(value), ex=self.ttl_seconds)
             except RedisError:
-                log.warning("cache unavailable; not stored", exc_info=True)
+                self.outage.failed()
         if not self.bus.listening:
             return value, None
         return value, self.local.store(namespace, version, key, value, generation=generation)

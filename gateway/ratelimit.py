@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from gateway.deps import Credentials, Settings, current_caller, settings_of
 from gateway.errors import ApiError
+from svckit.outages import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Limiter:
         self.redis = redis
         self.counter = redis.register_script(COUNT_SCRIPT)
         self.local = LocalWindows()
+        self.outage = OutageLog(log, "rate limits held in this process: Redis unavailable")
 
     async def check(self, key: str, *, limit: int, window_seconds: int, what: str) -> None:
         """Counts one request under `key`; 429 with Retry-After when it is over the limit."""
@@ -114,8 +116,10 @@ class Limiter:
                 self.counter, key, limit=limit, window_seconds=window_seconds
             )
         except RedisError:
-            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            self.outage.failed()
             retry_after = self.local.count(key, limit=limit, window_seconds=window_seconds)
+        else:
+            self.outage.succeeded()
         if retry_after:
             raise too_many(what, retry_after)
 
@@ -124,8 +128,10 @@ class Limiter:
         try:
             count, retry_after = await read_window(self.redis, key)
         except RedisError:
-            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            self.outage.failed()
             count, retry_after = self.local.read(key)
+        else:
+            self.outage.succeeded()
         if count >= limit:
             raise too_many(what, retry_after)
 
@@ -134,8 +140,10 @@ class Limiter:
         try:
             await count_request(self.counter, key, limit=0, window_seconds=window_seconds)
         except RedisError:
-            log.warning("rate limits held in this process: Redis unavailable", exc_info=True)
+            self.outage.failed()
             self.local.count(key, limit=0, window_seconds=window_seconds)
+        else:
+            self.outage.succeeded()
 
 
 def too_many(what: str, retry_after: int) -> ApiError:

@@ -6,6 +6,7 @@ Each test has a channel and namespaces of its own, so nothing else on that Redis
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -227,16 +228,19 @@ async def test_a_subscription_whose_pongs_never_come_back_is_given_up(
 
 
 async def test_without_redis_reads_go_to_the_services_and_nothing_is_held(
-    movies: str,
+    movies: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     down = Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=0.2, socket_connect_timeout=0.2)
     cache, source = CatalogueCache(down), Source("v1")
     with pytest.raises(RedisError):
         await cache.follow_invalidations()
-    assert await read(cache, movies, source) == "v1"
-    assert await read(cache, movies, source) == "v1"
-    assert source.loads == 2
+    with caplog.at_level(logging.INFO, logger="gateway.cache"):
+        assert [await read(cache, movies, source) for _ in range(20)] == ["v1"] * 20
+    assert source.loads == 20
     assert len(cache.local) == 0
+    [outage] = [r for r in caplog.records if r.name == "gateway.cache"]
+    assert outage.getMessage() == "catalogue cache unavailable: reading through"
+    assert outage.exc_info is not None
     await cache.invalidate([movies])  # logged, not raised: the write itself has happened
     await down.aclose()
 

@@ -6,6 +6,8 @@ local fallback's.
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 import pytest
 
@@ -103,6 +105,25 @@ async def test_holds_without_a_token_are_401_not_counted(api: httpx.AsyncClient)
     hold = {"session_id": 4, "seats_id": [11]}
     for _ in range(3):
         assert_error(await api.post("/api/bookings", json=hold), 401)
+
+
+async def test_with_redis_down_a_burst_of_holds_logs_the_outage_once(
+    api: httpx.AsyncClient,
+    services: FakeClients,
+    user: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services.booking.replies["CreateBooking"] = a_booking()
+    hold = {"session_id": 4, "seats_id": [11]}
+    with caplog.at_level(logging.INFO, logger="gateway.ratelimit"):
+        statuses = [
+            (await api.post("/api/bookings", json=hold, headers=user)).status_code
+            for _ in range(20)
+        ]
+    assert statuses == [201, 201] + [429] * 18
+    [line] = [r for r in caplog.records if r.name == "gateway.ratelimit"]
+    assert line.getMessage() == "rate limits held in this process: Redis unavailable"
+    assert line.exc_info is not None
 
 
 def test_the_defaults() -> None:
