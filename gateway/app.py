@@ -84,7 +84,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.clients = ServiceClients.connect(settings)
-        redis = redis_client(settings.redis_url)
+        redis = redis_client(
+            settings.redis_url, max_connections=settings.gateway_redis_max_connections
+        )
         app.state.cache = CatalogueCache(
             redis,
             local_ttl_seconds=settings.catalogue_local_ttl_seconds,

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-POOL_SIZE = 100
 WAIT_SECONDS = 1.0
 """How long a command waits for a free connection before it fails as Redis being away would."""
 SOCKET_TIMEOUT_SECONDS = 1.0
 
 
-def redis_client(url: str) -> Redis:
-    """A client of the Redis at `url` that owns its pool (closing the client closes it)."""
+def redis_client(url: str, *, max_connections: int) -> Redis:
+    """A client of the Redis at `url` with at most `max_connections` connections, in a pool it
+    owns (closing the client closes it)."""
     pool = BlockingConnectionPool.from_url(
         url,
-        max_connections=POOL_SIZE,
+        max_connections=max_connections,
         timeout=WAIT_SECONDS,
         socket_timeout=SOCKET_TIMEOUT_SECONDS,
     )

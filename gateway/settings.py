@@ -64,6 +64,9 @@ class GatewaySettings(
     gateway_listen_backlog: int = Field(default=4096, ge=1)
     """Connections the kernel queues before the gateway accepts them (capped by the host's
     net.core.somaxconn): a burst of 2,000+ clients must not find the queue full."""
+    gateway_redis_max_connections: int = Field(default=100, ge=1)
+    """Connections to Redis one gateway process opens at most; a command finding them all busy
+    waits up to a second for one, then counts its rate limit in the process."""
     gateway_max_in_flight_bookings: int = Field(default=32, ge=0)
     """Holds and other booking writes this process answers at once; more answer 503 overloaded
     with Retry-After at once (0: no limit). See "Graceful overload" in the README."""

@@ -8,11 +8,14 @@ import uuid
 
 from deploy import infra
 from gateway.ratelimit import WINDOW_SECONDS, Limiter
-from gateway.redis_client import POOL_SIZE, redis_client
+from gateway.redis_client import redis_client
+
+POOL_SIZE = 100
+"""GATEWAY_REDIS_MAX_CONNECTIONS's default."""
 
 
 async def test_more_commands_than_connections_wait_for_one(endpoints: infra.Endpoints) -> None:
-    redis = redis_client(endpoints.redis_url)
+    redis = redis_client(endpoints.redis_url, max_connections=POOL_SIZE)
     try:
         empty = [f"test:empty:{uuid.uuid4().hex}" for _ in range(POOL_SIZE + 50)]
         answers = await asyncio.gather(*(redis.blpop([key], timeout=0.2) for key in empty))
@@ -21,8 +24,22 @@ async def test_more_commands_than_connections_wait_for_one(endpoints: infra.Endp
         await redis.aclose()
 
 
+async def test_no_more_connections_are_opened_than_allowed(endpoints: infra.Endpoints) -> None:
+    """25 BLPOPs at once through a pool of 10: Redis lists the pool's connections by name."""
+    name = f"pool-probe-{uuid.uuid4().hex[:8]}"
+    redis = redis_client(f"{endpoints.redis_url}?client_name={name}", max_connections=10)
+    try:
+        empty = [f"test:empty:{uuid.uuid4().hex}" for _ in range(25)]
+        answers = await asyncio.gather(*(redis.blpop([key], timeout=0.2) for key in empty))
+        assert answers == [None] * len(empty)
+        connected = [c for c in await redis.client_list() if c["name"] == name]
+        assert len(connected) == 10
+    finally:
+        await redis.aclose()
+
+
 async def test_a_burst_of_holds_is_counted_in_redis_every_one(endpoints: infra.Endpoints) -> None:
-    redis = redis_client(endpoints.redis_url)
+    redis = redis_client(endpoints.redis_url, max_connections=POOL_SIZE)
     key = f"ratelimit:test:{uuid.uuid4().hex}"
     burst = 2 * POOL_SIZE
     try:
