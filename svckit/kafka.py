@@ -41,11 +41,15 @@ def consumer_config(
 
 def broadcast_consumer_config(bootstrap: str, group_id: str) -> dict[str, object]:
     """A consumer that reads every partition itself (a group of its own), from now on, and is
-    handed each record at once: for state every replica of a process must hear."""
+    handed each record at once: for state every replica of a process must hear.
+
+    The broker answers a waiting fetch as soon as a record arrives, so a long wait costs no
+    latency; a wait of 10 ms made each idle consumer fetch a hundred times a second, which
+    kept 12 % of a core busy in the broker for every gateway's two consumers."""
     return consumer_config(bootstrap, group_id) | {
         "auto.offset.reset": "latest",
         "enable.auto.offset.store": False,
-        "fetch.wait.max.ms": 10,
+        "fetch.wait.max.ms": 500,
         "fetch.min.bytes": 1,
         "socket.nagle.disable": True,
     }
