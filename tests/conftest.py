@@ -89,10 +89,12 @@ class RunningStack:
     def topic_prefix(self) -> str:
         return self.env["KAFKA_TOPIC_PREFIX"]
 
-    def restart(self, name: str, **overrides: str) -> None:
-        """Restarts one process, optionally with changed settings, and waits for health."""
-        self.stack.stop(name)
-        self.stack.start(name, overrides)
+    def restart(self, *names: str, **overrides: str) -> None:
+        """Restarts these processes together, optionally with changed settings, and waits for
+        health once."""
+        self.stack.stop(*names)
+        for name in names:
+            self.stack.start(name, overrides)
         self.stack.wait_healthy(self.base_url)
 
 
@@ -160,13 +162,11 @@ def demo_payments(running_stack: RunningStack) -> Iterator[RunningStack]:
     """The stack with the demo payment provider for one test module (booking_svc and the
     gateway restarted with it, and back without it afterwards); other tests keep `none`."""
     settings = demo_payment_settings(running_stack)
-    running_stack.restart("booking_svc", **settings)
-    running_stack.restart("gateway", **settings)
+    running_stack.restart("booking_svc", "gateway", **settings)
     try:
         yield running_stack
     finally:
-        running_stack.restart("booking_svc")
-        running_stack.restart("gateway")
+        running_stack.restart("booking_svc", "gateway")
 
 
 @pytest.fixture

@@ -34,6 +34,9 @@ ALICE = Caller(1, "user")
 BOB = Caller(2, "user")
 SECRET = "whsec-integration-0123456789abcdef0123"
 WEBHOOK_URL = "http://cinema.test/api/payments/webhook"
+RETRY_BASE = timedelta(seconds=1)
+"""The sender's first retry comes this long after a failure: long enough that a busy machine
+checks "not due yet" before it is due (200 ms was not, with three test workers)."""
 
 
 class Receiver:
@@ -93,7 +96,7 @@ class Payments:
             make_sessionmaker(self.engine),
             url=WEBHOOK_URL,
             secret=SECRET,
-            retry_base=timedelta(milliseconds=200),
+            retry_base=RETRY_BASE,
             client=client,
         )
 
@@ -407,11 +410,11 @@ async def test_an_unacknowledged_webhook_is_sent_again_later_even_after_a_restar
         "HTTP 500",
         True,
     )
-    assert await payments.sender.send_due() == 0  # not due yet
+    assert await payments.sender.send_due() == 0  # not due for RETRY_BASE
     restarted = payments.new_sender()
     run = asyncio.create_task(restarted.run())
     try:
-        for _ in range(100):
+        for _ in range(200):
             if await payments.scalar("SELECT delivered_at IS NOT NULL FROM demo_provider_webhooks"):
                 break
             await asyncio.sleep(0.05)

@@ -1,4 +1,4 @@
-"""The Locust journey (bench/locustfile.py) runs headless for 30 s against the stack without errors.
+"""The Locust journey (bench/locustfile.py) runs headless for 15 s against the stack without errors.
 
 Locust patches the standard library with gevent, so it runs as its own process here and its
 CSV statistics are read afterwards.
@@ -22,7 +22,7 @@ from tests.helpers import admin_token, bearer
 
 USERS = 20
 SPAWN_RATE = 5
-DURATION = "30s"
+DURATION = "15s"
 HALLS = 2
 SESSIONS_PER_HALL = 3
 
@@ -74,7 +74,7 @@ def premiere(api: httpx.Client) -> str:
     return title
 
 
-def test_the_booking_journey_runs_for_30_seconds_without_a_failure(
+def test_the_booking_journey_runs_for_15_seconds_without_a_failure(
     running_stack: RunningStack, premiere: str, tmp_path: Path
 ) -> None:
     prefix = tmp_path / "journey"
@@ -97,7 +97,7 @@ def test_the_booking_journey_runs_for_30_seconds_without_a_failure(
     stats = {(row["Type"], row["Name"]): row for row in read_csv(Path(f"{prefix}_stats.csv"))}
     total = stats["", "Aggregated"]
     assert int(total["Failure Count"]) == 0, report
-    assert int(total["Request Count"]) >= 300, report
+    assert int(total["Request Count"]) >= 150, report
     assert read_csv(Path(f"{prefix}_exceptions.csv")) == [], report
     holds = int(stats["POST", "/api/bookings"]["Request Count"])
     payments = int(stats["POST", "/api/bookings/[id]/confirm"]["Request Count"])

@@ -110,19 +110,6 @@ def wait_no_processes(env: dict[str, str], timeout: float = 20.0) -> None:
     assert left == {}, f"still running {timeout:.0f}s after the run ended"
 
 
-def test_run_comes_up_with_demo_data_and_ctrl_c_stops_everything(
-    run_env: dict[str, str],
-) -> None:
-    process = start_run(run_env)
-    try:
-        assert wait_ready(process)["status"] == "ok"
-        process.send_signal(signal.SIGINT)
-        assert process.wait(60) == 0
-        wait_no_processes(run_env)
-    finally:
-        process.kill()
-
-
 def test_a_service_that_dies_while_the_run_starts_is_restarted_and_the_run_comes_up(
     run_env: dict[str, str],
 ) -> None:
@@ -153,10 +140,14 @@ def kill_when_started(env: dict[str, str], name: str, timeout: float = 30.0) -> 
     raise TimeoutError(f"{name} did not start")
 
 
-def test_run_again_after_a_killed_run_comes_up(run_env: dict[str, str]) -> None:
+def test_a_killed_run_is_run_again_with_its_secret_and_ctrl_c_stops_everything(
+    run_env: dict[str, str],
+) -> None:
+    """The run comes up with the demo data. Killed, it leaves no process behind, and the next
+    run comes up with the secret the first one kept; Ctrl-C stops that one cleanly."""
     first = start_run(run_env)
     try:
-        wait_ready(first)
+        assert wait_ready(first)["status"] == "ok"
         secret = kept_jwt_secret()
         assert jwt_secrets_in_use(run_env) == {secret}
         first.send_signal(signal.SIGKILL)
@@ -164,11 +155,12 @@ def test_run_again_after_a_killed_run_comes_up(run_env: dict[str, str]) -> None:
         wait_no_processes(run_env)
         second = start_run(run_env)
         try:
-            wait_ready(second)
+            assert wait_ready(second)["status"] == "ok"
             assert jwt_secrets_in_use(run_env) == {secret} == {kept_jwt_secret()}
-        finally:
             second.send_signal(signal.SIGINT)
-            second.wait(60)
+            assert second.wait(60) == 0
+            wait_no_processes(run_env)
+        finally:
+            second.kill()
     finally:
         first.kill()
-    wait_no_processes(run_env)
