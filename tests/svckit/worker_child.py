@@ -21,6 +21,14 @@ from svckit.workers import current_worker, die_with_parent, reuse_port_socket
 SERVED = Counter("test_worker_served", "Connections this test worker answered.")
 
 
+def report(folder: Path, name: str, text: str) -> None:
+    """Writes a report whole: the test reads a file the moment it appears, and a file written
+    in place can be read empty."""
+    partial = folder / f".{name}.partial"
+    partial.write_text(text)
+    partial.replace(folder / name)
+
+
 def main() -> None:
     port, folder, dying = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
     worker = current_worker()
@@ -28,13 +36,13 @@ def main() -> None:
     die_with_parent(worker)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        (folder / f"stopped-{worker.index}").write_text(signal.Signals(signum).name)
+        report(folder, f"stopped-{worker.index}", signal.Signals(signum).name)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     sock = reuse_port_socket("127.0.0.1", port, 64)
-    (folder / f"ready-{worker.index}").write_text(f"{os.getpid()} {worker.count}")
+    report(folder, f"ready-{worker.index}", f"{os.getpid()} {worker.count}")
     if worker.index == dying:
         time.sleep(0.3)
         sys.exit(7)
