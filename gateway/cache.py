@@ -145,10 +145,10 @@ class CatalogueCache:
             self.outage.failed()
             LOADS.labels(namespace).inc()
             return await load(), None
-        self.outage.succeeded()
         if cached is not None:
             REDIS_HITS.labels(namespace).inc()
             value = json.loads(cached)
+            self.outage.succeeded()
         else:
             LOADS.labels(namespace).inc()
             value = await load()
@@ -156,6 +156,8 @@ class CatalogueCache:
                 await self.redis.set(entry_key, json.dumps(value), ex=self.ttl_seconds)
             except RedisError:
                 self.outage.failed()
+            else:
+                self.outage.succeeded()
         if not self.bus.listening:
             return value, None
         return value, self.local.store(namespace, version, key, value, generation=generation)

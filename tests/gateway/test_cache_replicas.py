@@ -245,6 +245,25 @@ async def test_without_redis_reads_go_to_the_services_and_nothing_is_held(
     await down.aclose()
 
 
+async def test_a_redis_that_answers_reads_but_refuses_writes_is_one_outage_not_one_per_read(
+    replica: Callable[..., CatalogueCache],
+    movies: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache, source = replica(), Source("v1")
+
+    async def refuse(*_: Any, **__: Any) -> None:
+        raise RedisError("OOM command not allowed when used memory > 'maxmemory'")
+
+    monkeypatch.setattr(cache.redis, "set", refuse)
+    with caplog.at_level(logging.INFO, logger="gateway.cache"):
+        assert [await read(cache, movies, source) for _ in range(10)] == ["v1"] * 10
+    lines = [r.getMessage() for r in caplog.records if r.name == "gateway.cache"]
+    assert lines == ["catalogue cache unavailable: reading through"]
+    assert cache.outage.failures == 10
+
+
 async def test_a_read_that_loaded_while_a_write_was_heard_is_not_kept(
     replica: Callable[..., CatalogueCache], movies: str
 ) -> None:
