@@ -17,6 +17,16 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 DEFAULT_PASSWORD = "Corr3ct-Horse-Battery"
 
 
+class ManualClock:
+    """A clock in seconds for code that takes one: it moves only when a test sets `now`."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def poll(check: Any, timeout: float = 15.0) -> Any:
     """Calls `check` until it returns something truthy or the deadline passes."""
     deadline = time.monotonic() + timeout

@@ -9,6 +9,7 @@ import pytest
 from booking_svc.domain import SessionSeating
 from booking_svc.seating import SeatingCache
 from tests.booking_svc.conftest import FakeCinema
+from tests.helpers import ManualClock
 
 
 class SlowCinema(FakeCinema):
@@ -24,14 +25,6 @@ class SlowCinema(FakeCinema):
         return self.sessions.get(session_id)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_concurrent_misses_for_one_session_share_one_load() -> None:
     cinema = SlowCinema()
     cinema.add(1)
@@ -45,7 +38,7 @@ async def test_concurrent_misses_for_one_session_share_one_load() -> None:
 
 
 async def test_a_cached_session_is_served_without_a_load_until_its_ttl_passes() -> None:
-    cinema, clock = FakeCinema(), Clock()
+    cinema, clock = FakeCinema(), ManualClock()
     cinema.add(1)
     cache = SeatingCache(cinema, ttl=60, clock=clock)
     await cache.get(1)
@@ -58,7 +51,7 @@ async def test_a_cached_session_is_served_without_a_load_until_its_ttl_passes() 
 
 
 async def test_an_unknown_session_is_remembered_only_briefly() -> None:
-    cinema, clock = FakeCinema(), Clock()
+    cinema, clock = FakeCinema(), ManualClock()
     cache = SeatingCache(cinema, ttl=60, missing_ttl=5, clock=clock)
     assert await cache.get(9) is None
     assert await cache.get(9) is None

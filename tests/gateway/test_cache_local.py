@@ -7,26 +7,19 @@ import time
 import pytest
 
 from gateway.cache_local import LocalLevel, Rendered
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import ManualClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(now=100.0)
 
 
-def level(clock: Clock, *, ttl: float = 10.0, max_entries: int = 100) -> LocalLevel:
+def level(clock: ManualClock, *, ttl: float = 10.0, max_entries: int = 100) -> LocalLevel:
     return LocalLevel(ttl_seconds=ttl, max_entries=max_entries, clock=clock)
 
 
-def test_a_stored_value_is_read_back_until_its_ttl_ends(clock: Clock) -> None:
+def test_a_stored_value_is_read_back_until_its_ttl_ends(clock: ManualClock) -> None:
     local = level(clock)
     local.store("movies", 3, "list", {"a": 1}, generation=local.generation)
     entry = local.get("movies", "list")
@@ -38,7 +31,7 @@ def test_a_stored_value_is_read_back_until_its_ttl_ends(clock: Clock) -> None:
 
 
 def test_a_drop_forgets_the_namespace_only_and_moves_reads_to_the_new_version(
-    clock: Clock,
+    clock: ManualClock,
 ) -> None:
     local = level(clock)
     local.store("movies", 3, "list", "old", generation=local.generation)
@@ -52,7 +45,7 @@ def test_a_drop_forgets_the_namespace_only_and_moves_reads_to_the_new_version(
     assert entry.value == "new"
 
 
-def test_a_load_that_began_before_a_drop_is_not_kept(clock: Clock) -> None:
+def test_a_load_that_began_before_a_drop_is_not_kept(clock: ManualClock) -> None:
     local = level(clock)
     began = local.generation
     local.drop("halls", 2)
@@ -60,7 +53,7 @@ def test_a_load_that_began_before_a_drop_is_not_kept(clock: Clock) -> None:
     assert local.get("movies", "list") is None
 
 
-def test_a_load_that_began_before_a_clear_is_not_kept(clock: Clock) -> None:
+def test_a_load_that_began_before_a_clear_is_not_kept(clock: ManualClock) -> None:
     local = level(clock)
     local.store("movies", 3, "list", "kept", generation=local.generation)
     began = local.generation
@@ -69,7 +62,7 @@ def test_a_load_that_began_before_a_clear_is_not_kept(clock: Clock) -> None:
     assert local.store("movies", 3, "list", "maybe stale", generation=began) is None
 
 
-def test_the_least_recently_read_entry_makes_room(clock: Clock) -> None:
+def test_the_least_recently_read_entry_makes_room(clock: ManualClock) -> None:
     local = level(clock, max_entries=2)
     local.store("movies", 1, "a", "A", generation=local.generation)
     local.store("movies", 1, "b", "B", generation=local.generation)
@@ -80,7 +73,9 @@ def test_the_least_recently_read_entry_makes_room(clock: Clock) -> None:
     assert local.get("movies", "c") is not None
 
 
-def test_a_value_read_at_another_version_replaces_the_namespaces_entries(clock: Clock) -> None:
+def test_a_value_read_at_another_version_replaces_the_namespaces_entries(
+    clock: ManualClock,
+) -> None:
     local = level(clock)
     local.store("movies", 1, "a", "A", generation=local.generation)
     local.store("movies", 2, "b", "B", generation=local.generation)

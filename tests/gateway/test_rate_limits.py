@@ -18,6 +18,7 @@ from svckit.errors import Unauthenticated
 from tests.gateway.conftest import JWT_SECRET
 from tests.gateway.fakes import FakeClients, rpc_error
 from tests.gateway.helpers import a_booking, a_user, assert_error
+from tests.helpers import ManualClock
 
 WRONG = rpc_error(Unauthenticated("wrong email or password", code="invalid_credentials"))
 
@@ -133,16 +134,8 @@ def test_the_defaults() -> None:
     assert settings.login_failure_window_seconds == 900
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_local_window_counts_until_the_limit_then_tells_how_long_to_wait() -> None:
-    clock = Clock()
+    clock = ManualClock()
     windows = LocalWindows(clock=clock)
     assert [windows.count("k", limit=2, window_seconds=60) for _ in range(2)] == [0, 0]
     clock.now += 10.2
@@ -153,7 +146,7 @@ def test_a_local_window_counts_until_the_limit_then_tells_how_long_to_wait() -> 
 
 
 def test_local_windows_keep_a_bounded_number_of_keys() -> None:
-    clock = Clock()
+    clock = ManualClock()
     windows = LocalWindows(clock=clock, max_keys=100)
     for i in range(1000):
         windows.count(f"k{i}", limit=1, window_seconds=60)
@@ -164,7 +157,7 @@ def test_local_windows_keep_a_bounded_number_of_keys() -> None:
 
 
 def test_a_local_window_can_be_read_without_counting() -> None:
-    clock = Clock()
+    clock = ManualClock()
     windows = LocalWindows(clock=clock)
     assert windows.read("k") == (0, 0)
     windows.count("k", limit=0, window_seconds=60)

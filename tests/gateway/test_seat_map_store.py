@@ -21,20 +21,13 @@ from gateway.live.protocol import Change, Snapshot, change, snapshot
 from gateway.live.seatmaps import SeatMapStore
 from svckit.settings import KafkaSettings
 from svckit.vocabulary import Topic
+from tests.helpers import ManualClock
 
 SESSION = 7
 SEATS = (1, 2, 3, 4)
 GRACE = 0.1
 SETTLE = 2.0
 HELD_UNTIL = Timestamp(seconds=1_900_000_000)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class BookingSvc:
@@ -86,12 +79,12 @@ def booking_svc() -> BookingSvc:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def store(booking_svc: BookingSvc, clock: Clock, feed_live: asyncio.Event) -> SeatMapStore:
+def store(booking_svc: BookingSvc, clock: ManualClock, feed_live: asyncio.Event) -> SeatMapStore:
     return SeatMapStore(
         Snapshots(booking_svc.load),
         feed_live,
@@ -147,7 +140,7 @@ async def test_changes_in_version_order_update_the_kept_map(
 
 
 async def test_a_change_ahead_of_a_missing_one_waits_for_it(
-    store: SeatMapStore, booking_svc: BookingSvc, clock: Clock
+    store: SeatMapStore, booking_svc: BookingSvc, clock: ManualClock
 ) -> None:
     await store.read(SESSION)
     store.apply([held(7, 3)])
@@ -162,7 +155,7 @@ async def test_a_change_ahead_of_a_missing_one_waits_for_it(
 
 
 async def test_a_gap_that_does_not_fill_drops_the_map_and_the_next_read_loads(
-    store: SeatMapStore, booking_svc: BookingSvc, clock: Clock
+    store: SeatMapStore, booking_svc: BookingSvc, clock: ManualClock
 ) -> None:
     await store.read(SESSION)
     store.apply([held(7, 3)])
@@ -187,7 +180,7 @@ async def test_changes_during_a_load_are_applied_after_it(
 
 
 async def test_a_session_change_drops_the_map_and_reads_settle_before_one_is_kept(
-    store: SeatMapStore, booking_svc: BookingSvc, clock: Clock
+    store: SeatMapStore, booking_svc: BookingSvc, clock: ManualClock
 ) -> None:
     await store.read(SESSION)
     booking_svc.price_cents = 1500
@@ -240,7 +233,7 @@ async def test_a_reader_that_saw_a_newer_version_gets_a_load(
 
 
 async def test_the_least_recently_read_and_idle_maps_are_forgotten(
-    store: SeatMapStore, clock: Clock
+    store: SeatMapStore, clock: ManualClock
 ) -> None:
     for session_id in (1, 2, 3):
         await store.read(session_id)

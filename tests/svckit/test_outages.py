@@ -7,16 +7,19 @@ import logging
 import pytest
 
 from svckit.outages import OutageLog
+from tests.helpers import ManualClock
 
 log = logging.getLogger("tests.outages")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
 
-    def __call__(self) -> float:
-        return self.now
+
+@pytest.fixture
+def outage(clock: ManualClock) -> OutageLog:
+    return OutageLog(log, "Redis unavailable", repeat_seconds=60, clock=clock)
 
 
 def fail(outage: OutageLog) -> None:
@@ -31,10 +34,8 @@ def lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 def test_the_first_failure_is_logged_with_its_traceback_and_the_next_ones_are_not(
-    caplog: pytest.LogCaptureFixture,
+    clock: ManualClock, outage: OutageLog, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
-    outage = OutageLog(log, "Redis unavailable", repeat_seconds=60, clock=clock)
     with caplog.at_level(logging.INFO, logger=log.name):
         for _ in range(500):
             clock.now += 0.01
@@ -49,10 +50,8 @@ def test_the_first_failure_is_logged_with_its_traceback_and_the_next_ones_are_no
 
 
 def test_an_outage_that_goes_on_is_logged_again_each_interval_with_the_failures_since(
-    caplog: pytest.LogCaptureFixture,
+    clock: ManualClock, outage: OutageLog, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
-    outage = OutageLog(log, "Redis unavailable", repeat_seconds=60, clock=clock)
     with caplog.at_level(logging.INFO, logger=log.name):
         fail(outage)
         for _ in range(30):
@@ -68,10 +67,8 @@ def test_an_outage_that_goes_on_is_logged_again_each_interval_with_the_failures_
 
 
 def test_the_first_success_ends_the_outage_and_the_next_failure_starts_a_new_one(
-    caplog: pytest.LogCaptureFixture,
+    outage: OutageLog, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
-    outage = OutageLog(log, "Redis unavailable", clock=clock)
     with caplog.at_level(logging.INFO, logger=log.name):
         outage.succeeded()
         for _ in range(3):

@@ -7,14 +7,7 @@ import asyncio
 import pytest
 
 from svckit.ttl_cache import TtlCache
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.helpers import ManualClock
 
 
 class Source:
@@ -36,7 +29,7 @@ class Source:
 
 
 async def test_a_value_is_served_from_memory_until_its_ttl_passes() -> None:
-    source, clock = Source(), Clock()
+    source, clock = Source(), ManualClock()
     cache = TtlCache(source.load, ttl=60, clock=clock)
     assert await cache.get(1) == 10
     clock.now += 59
@@ -48,7 +41,7 @@ async def test_a_value_is_served_from_memory_until_its_ttl_passes() -> None:
 
 
 async def test_the_ttl_may_depend_on_the_value_and_zero_keeps_nothing() -> None:
-    source, clock = Source(), Clock()
+    source, clock = Source(), ManualClock()
     cache = TtlCache(source.load, ttl=lambda value: 5 if value > 10 else 0, clock=clock)
     for key in (1, 1, 2, 2):
         await cache.get(key)

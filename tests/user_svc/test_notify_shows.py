@@ -10,6 +10,7 @@ import grpc
 from cinemapb.cinema.v1 import cinema_pb2
 from cinemapb.movie.v1 import movie_pb2
 from svckit.protoconv import to_timestamp
+from tests.helpers import ManualClock
 from user_svc.notifications.messages import Show
 from user_svc.notifications.shows import ShowDirectory
 
@@ -44,20 +45,12 @@ class FakeMovies:
         return movie_pb2.Movie(id=request.id, title="Dune")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def directory(cinema: FakeCinema, clock: Clock) -> ShowDirectory:
+def directory(cinema: FakeCinema, clock: ManualClock) -> ShowDirectory:
     return ShowDirectory(cinema, FakeMovies(), ttl=60.0, clock=clock)  # type: ignore[arg-type]
 
 
 async def test_a_found_show_is_kept_for_the_ttl() -> None:
-    cinema, clock = FakeCinema(), Clock()
+    cinema, clock = FakeCinema(), ManualClock(now=0.0)
     shows = directory(cinema, clock)
     assert await shows.show(1) == Show("Dune", "Blue", STARTS)
     assert await shows.show(1) == Show("Dune", "Blue", STARTS)
@@ -68,7 +61,7 @@ async def test_a_found_show_is_kept_for_the_ttl() -> None:
 
 
 async def test_an_unknown_session_is_not_asked_for_again_within_the_ttl() -> None:
-    cinema, clock = FakeCinema(), Clock()
+    cinema, clock = FakeCinema(), ManualClock(now=0.0)
     shows = directory(cinema, clock)
     for _ in range(3):
         assert await shows.show(9) == Show()
@@ -76,7 +69,7 @@ async def test_an_unknown_session_is_not_asked_for_again_within_the_ttl() -> Non
 
 
 async def test_a_lookup_that_failed_for_a_passing_reason_is_tried_again() -> None:
-    cinema, clock = FakeCinema(), Clock()
+    cinema, clock = FakeCinema(), ManualClock(now=0.0)
     shows = directory(cinema, clock)
     cinema.down = True
     assert await shows.show(1) == Show()
