@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,6 +16,10 @@ from grpc_health.v1._async import HealthServicer
 
 from svckit.clients import CHANNEL_OPTIONS, ChannelPool, insecure_channel, insecure_channels
 from svckit.grpc_server import SERVER_OPTIONS, server_options
+
+PEER_DOWN_SECONDS = 6.0
+"""Long enough for gRPC's default backoff (1 s, then 1.6 times longer each time, +-20 %) to leave
+more than 2 s between two attempts, or since the last one."""
 
 
 class CountingHealth(HealthServicer):  # type: ignore[misc]
@@ -107,3 +114,34 @@ async def test_workers_bind_one_port_and_a_single_server_does_not_share_it() -> 
     single = grpc.aio.server(options=server_options(reuse_port=False))
     with pytest.raises(RuntimeError):
         single.add_insecure_port(f"127.0.0.1:{port}")
+
+
+async def test_a_channel_tries_a_peer_that_is_down_again_at_least_every_two_seconds() -> None:
+    """A restarted service is called again soon after it is back: gRPC's own reconnect backoff
+    grows to two minutes, so a peer down for a while would otherwise wait that long again."""
+    attempts: list[float] = []
+
+    async def refuse(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        attempts.append(time.monotonic())
+        writer.close()
+
+    peer = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = peer.sockets[0].getsockname()[1]
+    started = time.monotonic()
+    try:
+        async with insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as waited:
+                await stub.Check(
+                    health_pb2.HealthCheckRequest(), timeout=PEER_DOWN_SECONDS, wait_for_ready=True
+                )
+            assert waited.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    finally:
+        peer.close()
+        await peer.wait_closed()
+    gaps = [
+        later - earlier
+        for earlier, later in itertools.pairwise([*attempts, started + PEER_DOWN_SECONDS])
+    ]
+    assert len(attempts) >= 4, attempts
+    assert max(gaps) < 2.0, [round(gap, 2) for gap in gaps]
