@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 TTL_SECONDS = 300.0
 LOOKUP_TIMEOUT_SECONDS = 2.0
 USERS_KEPT = 100_000
-POLL_SECONDS = 0.5
 BATCH_SIZE = 500
 
 
@@ -109,7 +108,7 @@ class UserChangedFeed:
         try:
             await asyncio.to_thread(assign_at_end, consumer, [topic])
             while True:
-                for record in await arrived_records(consumer, BATCH_SIZE, POLL_SECONDS):
+                for record in await arrived_records(consumer, BATCH_SIZE):
                     self._hear(record)
         finally:
             await asyncio.to_thread(consumer.close)

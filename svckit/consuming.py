@@ -8,27 +8,16 @@ from collections.abc import Awaitable, Callable
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
+from svckit.kafka import arrived_records
 from svckit.metrics import ConsumerLag
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 1.0
 BATCH_SIZE = 500
 MAX_RETRY_SECONDS = 30.0
 
 Handler = Callable[[Message], Awaitable[None]]
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
-
-
-async def next_records(consumer: Consumer) -> list[Message]:
-    """Up to BATCH_SIZE records, waiting at most POLL_SECONDS for the first, in a worker thread;
-    if cancelled, lets the call return before the caller closes the consumer."""
-    polling = asyncio.ensure_future(asyncio.to_thread(consumer.consume, BATCH_SIZE, POLL_SECONDS))
-    try:
-        return await asyncio.shield(polling)
-    except asyncio.CancelledError:
-        await asyncio.wait([polling])
-        raise
 
 
 def retry_delay(failures: int) -> float:
@@ -52,12 +41,15 @@ async def consume(
     commit: bool,
     lag: ConsumerLag,
     first: BatchHandler | None = None,
+    linger: float = 0.0,
 ) -> None:
     """Hands every record of `topics` to `handle`, in order per partition, until cancelled.
 
     With `first`, each batch is handed to it whole before `handle` gets its records: for
     work that is cheaper done once per batch (one statement for many records). If it fails,
-    the whole batch is handled again after the pause, `first` included.
+    the whole batch is handled again after the pause, `first` included. A batch is what has
+    arrived when its first record comes; with `linger`, what comes up to that many seconds
+    later too (each record may wait that long, and there are fewer, larger batches).
 
     Records come in batches. A record whose handling fails is handled again after a growing
     pause: the consumer seeks back to it and to every record after it in the batch, so
@@ -69,7 +61,7 @@ async def consume(
     failures = 0
     try:
         while True:
-            records = await next_records(consumer)
+            records = await arrived_records(consumer, BATCH_SIZE, linger=linger)
             lag.refresh(consumer)
             handled, failed = await _handle_batch(records, handle, first, lag.name)
             if commit and handled:

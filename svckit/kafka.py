@@ -9,6 +9,10 @@ from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPa
 
 CONTENT_TYPE = "application/protobuf"
 
+POLL_SECONDS = 0.2
+"""How long a consumer's poll waits for a first record. A consumer is closed only once its
+poll in flight has returned, so this is also how long stopping may wait for each consumer."""
+
 Headers = list[tuple[str, str | bytes | None]]
 """Record headers in the shape `Producer.produce(headers=...)` accepts."""
 
@@ -70,23 +74,25 @@ def assign_at_end(consumer: Consumer, topics: list[str], *, timeout: float = 10.
     consumer.assign(partitions)
 
 
-def _next_records(consumer: Consumer, batch_size: int, wait_seconds: float) -> list[Message]:
-    """Waits for a record, then takes whatever else has already arrived."""
-    first = consumer.poll(wait_seconds)
+def _next_records(consumer: Consumer, batch_size: int, linger: float) -> list[Message]:
+    """Waits for a record, then up to `linger` seconds for more to fill the batch.
+
+    `consume(batch_size, wait)` alone waits the whole time for a batch to fill, so it held
+    every record of a quiet topic for that long, not only the ones worth batching.
+    """
+    first = consumer.poll(POLL_SECONDS)
     if first is None:
         return []
-    return [first, *consumer.consume(batch_size - 1, 0)]
+    return [first, *consumer.consume(batch_size - 1, linger)]
 
 
 async def arrived_records(
-    consumer: Consumer, batch_size: int, wait_seconds: float
+    consumer: Consumer, batch_size: int, *, linger: float = 0.0
 ) -> list[Message]:
-    """The records that arrived (up to `batch_size`, waiting at most `wait_seconds` for the
-    first), polled in a worker thread; if cancelled, lets the poll finish before the caller
-    closes the consumer."""
-    polling = asyncio.ensure_future(
-        asyncio.to_thread(_next_records, consumer, batch_size, wait_seconds)
-    )
+    """Up to `batch_size` records: the first to arrive (waiting at most POLL_SECONDS for it),
+    with those that came by then or within `linger` seconds after it. Polled in a worker
+    thread; if cancelled, lets the poll finish before the caller closes the consumer."""
+    polling = asyncio.ensure_future(asyncio.to_thread(_next_records, consumer, batch_size, linger))
     try:
         return await asyncio.shield(polling)
     except asyncio.CancelledError:

@@ -29,7 +29,6 @@ from svckit.vocabulary import BOOKING_TOPICS, Topic
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
 BATCH_SIZE = 100
 """At most this many records per hand-over: less than a watcher's inbox holds."""
 
@@ -64,7 +63,7 @@ class BookingEventFeed:
             self.hub.live.set()
             log.info("live feed consuming %s", ", ".join(self.topics))
             while True:
-                records = await arrived_records(consumer, BATCH_SIZE, POLL_SECONDS)
+                records = await arrived_records(consumer, BATCH_SIZE)
                 self.lag.refresh(consumer)
                 self.hand_over(records)
         finally:

@@ -31,6 +31,10 @@ from user_svc.notifications.reminders import Reminders
 log = logging.getLogger(__name__)
 
 GROUP = "user_svc.notifications"
+BATCH_LINGER_SECONDS = 1.0
+"""How long a booking event waits for others to share its batch's bookkeeping (one statement
+per batch). Without the wait, in the 20-session sale user_svc spent 1.8-2.0 ms of CPU per
+hold, and its database three times as much, against 0.62 ms with it."""
 """The consumer group (before any test prefix), also the name of its lag metric."""
 
 
@@ -127,6 +131,7 @@ class BookingEventConsumer:
             commit=True,
             lag=self.lag,
             first=None if self.bookkeep is None else self._bookkeep,
+            linger=BATCH_LINGER_SECONDS,
         )
 
     async def _bookkeep(self, messages: Sequence[Message]) -> None:
