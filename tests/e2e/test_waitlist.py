@@ -17,6 +17,7 @@ from booking_svc.waitlist.rules import seats_for
 from tests.conftest import RunningStack
 from tests.e2e.test_bookings import Headers, held, make_show
 from tests.e2e.test_notifications import Guest, Notifying, guest, notifying, subscribe
+from tests.e2e.test_operator import expire
 from tests.helpers import admin_token, bearer, poll
 
 __all__ = ["notifying"]
@@ -40,11 +41,6 @@ def served(running_stack: RunningStack, session_id: int) -> dict[int, list[int]]
             (session_id,),
         ).fetchall()
     return {user_id: list(seats) for user_id, seats in rows}
-
-
-def expire_now(running_stack: RunningStack, booking_id: str) -> None:
-    with psycopg.connect(running_stack.env["BOOKING_DATABASE_URL"]) as conn:
-        conn.execute("UPDATE bookings SET expires_at = now() WHERE id = %s", (booking_id,))
 
 
 def live_seat_owners(running_stack: RunningStack, session_id: int) -> list[tuple[int, int]]:
@@ -105,7 +101,7 @@ def test_twenty_entries_are_served_oldest_satisfiable_first_and_told_once(
     rng.shuffle(holds)
     for step, (holder, booking) in enumerate(holds):
         if step % 2:
-            expire_now(running_stack, booking["id"])
+            expire(running_stack, booking["id"])
         else:
             response = api.post(f"/api/bookings/{booking['id']}/cancel", headers=holder)
             assert response.status_code == 200, response.text
