@@ -38,11 +38,21 @@ async def keep_running(
         except asyncio.CancelledError:
             raise
         except Exception:
+            if _cancelled():
+                # a task group gives its parent's cancellation back as an ExceptionGroup
+                # when a part of it fails as it is cancelled: stop, as cancelled
+                raise asyncio.CancelledError from None
             if clock() - started >= healthy_after:
                 delay = FIRST_RETRY_SECONDS
             log.exception("background task %s failed; restarting in %.1fs", name, delay)
             await sleep(delay)
             delay = min(delay * 2, MAX_RETRY_SECONDS)
+
+
+def _cancelled() -> bool:
+    """Whether someone asked the running task to stop."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 @asynccontextmanager

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from svckit.tasks import FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS, keep_running
@@ -52,3 +54,30 @@ async def test_the_first_retry_of_the_next_incident_is_quick_again(slept: Sleeps
     )
     assert slept[5] == MAX_RETRY_SECONDS
     assert slept[6] == FIRST_RETRY_SECONDS
+
+
+async def test_a_loop_cancelled_while_a_part_of_it_fails_stops() -> None:
+    """A task group turns a cancellation that meets a failing child into an ExceptionGroup:
+    the loop must stop, not take it for a failure and start again (a gateway whose Redis
+    connection failed as it stopped ran on until it was killed)."""
+    starts = 0
+
+    async def fails_when_cancelled() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            raise ConnectionError("connection lost while stopping") from None
+
+    async def body() -> None:
+        nonlocal starts
+        starts += 1
+        if starts > 1:
+            return  # started again: the cancellation was lost
+        async with asyncio.TaskGroup() as parts:
+            parts.create_task(fails_when_cancelled())
+
+    running = asyncio.create_task(keep_running("catalogue-invalidations", body))
+    await asyncio.sleep(0.05)
+    running.cancel()
+    await asyncio.wait([running], timeout=5)
+    assert running.cancelled(), f"{starts} starts"
