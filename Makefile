@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+# Python keeps compiled modules (and pytest its assertion-rewritten tests) in __pycache__
+# (git ignores them) even where the environment says not to: collecting the tests took 27 s
+# without them, 13 s with, and every service start compiled our modules again.
+unexport PYTHONDONTWRITEBYTECODE
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := .tools/bin/uv
