@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -68,6 +68,10 @@ class RunningStack:
     stack: Stack
     base_url: str
     env: dict[str, str]
+    changed: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Processes running with changed settings, and those settings."""
+    _held: set[str] = field(default_factory=set)
+    """Processes a `changed_for` block is using."""
 
     @contextmanager
     def gateway_replica(self, port: int, name: str, **settings: str) -> Iterator[httpx.Client]:
@@ -95,7 +99,29 @@ class RunningStack:
         self.stack.stop(*names)
         for name in names:
             self.stack.start(name, overrides)
+            if overrides:
+                self.changed[name] = dict(overrides)
+            else:
+                self.changed.pop(name, None)
         self.stack.wait_healthy(self.base_url)
+
+    @contextmanager
+    def changed_for(self, *names: str, **overrides: str) -> Iterator[RunningStack]:
+        """These processes run with `overrides` for the block (restarted only if they do not
+        already). They get their defaults back when a test next needs them so (`settle`), not
+        at the block's end: a next block that changes them too saves a restart."""
+        if stale := [name for name in names if self.changed.get(name) != overrides]:
+            self.restart(*stale, **overrides)
+        self._held.update(names)
+        try:
+            yield self
+        finally:
+            self._held.difference_update(names)
+
+    def settle(self) -> None:
+        """Restarts the changed processes no block is using with their defaults, together."""
+        if back := sorted(self.changed.keys() - self._held):
+            self.restart(*back)
 
 
 @pytest.fixture(scope="session")
@@ -160,13 +186,18 @@ def demo_payment_settings(stack: RunningStack) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def demo_payments(running_stack: RunningStack) -> Iterator[RunningStack]:
     """The stack with the demo payment provider for one test module (booking_svc and the
-    gateway restarted with it, and back without it afterwards); other tests keep `none`."""
+    gateway restarted with it); other tests keep `none`."""
     settings = demo_payment_settings(running_stack)
-    running_stack.restart("booking_svc", "gateway", **settings)
-    try:
+    with running_stack.changed_for("booking_svc", "gateway", **settings):
         yield running_stack
-    finally:
-        running_stack.restart("booking_svc", "gateway")
+
+
+@pytest.fixture(autouse=True)
+def stack_at_its_defaults(request: pytest.FixtureRequest) -> None:
+    """A test of the stack starts with every process at its defaults but those its blocks
+    change (`RunningStack.changed_for`)."""
+    if "running_stack" in request.fixturenames:
+        request.getfixturevalue("running_stack").settle()
 
 
 @pytest.fixture

@@ -24,15 +24,12 @@ FREES_IN = re.compile(r"^Frees in (\d+):(\d\d)$")
 
 @pytest.fixture(scope="module")
 def short_holds(running_stack: RunningStack) -> Iterator[None]:
-    running_stack.restart(
+    with running_stack.changed_for(
         "booking_svc",
         BOOKING_HOLD_SECONDS=str(HOLD_SECONDS),
         BOOKING_EXTEND_SECONDS=str(EXTEND_SECONDS),
-    )
-    try:
+    ):
         yield
-    finally:
-        running_stack.restart("booking_svc")
 
 
 def frees_in(page: Page) -> int:

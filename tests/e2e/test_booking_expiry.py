@@ -25,11 +25,8 @@ RELEASE_WITHIN = timedelta(seconds=1)
 
 @pytest.fixture
 def short_holds(running_stack: RunningStack) -> Iterator[None]:
-    running_stack.restart("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS))
-    try:
+    with running_stack.changed_for("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS)):
         yield
-    finally:
-        running_stack.restart("booking_svc")
 
 
 @pytest.fixture

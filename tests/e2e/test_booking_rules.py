@@ -140,11 +140,10 @@ def test_once_the_session_started_a_hold_cannot_be_paid_nor_a_payment_refunded_b
 
 @pytest.fixture
 def cancel_cutoff(running_stack: RunningStack) -> Iterator[None]:
-    running_stack.restart("booking_svc", BOOKING_CANCEL_CUTOFF_MINUTES=str(CUTOFF_MINUTES))
-    try:
+    with running_stack.changed_for(
+        "booking_svc", BOOKING_CANCEL_CUTOFF_MINUTES=str(CUTOFF_MINUTES)
+    ):
         yield
-    finally:
-        running_stack.restart("booking_svc")
 
 
 def test_customers_cannot_cancel_a_paid_booking_within_the_cutoff(

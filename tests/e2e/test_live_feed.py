@@ -88,11 +88,8 @@ def user(api: httpx.Client) -> Headers:
 
 @pytest.fixture
 def short_holds(running_stack: RunningStack) -> Iterator[None]:
-    running_stack.restart("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS))
-    try:
+    with running_stack.changed_for("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS)):
         yield
-    finally:
-        running_stack.restart("booking_svc")
 
 
 def test_every_watcher_sees_holds_payments_cancellations_and_expiries_in_version_order(

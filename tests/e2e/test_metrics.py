@@ -66,11 +66,8 @@ def eventually(check: Callable[[], Any], what: str) -> Any:
 def booking_metrics(running_stack: RunningStack) -> Iterator[str]:
     """The URL of booking_svc's metrics (restarted with short holds for the expiry test)."""
     port = running_stack.env["BOOKING_SVC_METRICS_PORT"]
-    running_stack.restart("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS))
-    try:
+    with running_stack.changed_for("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS)):
         yield f"http://127.0.0.1:{port}/metrics"
-    finally:
-        running_stack.restart("booking_svc")
 
 
 @pytest.fixture

@@ -145,17 +145,16 @@ def notifying(running_stack: RunningStack) -> Iterator[Notifying]:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            running_stack.restart(
+            with running_stack.changed_for(
                 "user_svc",
                 SMTP_HOST="127.0.0.1",
                 SMTP_PORT=str(smtp_port),
                 SMTP_STARTTLS="false",
                 PUSH_ALLOW_INSECURE_ENDPOINTS="true",
                 HOLD_REMINDER_SECONDS=str(REMINDER_SECONDS),
-            )
-            yield Notifying(inbox, push)
+            ):
+                yield Notifying(inbox, push)
         finally:
-            running_stack.restart("user_svc")
             server.shutdown()
             server.server_close()
 
@@ -482,11 +481,8 @@ def test_push_subscriptions_are_validated_and_belong_to_their_user(
 
 @pytest.fixture
 def short_holds(running_stack: RunningStack, notifying: Notifying) -> Iterator[None]:
-    running_stack.restart("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS))
-    try:
+    with running_stack.changed_for("booking_svc", BOOKING_HOLD_SECONDS=str(HOLD_SECONDS)):
         yield
-    finally:
-        running_stack.restart("booking_svc")
 
 
 def test_an_unpaid_hold_is_reminded_before_it_expires_and_a_paid_one_is_not(

@@ -24,11 +24,8 @@ BOOKING = "booking_svc"
 @pytest.fixture(scope="module")
 def orphan_rule(running_stack: RunningStack) -> Iterator[Stack]:
     """booking_svc with BOOKING_NO_ORPHAN_SEATS on for this module, as deployed by default."""
-    running_stack.restart(BOOKING, BOOKING_NO_ORPHAN_SEATS="true")
-    try:
+    with running_stack.changed_for(BOOKING, BOOKING_NO_ORPHAN_SEATS="true"):
         yield running_stack.stack
-    finally:
-        running_stack.restart(BOOKING)
 
 
 @pytest.fixture

@@ -31,13 +31,10 @@ WORKERS = {"GATEWAY_WORKERS": "2", "BOOKING_SVC_WORKERS": "2"}
 @pytest.fixture(scope="module")
 def workers(running_stack: RunningStack) -> Iterator[RunningStack]:
     """booking_svc and the gateway as two workers each (booking_svc with short holds)."""
-    running_stack.restart(
+    with running_stack.changed_for(
         "booking_svc", "gateway", **WORKERS, BOOKING_HOLD_SECONDS=str(HOLD_SECONDS)
-    )
-    try:
+    ):
         yield running_stack
-    finally:
-        running_stack.restart("booking_svc", "gateway")
 
 
 def samples(stack: RunningStack, process: str, name: str) -> dict[str, float]:
