@@ -117,8 +117,9 @@ async def test_workers_bind_one_port_and_a_single_server_does_not_share_it() -> 
 
 
 async def test_a_channel_tries_a_peer_that_is_down_again_at_least_every_two_seconds() -> None:
-    """A restarted service is called again soon after it is back: gRPC's own reconnect backoff
-    grows to two minutes, so a peer down for a while would otherwise wait that long again."""
+    """A restarted service is called again soon after it is back: gRPC's own backoff between
+    attempts grows 1.6 times per failure (to two minutes), so the longer a peer was down, the
+    longer it went unused after it came back."""
     attempts: list[float] = []
 
     async def refuse(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
