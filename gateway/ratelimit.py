@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import grpc
 from fastapi import Depends, Request
@@ -30,6 +30,8 @@ from gateway.errors import ApiError
 from svckit.outages import OutageLog
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 WINDOW_SECONDS = 60
 MAX_LOCAL_KEYS = 100_000
@@ -111,39 +113,37 @@ class Limiter:
 
     async def check(self, key: str, *, limit: int, window_seconds: int, what: str) -> None:
         """Counts one request under `key`; 429 with Retry-After when it is over the limit."""
-        try:
-            retry_after = await count_request(
-                self.counter, key, limit=limit, window_seconds=window_seconds
-            )
-        except RedisError:
-            self.outage.failed()
-            retry_after = self.local.count(key, limit=limit, window_seconds=window_seconds)
-        else:
-            self.outage.succeeded()
+        retry_after = await self._shared_or_local(
+            count_request(self.counter, key, limit=limit, window_seconds=window_seconds),
+            lambda: self.local.count(key, limit=limit, window_seconds=window_seconds),
+        )
         if retry_after:
             raise too_many(what, retry_after)
 
     async def refuse_if_spent(self, key: str, *, limit: int, what: str) -> None:
         """429 with Retry-After when `key`'s window has counted `limit` already; counts nothing."""
-        try:
-            count, retry_after = await read_window(self.redis, key)
-        except RedisError:
-            self.outage.failed()
-            count, retry_after = self.local.read(key)
-        else:
-            self.outage.succeeded()
+        count, retry_after = await self._shared_or_local(
+            read_window(self.redis, key), lambda: self.local.read(key)
+        )
         if count >= limit:
             raise too_many(what, retry_after)
 
     async def record(self, key: str, *, window_seconds: int) -> None:
         """Counts one event under `key` without refusing anything."""
+        await self._shared_or_local(
+            count_request(self.counter, key, limit=0, window_seconds=window_seconds),
+            lambda: self.local.count(key, limit=0, window_seconds=window_seconds),
+        )
+
+    async def _shared_or_local(self, shared: Awaitable[T], local: Callable[[], T]) -> T:
+        """What Redis answers, or while it is away (logged as an outage) what `local` does."""
         try:
-            await count_request(self.counter, key, limit=0, window_seconds=window_seconds)
+            answer = await shared
         except RedisError:
             self.outage.failed()
-            self.local.count(key, limit=0, window_seconds=window_seconds)
-        else:
-            self.outage.succeeded()
+            return local()
+        self.outage.succeeded()
+        return answer
 
 
 def too_many(what: str, retry_after: int) -> ApiError:
