@@ -34,7 +34,6 @@ from cinemapb.booking.v1 import (
 )
 from cinemapb.cinema.v1 import cinema_pb2_grpc
 from svckit.clients import service_channel
-from svckit.db import make_sessionmaker
 from svckit.outbox import OutboxRelay
 from svckit.service import migrated_database, run_service, service_names
 from svckit.service_identity import ServiceTokens
@@ -53,12 +52,11 @@ def main() -> None:
             )
             cinema_stub = cinema_pb2_grpc.CinemaServiceStub(cinema)
             seating = SeatingCache(CinemaSeatingProvider(cinema_stub))
-            sessions = make_sessionmaker(engine)
             signer = TicketSigner(settings.ticket_signing_key())
             events = BookingEvents(settings.topic, signer)
-            payments = build_payments(settings, sessions, events, server)
+            payments = build_payments(settings, engine, events, server)
             bookings = BookingService(
-                sessions,
+                engine,
                 seating,
                 events,
                 hold_seconds=settings.booking_hold_seconds,
@@ -74,7 +72,7 @@ def main() -> None:
                 max_extensions=settings.booking_max_extensions,
             )
             reports = Reports(
-                sessions,
+                engine,
                 seating,
                 CinemaSessionMovies(cinema_stub),
                 ZoneInfo(settings.cinema_timezone),
@@ -98,7 +96,7 @@ def main() -> None:
                 BookingServiceServicer(bookings, reports, waitlist), server
             )
             tickets_pb2_grpc.add_TicketServiceServicer_to_server(
-                TicketServiceServicer(TicketDesk(sessions, events, signer), signer), server
+                TicketServiceServicer(TicketDesk(engine, events, signer), signer), server
             )
             tasks = {
                 "outbox-relay": relay.run,

@@ -132,7 +132,7 @@ class SeatChoice:
         cutoff = None if user.is_admin else self.bookings.cancel_cutoff
         service = self.bookings
         try:
-            async with reading(service.sessions) as db:
+            async with reading(service.database) as db:
                 repo = BookingRepository(db)
                 answered = None if keyed is None else await repo.answered(user.user_id, keyed.key)
                 found = await repo.get(booking_id)
@@ -141,7 +141,7 @@ class SeatChoice:
             if found is None or (found.user_id != user.user_id and not user.is_admin):
                 raise booking_not_found(raw_id)
             seating = await service.seating.get(found.session_id)
-            async with service.sessions.begin() as db:
+            async with service.database.begin() as db:
                 repo = BookingRepository(db)
                 await repo.lock_session_seats(found.session_id)
                 locked = await repo.lock_own(booking_id, user.user_id, cutoff=cutoff)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc.convert import booked_seat_pb, ticket_pb
 from booking_svc.domain import Change
@@ -75,7 +75,7 @@ class BookingEvents:
 
     async def add(
         self,
-        db: AsyncSession,
+        db: AsyncConnection,
         topic: Topic,
         changes: Sequence[Change],
         event_type: EventType | None = None,
@@ -85,7 +85,7 @@ class BookingEvents:
         await add_events(db, outbox, self._queued(topic, changes, event_type))
 
     async def add_and_commit(
-        self, db: AsyncSession, topic: Topic, changes: Sequence[Change]
+        self, db: AsyncConnection, topic: Topic, changes: Sequence[Change]
     ) -> None:
         """As `add`, then commits the caller's transaction in the same round trip (the last
         thing it does): its seat-map version row is free for the session's next change
@@ -112,7 +112,7 @@ class BookingEvents:
             )
         return queued
 
-    async def checked_in(self, db: AsyncSession, ticket: Ticket) -> None:
+    async def checked_in(self, db: AsyncConnection, ticket: Ticket) -> None:
         """The ticket.checked_in event of a ticket just checked in, in the caller's transaction."""
         event_id = uuid.uuid4()
         event = OutboxEvent(

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import grpc
 from sqlalchemy import Select, String, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.domain import session_not_found
 from booking_svc.models import booking_seats, bookings
@@ -144,12 +144,12 @@ def _seats_per_booking() -> Select[tuple[object, int]]:
 class Reports:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine,
         seating: SeatingCache,
         movies: SessionMovies,
         zone: ZoneInfo,
     ) -> None:
-        self.sessions = sessions
+        self.database = database
         self.seating = seating
         self.movies = movies
         self.zone = zone
@@ -174,7 +174,7 @@ class Reports:
             .group_by(S.session_id)
             .order_by(func.min(B.session_starts_at), S.session_id)
         )
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             rows = (await db.execute(query)).all()
         return [BookedSeats(row[0], row[1], tuple(sorted(row[2]))) for row in rows]
 
@@ -192,7 +192,7 @@ class Reports:
             .select_from(bookings.join(counts, counts.c.booking_id == B.id))
             .where(B.session_id == session_id, B.status.in_(SOLD + HELD))
         )
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             sold, held, revenue = (await db.execute(query)).one()
         total = len(seating.seats)
         return SessionFigures(
@@ -248,7 +248,7 @@ class Reports:
             .group_by(B.session_id)
             .order_by(func.min(B.session_starts_at), B.session_id)
         )
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             found = (await db.execute(query)).all()
         return [
             SalesRow(key, int(n), int(seats), int(revenue), starts_at=starts)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, Select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc import statements as sql
 from booking_svc.domain import (
@@ -126,7 +126,7 @@ def _group_seats(rows: Iterable[AnyRow]) -> dict[uuid.UUID, list[SeatInfo]]:
 
 
 class BookingRepository:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncConnection) -> None:
         self.db = db
 
     # -- holds -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import prometheus_client as prom
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from booking_svc.availability import MAX_SESSIONS, SessionSummary, summarize
 from booking_svc.domain import (
@@ -149,7 +149,7 @@ def _count_ended(ended: Sequence[Booking]) -> None:
 class BookingService:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine,
         seating: SeatingCache,
         events: BookingEvents,
         *,
@@ -164,7 +164,7 @@ class BookingService:
         on_hold: Callable[[float], None] = lambda _deadline: None,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self.sessions = sessions
+        self.database = database
         self.seating = seating
         self.events = events
         self.hold_period = timedelta(seconds=hold_seconds)
@@ -246,7 +246,7 @@ class BookingService:
         key: str | None,
         digest: str,
     ) -> Booking:
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             repo = BookingRepository(db)
             wanted = sorted(await pick(repo, seating))
             seats = seats_to_hold(seating, wanted)
@@ -281,7 +281,7 @@ class BookingService:
 
     async def _replay(self, user_id: int, key: str, digest: str) -> Booking | None:
         """The booking an earlier request with this key made, if the request was the same."""
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             repo = BookingRepository(db)
             found = await repo.find_by_idempotency_key(user_id, key)
             if found is None:
@@ -304,7 +304,7 @@ class BookingService:
         booking_id = parse_booking_id(raw_id)
         keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CONFIRM)
         try:
-            async with self.sessions.begin() as db:
+            async with self.database.begin() as db:
                 repo = BookingRepository(db)
                 confirmed = await repo.confirm(booking_id, user.user_id)
                 if confirmed is None:
@@ -327,7 +327,7 @@ class BookingService:
         due when it wakes, and it then plans its next sleep anew."""
         user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             repo = BookingRepository(db)
             extended = await repo.extend(
                 booking_id, user.user_id, by=self.extension, max_extensions=self.max_extensions
@@ -357,7 +357,7 @@ class BookingService:
         keyed = keyed_request(user.user_id, idempotency_key, booking_id, Action.CANCEL)
         cutoff = None if user.is_admin else self.cancel_cutoff
         try:
-            async with self.sessions.begin() as db:
+            async with self.database.begin() as db:
                 repo = BookingRepository(db)
                 changes = await repo.end_own(booking_id, user.user_id, cutoff=cutoff)
                 if not changes:
@@ -387,13 +387,15 @@ class BookingService:
         """A refused change under a key is a retry when the key answered before: that answer
         (or 422 if the key asked for something else); otherwise the refusal stands."""
         if keyed is not None:
-            async with reading(self.sessions) as db:
+            async with reading(self.database) as db:
                 answered = await BookingRepository(db).answered(keyed.user_id, keyed.key)
             if answered is not None:
                 return replay(answered, keyed)
         raise refused
 
-    async def _announce_ended(self, db: AsyncSession, changes: Sequence[Change]) -> list[Booking]:
+    async def _announce_ended(
+        self, db: AsyncConnection, changes: Sequence[Change]
+    ) -> list[Booking]:
         """Queues the booking.cancelled events of bookings the repository just ended (their
         seats are free), in the caller's transaction; returns the bookings."""
         await self.events.add(db, Topic.BOOKING_CANCELLED, changes)
@@ -418,7 +420,7 @@ class BookingService:
         return total + done
 
     async def _expire_batch(self, share: Share, limit: int) -> int:
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             changes = await BookingRepository(db).expire_due(limit, share)
             expired = await self._announce_ended(db, changes)
         _count_ended(expired)
@@ -429,25 +431,25 @@ class BookingService:
 
     async def finish_due(self, limit: int = BATCH_SIZE) -> int:
         """Bookings of sessions that are over: confirmed -> finished, pending -> expired."""
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             finished = await BookingRepository(db).finish_due(limit)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             changes = await BookingRepository(db).expire_past_sessions(limit)
             expired = await self._announce_ended(db, changes)
         _count_ended(expired)
         return finished + len(expired)
 
     async def seconds_until_next_hold_deadline(self) -> float | None:
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             return await BookingRepository(db).seconds_until_next_hold_deadline()
 
     async def seconds_until_next_session_end(self) -> float | None:
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             return await BookingRepository(db).seconds_until_next_session_end()
 
     async def purge_idempotency_keys(self) -> int:
         """Forgets Idempotency-Keys older than their lifetime; returns how many."""
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             purged = await BookingRepository(db).purge(IDEMPOTENCY_KEY_LIFETIME)
         if purged:
             log.info("forgot %d idempotency keys older than 24 h", purged)
@@ -460,7 +462,7 @@ class BookingService:
         self.seating.invalidate(update.session_id)
         if update.cancelled:
             return await self.cancel_session(update.session_id)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             repo = BookingRepository(db)
             await repo.set_session_cancelled(update.session_id, False)
             await repo.move_session(update.session_id, update.starts_at, update.ends_at)
@@ -473,9 +475,9 @@ class BookingService:
         First the cancellation is recorded on the session's version row, so a hold that read a
         stale cache and commits later fails; then every live booking is cancelled. Idempotent.
         """
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             await BookingRepository(db).set_session_cancelled(session_id, True)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             changes = await BookingRepository(db).end_session(session_id)
             cancelled = await self._announce_ended(db, changes)
         _count_ended(cancelled)
@@ -487,7 +489,7 @@ class BookingService:
     async def get(self, caller: Caller | None, raw_id: str) -> Booking:
         user = signed_in(caller, "sign in to book seats")
         booking_id = parse_booking_id(raw_id)
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             booking = await BookingRepository(db).get(booking_id)
         if booking is None or (booking.user_id != user.user_id and not user.is_admin):
             raise booking_not_found(raw_id)
@@ -499,7 +501,7 @@ class BookingService:
         """The caller's bookings (an admin's: everyone's unless `mine_only`), newest first."""
         user = signed_in(caller, "sign in to book seats")
         owner = None if user.is_admin and not mine_only else user.user_id
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             return await BookingRepository(db).list(
                 owner, offset=(page - 1) * page_size, limit=page_size
             )
@@ -516,7 +518,7 @@ class BookingService:
         known = [seating for seating in seatings if seating is not None]
         if not known:
             return []
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             taken = await BookingRepository(db).taken_seats([s.session_id for s in known])
         return [summarize(seating, taken.get(seating.session_id, ())) for seating in known]
 
@@ -524,6 +526,6 @@ class BookingService:
         seating = await self.seating.get(session_id)
         if seating is None:
             raise session_not_found(session_id)
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             state = await BookingRepository(db).seat_map_state(session_id)
         return seating, state

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc import statements as sql
 from booking_svc.domain import SeatInfo
@@ -34,7 +34,7 @@ def _ticket(row: Row[*tuple[Any, ...]]) -> Ticket:
 
 
 class TicketRepository:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncConnection) -> None:
         self.db = db
 
     async def _tickets(self, query: Select[Any]) -> list[Ticket]:

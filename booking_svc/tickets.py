@@ -10,7 +10,7 @@ import logging
 import uuid
 
 import prometheus_client as prom
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.domain import booking_not_found, parse_booking_id
 from booking_svc.events import BookingEvents
@@ -48,11 +48,11 @@ def parse_ticket_id(raw: str) -> uuid.UUID:
 class TicketDesk:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine,
         events: BookingEvents,
         signer: TicketSigner,
     ) -> None:
-        self.sessions = sessions
+        self.database = database
         self.events = events
         self.signer = signer
 
@@ -60,7 +60,7 @@ class TicketDesk:
         """The tickets of the caller's booking (an admin: anyone's); none until it is paid."""
         user = signed_in(caller, "sign in to see your tickets")
         booking_id = parse_booking_id(raw_id)
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             state = await BookingRepository(db).state(booking_id)
             if state is None or (state.user_id != user.user_id and not user.is_admin):
                 raise booking_not_found(raw_id)
@@ -70,7 +70,7 @@ class TicketDesk:
         """One ticket: the caller's own, or any for staff and admins."""
         user = signed_in(caller, "sign in to see your tickets")
         ticket_id = parse_ticket_id(raw_id)
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             ticket = await TicketRepository(db).get(ticket_id)
         if ticket is None or not may_see(user, ticket):
             raise ticket_not_found(raw_id)
@@ -97,7 +97,7 @@ class TicketDesk:
         named = self.signer.verify(code)
         if session_id and named.session_id != session_id:
             raise wrong_session(named.session_id, session_id)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             tickets = TicketRepository(db)
             checked = await tickets.check_in(named.ticket_id, staff.user_id)
             if checked is None:

@@ -25,9 +25,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cinemapb.audit.v1 import audit_pb2
+from svckit.db import InTransaction
 from svckit.errors import InvalidArgument
 from svckit.identity import current_caller, signed_in
 from svckit.paging import PageRequest
@@ -74,7 +74,7 @@ class AuditTrail:
 
     async def record(
         self,
-        db: AsyncSession,
+        db: InTransaction,
         entity: str,
         entity_id: int,
         action: AuditAction,
@@ -93,7 +93,7 @@ class AuditTrail:
         )
 
     async def list(
-        self, db: AsyncSession, entity: str, entity_id: int | None, page: PageRequest
+        self, db: InTransaction, entity: str, entity_id: int | None, page: PageRequest
     ) -> tuple[Sequence[Row[Any]], int]:
         """Entries newest first, of one kind of entity (all kinds for '') and one id."""
         if entity and entity not in self.entities:

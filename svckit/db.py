@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, overload
 
 import psycopg
 from sqlalchemy import MetaData, event
@@ -94,19 +94,29 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+InTransaction = AsyncSession | AsyncConnection
+"""What statements run in: an ORM session's transaction, or a Core connection's. A Core
+connection costs 0.2-0.6 ms less CPU per transaction; booking_svc, whose holds are the hot
+path, runs on them."""
+
+
+@overload
+def reading(database: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]: ...
+@overload
 def reading(
-    sessions: async_sessionmaker[AsyncSession],
-) -> AbstractAsyncContextManager[AsyncSession]:
-    """A session for reads: its transaction ends with a commit, not with the rollback that
-    closing a session sends. On a rollback psycopg drops every prepared statement of the
+    database: async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[AsyncSession]: ...
+def reading(
+    database: AsyncEngine | async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[AsyncConnection] | AbstractAsyncContextManager[AsyncSession]:
+    """A transaction for reads that ends with a commit, not with the rollback that closing a
+    session or connection sends. On a rollback psycopg drops every prepared statement of the
     connection (DEALLOCATE ALL), so each read would make the next hot statement on that
     connection be parsed and planned again."""
-    return sessions.begin()
+    return database.begin()
 
 
-async def driver_connection(
-    session: AsyncSession | AsyncConnection,
-) -> psycopg.AsyncConnection[Any]:
+async def driver_connection(session: InTransaction) -> psycopg.AsyncConnection[Any]:
     """The psycopg connection under the session's (or connection's) transaction.
 
     For statements that want psycopg's binary formats: through SQLAlchemy every array is
@@ -138,7 +148,7 @@ class BinaryQuery:
         self._compiled: tuple[str, dict[str, Any]] | None = None
 
     async def fetch(
-        self, session: AsyncSession | AsyncConnection, params: Mapping[str, Any] | None = None
+        self, session: InTransaction, params: Mapping[str, Any] | None = None
     ) -> list[tuple[Any, ...]]:
         given = dict(params or {})
         if missing := self.parameters - given.keys():
@@ -148,7 +158,7 @@ class BinaryQuery:
         cursor = await conn.execute(text, values | given, prepare=True, binary=True)
         return await cursor.fetchall()
 
-    def _compile(self, session: AsyncSession | AsyncConnection) -> tuple[str, dict[str, Any]]:
+    def _compile(self, session: InTransaction) -> tuple[str, dict[str, Any]]:
         if self._compiled is None:
             bind = session.get_bind() if isinstance(session, AsyncSession) else session
             compiled = self.statement.compile(dialect=bind.dialect)

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from booking_svc.payments.provider import Intent, IntentRequest, Outcome, ProviderEvent
 from booking_svc.payments.signature import SIGNATURE_HEADER, verify
@@ -103,20 +103,20 @@ class DemoProvider:
 
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine,
         *,
         secret: str,
         public_base_url: str,
         tolerance_seconds: int,
     ) -> None:
-        self.sessions = sessions
+        self.database = database
         self.secret = secret
         self.public_base_url = public_base_url.rstrip("/")
         self.tolerance_seconds = tolerance_seconds
 
     async def create_intent(self, request: IntentRequest) -> Intent:
         ref = str(request.payment_id)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             await db.execute(
                 pg_insert(demo_payments)
                 .values(
@@ -136,7 +136,7 @@ class DemoProvider:
         return parse_event(payload)
 
     async def refund(self, provider_ref: str, amount_cents: int) -> None:
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             await db.execute(
                 update(demo_payments).where(P.id == provider_ref).values(status="refunded")
             )
@@ -159,17 +159,17 @@ class DemoCheckout:
 
     Each outcome is recorded with its webhook in one transaction; `wake` tells the sender."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], wake: Callable[[], None]):
-        self.sessions = sessions
+    def __init__(self, database: AsyncEngine, wake: Callable[[], None]):
+        self.database = database
         self.wake = wake
 
     async def get(self, payment_id: str) -> Checkout:
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             return await self._load(db, payment_id, lock=False)
 
     async def submit_card(self, payment_id: str, card_number: str) -> Checkout:
         card = card_of(card_number)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             checkout = await self._load(db, payment_id, lock=True)
             if checkout.status not in PAYABLE:
                 raise Conflict(f"this payment is {checkout.status}", code="checkout_closed")
@@ -179,7 +179,7 @@ class DemoCheckout:
         return checkout
 
     async def confirm_challenge(self, payment_id: str) -> Checkout:
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             checkout = await self._load(db, payment_id, lock=True)
             if checkout.status != "requires_action":
                 raise Conflict("this payment awaits no confirmation", code="no_challenge")
@@ -187,7 +187,9 @@ class DemoCheckout:
         self.wake()
         return checkout
 
-    async def _set(self, db: AsyncSession, checkout: Checkout, status: CheckoutStatus) -> Checkout:
+    async def _set(
+        self, db: AsyncConnection, checkout: Checkout, status: CheckoutStatus
+    ) -> Checkout:
         """Records the new status and queues the webhook it calls for."""
         await db.execute(
             update(demo_payments).where(P.id == checkout.payment_id).values(status=status)
@@ -201,7 +203,7 @@ class DemoCheckout:
             await db.execute(demo_webhooks.insert().values(event_id=event_id, payload=payload))
         return replace(checkout, status=status)
 
-    async def _load(self, db: AsyncSession, payment_id: str, *, lock: bool) -> Checkout:
+    async def _load(self, db: AsyncConnection, payment_id: str, *, lock: bool) -> Checkout:
         query = select(P.id, P.amount_cents, P.currency, P.description, P.status, P.return_url)
         query = query.where(P.id == payment_id)
         row = (await db.execute(query.with_for_update() if lock else query)).one_or_none()

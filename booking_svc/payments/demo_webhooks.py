@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.payments.signature import SIGNATURE_HEADER, sign
 from booking_svc.payments.tables import demo_webhooks
@@ -38,14 +38,14 @@ def backoff(attempts: int, base: timedelta) -> timedelta:
 class WebhookSender:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine,
         *,
         url: str,
         secret: str,
         retry_base: timedelta,
         client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.database = database
         self.url = url
         self.secret = secret
         self.retry_base = retry_base
@@ -67,7 +67,7 @@ class WebhookSender:
 
     async def send_due(self) -> int:
         """One attempt at up to BATCH due events; returns how many were tried."""
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             due = (
                 await db.execute(
                     select(W.event_id, W.payload, W.attempts)
@@ -109,7 +109,7 @@ class WebhookSender:
         return f"HTTP {response.status_code}"
 
     async def _seconds_until_next_due(self) -> float:
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             seconds = await db.scalar(
                 select(func.extract("epoch", func.min(W.next_attempt_at) - func.now())).where(
                     W.delivered_at.is_(None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc.domain import Change
 from booking_svc.events import booking_event
@@ -28,7 +28,7 @@ class PaymentEvents:
 
     async def add(
         self,
-        db: AsyncSession,
+        db: AsyncConnection,
         topic: Topic,
         payment: PaymentRecord,
         change: Change,

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 import prometheus_client as prom
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from booking_svc.domain import (
     Booking,
@@ -58,7 +58,7 @@ def _description(booking: Booking) -> str:
 class PaymentService:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine,
         provider: PaymentProvider | None,
         booking_events: BookingEvents,
         payment_events: PaymentEvents,
@@ -66,7 +66,7 @@ class PaymentService:
         currency: str,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.sessions = sessions
+        self.database = database
         self.provider = provider
         self.booking_events = booking_events
         self.payment_events = payment_events
@@ -81,7 +81,7 @@ class PaymentService:
         provider = self.provider
         if provider is None:
             raise no_provider()
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             store = PaymentStore(db)
             repo = BookingRepository(db)
             await store.lock_booking(booking_id)
@@ -132,7 +132,7 @@ class PaymentService:
         except Unauthenticated:
             WEBHOOKS.labels("refused").inc()
             raise
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             store = PaymentStore(db)
             if not await store.remember_event(event.event_id, provider.name):
                 WEBHOOKS.labels("replayed").inc()
@@ -147,11 +147,11 @@ class PaymentService:
 
     async def forget_old_events(self) -> int:
         """Drops webhook event ids older than EVENT_MEMORY; returns how many."""
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             return await PaymentStore(db).forget_events(EVENT_MEMORY)
 
     async def _succeeded(
-        self, db: AsyncSession, provider: PaymentProvider, event: ProviderEvent
+        self, db: AsyncConnection, provider: PaymentProvider, event: ProviderEvent
     ) -> str:
         """Confirms the booking if its hold still stands, else refunds: in one transaction
         that holds the booking's row lock, so an expiry cannot come in between. Returns what
@@ -183,7 +183,7 @@ class PaymentService:
         return "refunded"
 
     async def _refund_late(
-        self, db: AsyncSession, provider: PaymentProvider, payment: PaymentRecord
+        self, db: AsyncConnection, provider: PaymentProvider, payment: PaymentRecord
     ) -> None:
         """The money came after the hold expired or was cancelled: the seats are not sold, the
         payment goes back (a hold still pending past its deadline is expired here)."""

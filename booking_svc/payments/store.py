@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc import statements as booking_sql
 from booking_svc.domain import Payment as BookingPayment
@@ -44,7 +44,7 @@ class PaymentRecord:
 
 
 class PaymentStore:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncConnection) -> None:
         self.db = db
 
     async def lock_booking(self, booking_id: uuid.UUID) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from booking_svc.events import BookingEvents
 from booking_svc.payments.demo import DemoCheckout, DemoProvider
@@ -42,7 +42,7 @@ class Payments:
 
 def build_payments(
     settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
+    database: AsyncEngine,
     booking_events: BookingEvents,
     server: grpc.aio.Server,
 ) -> Payments:
@@ -53,24 +53,24 @@ def build_payments(
         assert settings.payments_webhook_secret is not None
         secret = settings.payments_webhook_secret.get_secret_value()
         provider = DemoProvider(
-            sessions,
+            database,
             secret=secret,
             public_base_url=settings.public_base_url,
             tolerance_seconds=settings.payments_webhook_tolerance_seconds,
         )
         sender = WebhookSender(
-            sessions,
+            database,
             url=settings.webhook_url,
             secret=secret,
             retry_base=timedelta(seconds=settings.payments_demo_retry_seconds),
         )
         payments_pb2_grpc.add_DemoCheckoutServiceServicer_to_server(
-            DemoCheckoutServicer(DemoCheckout(sessions, sender.wake)), server
+            DemoCheckoutServicer(DemoCheckout(database, sender.wake)), server
         )
         tasks["demo-provider-webhooks"] = sender.run
         closers.append(sender.close)
     service = PaymentService(
-        sessions,
+        database,
         provider,
         booking_events,
         PaymentEvents(settings.topic, booking_events.signer),

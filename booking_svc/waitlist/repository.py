@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc.waitlist import statements as sql
 from booking_svc.waitlist.rules import Entry, EntryStatus
@@ -30,7 +30,7 @@ def _entry(row: Row[Any]) -> Entry:
 
 
 class WaitlistRepository:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncConnection) -> None:
         self.db = db
 
     async def join(

@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import prometheus_client as prom
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from booking_svc.domain import (
     Booking,
@@ -83,7 +83,7 @@ class _SessionCancelled(Exception):
 class Waitlist:
     def __init__(self, bookings: BookingService, *, hold_seconds: int) -> None:
         self.bookings = bookings
-        self.sessions = bookings.sessions
+        self.database = bookings.database
         self.hold_period = timedelta(seconds=hold_seconds)
         self._due: set[int] = set()
         self._wake = asyncio.Event()
@@ -98,7 +98,7 @@ class Waitlist:
         user = signed_in(caller, "sign in to join a waiting list")
         validate_count(count, self.bookings.max_seats)
         seating = await self._bookable(session_id)
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             entry = await WaitlistRepository(db).join(
                 user.user_id, session_id, count, together, seating.starts_at
             )
@@ -106,7 +106,7 @@ class Waitlist:
             raise already_waiting()
         log.info("waiting-list entry %d for session %d: %d seats", entry.id, session_id, count)
         held = await self.serve(session_id)
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             now = await WaitlistRepository(db).get(entry.id) or entry
         version = next((b.seat_map_version for b in held if b.id == now.booking_id), 0)
         return replace(now, seat_map_version=version)
@@ -114,13 +114,13 @@ class Waitlist:
     async def mine(self, caller: Caller | None) -> list[Entry]:
         """The caller's entries, newest first."""
         user = signed_in(caller, "sign in to see your waiting lists")
-        async with reading(self.sessions) as db:
+        async with reading(self.database) as db:
             return await WaitlistRepository(db).of_user(user.user_id)
 
     async def leave(self, caller: Caller | None, entry_id: int) -> Entry:
         """Takes the caller's waiting entry off the list."""
         user = signed_in(caller, "sign in to leave a waiting list")
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             repo = WaitlistRepository(db)
             left = await repo.leave(entry_id, user.user_id)
             if left is not None:
@@ -150,7 +150,7 @@ class Waitlist:
             self._wake.clear()
             due, self._due = self._due, set()
             try:
-                async with reading(self.sessions) as db:
+                async with reading(self.database) as db:
                     waiting = await WaitlistRepository(db).waiting_among(due)
             except Exception:
                 log.exception("waiting lists: finding who waits failed (the sweep serves them)")
@@ -164,7 +164,7 @@ class Waitlist:
     async def sweep(self) -> int:
         """Ends the entries of sessions that started and serves every session with someone
         waiting; returns how many holds it made."""
-        async with self.sessions.begin() as db:
+        async with self.database.begin() as db:
             ended = await WaitlistRepository(db).end_waiting()
             sessions = await WaitlistRepository(db).sessions_waiting()
         if ended:
@@ -183,11 +183,11 @@ class Waitlist:
         try:
             seating = await self._bookable(session_id)
         except (Conflict, NotFound):
-            async with self.sessions.begin() as db:
+            async with self.database.begin() as db:
                 await WaitlistRepository(db).end_waiting(session_id)
             return []
         try:
-            async with self.sessions.begin() as db:
+            async with self.database.begin() as db:
                 held = await self._serve_in(db, seating)
         except _SessionCancelled:
             return []
@@ -201,7 +201,7 @@ class Waitlist:
             self.bookings.on_hold(booking.expires_at.timestamp())
         return held
 
-    async def _serve_in(self, db: AsyncSession, seating: SessionSeating) -> list[Booking]:
+    async def _serve_in(self, db: AsyncConnection, seating: SessionSeating) -> list[Booking]:
         repo = WaitlistRepository(db)
         waiting = await repo.lock_waiting(seating.session_id)
         if not waiting:
@@ -218,7 +218,7 @@ class Waitlist:
         return held
 
     async def _serve_entry(
-        self, db: AsyncSession, seating: SessionSeating, entry: Entry, free: set[int]
+        self, db: AsyncConnection, seating: SessionSeating, entry: Entry, free: set[int]
     ) -> Booking | None:
         """Holds seats for the entry if the free ones satisfy it; None when they do not."""
         for _ in range(SERVING_ATTEMPTS):
@@ -259,7 +259,7 @@ class Waitlist:
         return seats
 
     async def _hold_for(
-        self, db: AsyncSession, seating: SessionSeating, entry: Entry, seats: list[SeatInfo]
+        self, db: AsyncConnection, seating: SessionSeating, entry: Entry, seats: list[SeatInfo]
     ) -> Booking:
         held = await BookingRepository(db).hold(
             user_id=entry.user_id,
@@ -287,7 +287,7 @@ class Waitlist:
         )
         return replace(booking, seat_map_version=held.version.version)
 
-    async def _free_seats(self, db: AsyncSession, seating: SessionSeating) -> set[int]:
+    async def _free_seats(self, db: AsyncConnection, seating: SessionSeating) -> set[int]:
         state = await BookingRepository(db).seat_map_state(seating.session_id)
         return set(seating.seats) - state.held - state.booked
 

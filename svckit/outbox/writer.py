@@ -11,9 +11,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from svckit.db import driver_connection
+from svckit.db import InTransaction, driver_connection
 from svckit.outbox.table import NOTIFY_CHANNEL
 from svckit.tracing import current_traceparent
 
@@ -29,7 +28,7 @@ class OutboxEvent:
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-async def add_events(session: AsyncSession, table: Table, events: Sequence[OutboxEvent]) -> None:
+async def add_events(session: InTransaction, table: Table, events: Sequence[OutboxEvent]) -> None:
     """Queues events, in order, inside the caller's transaction and wakes the relay at commit.
 
     One prepared statement whatever the count: the rows travel as arrays in binary form,
@@ -42,7 +41,7 @@ async def add_events(session: AsyncSession, table: Table, events: Sequence[Outbo
 
 
 async def add_events_and_commit(
-    session: AsyncSession, table: Table, events: Sequence[OutboxEvent]
+    session: InTransaction, table: Table, events: Sequence[OutboxEvent]
 ) -> None:
     """Queues events as add_events does, then commits the caller's transaction, both in one
     round trip (a psycopg pipeline): the transaction's row locks are released a round trip
@@ -89,7 +88,7 @@ def _queue_statement(table: str) -> str:
 
 
 async def add_event(
-    session: AsyncSession,
+    session: InTransaction,
     table: Table,
     *,
     topic: str,

@@ -18,7 +18,7 @@ from booking_svc.service import BookingService
 from booking_svc.ticket_codes import TicketSigner
 from cinemapb.events.v1 import events_pb2
 from deploy import infra
-from svckit.db import make_engine, make_sessionmaker
+from svckit.db import make_engine
 from svckit.migrations import migrations_dir, upgrade_to_head
 from tests.conftest import scratch_database
 
@@ -90,7 +90,7 @@ class FakeSessionMovies:
 def reports_of(service: BookingService, movies: FakeSessionMovies | None = None) -> Reports:
     """Reports over the same database and seating as `service`, in UTC."""
     return Reports(
-        service.sessions, service.seating, movies or FakeSessionMovies(), ZoneInfo("UTC")
+        service.database, service.seating, movies or FakeSessionMovies(), ZoneInfo("UTC")
     )
 
 
@@ -140,7 +140,7 @@ def make_service(engine: AsyncEngine, cinema: FakeCinema, clean: None) -> Servic
         max_extensions: int = 1,
     ) -> BookingService:
         return BookingService(
-            make_sessionmaker(db),
+            db,
             SeatingCache(cinema),
             BookingEvents(lambda name: PREFIX + name, SIGNER),
             hold_seconds=hold_seconds,

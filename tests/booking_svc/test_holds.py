@@ -136,7 +136,7 @@ async def test_a_retry_racing_its_first_request_finds_the_key_not_the_seats_take
     assert seating is not None
 
     async def hold_again(caller: Caller) -> Hold | SeatsTaken | None:
-        async with service.sessions.begin() as db:
+        async with service.database.begin() as db:
             return await BookingRepository(db).hold(
                 user_id=caller.user_id,
                 seating=seating,

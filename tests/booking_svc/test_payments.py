@@ -25,7 +25,6 @@ from booking_svc.payments.service import PaymentService
 from booking_svc.payments.signature import SIGNATURE_HEADER, sign
 from booking_svc.service import BookingService
 from cinemapb.events.v1 import events_pb2
-from svckit.db import make_sessionmaker
 from svckit.errors import Conflict, ServiceError, Unauthenticated
 from svckit.identity import Caller
 from tests.booking_svc.conftest import PREFIX, SIGNER, ServiceFactory
@@ -72,14 +71,13 @@ class Payments:
     """The pieces of one test: bookings, the payment use cases, the demo provider's side."""
 
     def __init__(self, engine: AsyncEngine, bookings: BookingService) -> None:
-        sessions = make_sessionmaker(engine)
         self.engine = engine
         self.bookings = bookings
         self.provider = DemoProvider(
-            sessions, secret=SECRET, public_base_url="http://cinema.test", tolerance_seconds=300
+            engine, secret=SECRET, public_base_url="http://cinema.test", tolerance_seconds=300
         )
         self.service = PaymentService(
-            sessions,
+            engine,
             self.provider,
             BookingEvents(lambda name: PREFIX + name, SIGNER),
             PaymentEvents(lambda name: PREFIX + name, SIGNER),
@@ -87,13 +85,13 @@ class Payments:
         )
         self.receiver = Receiver(self.service)
         self.sender = self.new_sender()
-        self.checkout = DemoCheckout(sessions, self.sender.wake)
+        self.checkout = DemoCheckout(engine, self.sender.wake)
 
     def new_sender(self) -> WebhookSender:
         """A sender as a (re)started booking_svc builds it."""
         client = httpx.AsyncClient(transport=httpx.MockTransport(self.receiver))
         return WebhookSender(
-            make_sessionmaker(self.engine),
+            self.engine,
             url=WEBHOOK_URL,
             secret=SECRET,
             retry_base=RETRY_BASE,

@@ -263,7 +263,7 @@ async def test_days_are_the_cinema_time_zone_days(
     booking = await service.hold(USERS[0], 7, [101])
     await service.confirm(USERS[0], str(booking.id))
     berlin = ZoneInfo("Europe/Berlin")
-    reports = Reports(service.sessions, service.seating, FakeSessionMovies(), berlin)
+    reports = Reports(service.database, service.seating, FakeSessionMovies(), berlin)
     next_day = (late + timedelta(days=1)).date().isoformat()
     (row,), _ = await reports.sales(day_range(next_day, next_day, berlin), "day", PageRequest(1, 9))
     assert (row.key, row.seats_sold) == (next_day, 1)

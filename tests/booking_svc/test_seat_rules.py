@@ -19,7 +19,6 @@ from booking_svc.seating import SeatingCache
 from booking_svc.selection import Wish
 from booking_svc.service import BookingService
 from cinemapb.events.v1 import events_pb2
-from svckit.db import make_sessionmaker
 from svckit.errors import Conflict, InvalidArgument, ServiceError
 from svckit.identity import Caller
 from tests.booking_svc.conftest import PREFIX, SIGNER, FakeCinema, outbox_events
@@ -51,7 +50,7 @@ def add_session(cinema: FakeCinema, session_id: int, starts_in: timedelta) -> Se
 
 def make(engine: AsyncEngine, cinema: FakeCinema, rules: SeatRules) -> BookingService:
     return BookingService(
-        make_sessionmaker(engine),
+        engine,
         SeatingCache(cinema),
         BookingEvents(lambda name: PREFIX + name, SIGNER),
         hold_seconds=900,

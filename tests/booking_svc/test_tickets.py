@@ -27,7 +27,7 @@ ADMIN = Caller(99, "admin")
 
 @pytest.fixture
 def desk(service: BookingService) -> TicketDesk:
-    return TicketDesk(service.sessions, service.events, SIGNER)
+    return TicketDesk(service.database, service.events, SIGNER)
 
 
 async def paid(service: BookingService, seats: list[int], session_id: int = 1) -> Booking:
@@ -106,7 +106,7 @@ async def test_seats_a_booking_gives_back_lose_their_tickets_alone(
     service: BookingService, desk: TicketDesk, engine: AsyncEngine
 ) -> None:
     booking = await paid(service, [101, 102, 103])
-    async with service.sessions.begin() as db:
+    async with service.database.begin() as db:
         assert await TicketRepository(db).void_seats(booking.id, [101, 103]) == 2
         assert await TicketRepository(db).void_seats(booking.id, []) == 0
     assert await ticket_rows(engine) == [("void", None), ("valid", None), ("void", None)]

@@ -12,7 +12,7 @@ from booking_svc.models import outbox
 from booking_svc.seating import SeatingCache
 from booking_svc.service import BookingService
 from booking_svc.ticket_codes import TicketSigner
-from svckit.db import make_engine, make_sessionmaker
+from svckit.db import make_engine
 from svckit.migrations import migrations_dir, upgrade_to_head
 from svckit.outbox import OutboxRelay
 from svckit.settings import KafkaSettings
@@ -35,7 +35,7 @@ def booking_service(engine: AsyncEngine) -> BookingService:
     cinema = FakeCinema()
     cinema.add(1)
     return BookingService(
-        make_sessionmaker(engine),
+        engine,
         SeatingCache(cinema),
         BookingEvents(KAFKA.topic, TicketSigner(b"a ticket signing key for the tests, 32+ bytes")),
         hold_seconds=900,
