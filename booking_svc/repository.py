@@ -2,7 +2,7 @@
 purge, and reads.
 
 Each method runs its statement (booking_svc.statements, which also states the lock order)
-inside the caller's session and transaction, and answers in domain values.
+inside the caller's transaction, and answers in domain values.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tickets in storage: issue for a confirmed booking, void for ended ones, check in, and reads.
 
-Each method runs its statement (booking_svc.statements) inside the caller's session and
+Each method runs its statement (booking_svc.statements) inside the caller's
 transaction, and answers in ticket values.
 """
 

@@ -1,4 +1,4 @@
-"""The waiting list's storage in intents, inside the caller's session and transaction."""
+"""The waiting list's storage in intents, inside the caller's transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Queues events in the caller's transaction, through the psycopg connection under its session."""
+"""Queues events in the caller's transaction, through the psycopg connection under it."""
 
 from __future__ import annotations
 
