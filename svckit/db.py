@@ -75,8 +75,9 @@ def refuse_closed(
     Looks without sending anything: a server that ends a connection says so (a FATAL
     message, then the connection's end), and an idle connection otherwise has nothing to
     read (no pooled connection may LISTEN: the relay's and the expirer's listeners open
-    connections of their own). A connection that died without a word (a host gone, a cable cut) still fails its
-    first statement, and SQLAlchemy then replaces the pool's connections."""
+    connections of their own). A connection that died without a word (a host gone, a cable
+    cut) still fails its first statement, and SQLAlchemy then replaces the pool's
+    connections."""
     driver = entry.driver_connection
     if isinstance(driver, psycopg.AsyncConnection) and spoken_to_while_idle(driver):
         raise InvalidatePoolError("the server closed the connection")
