@@ -181,22 +181,21 @@ def test_a_token_whose_role_was_edited_after_signing_is_401(api: httpx.Client) -
 def test_register_and_login_are_rate_limited_per_client_ip_with_retry_after(
     running_stack: RunningStack,
 ) -> None:
-    running_stack.restart("gateway", AUTH_RATE_LIMIT_PER_MINUTE="3")
-    try:
-        with httpx.Client(base_url=running_stack.base_url, timeout=30.0) as client:
-            client_ip = {"X-Forwarded-For": f"198.51.100.{uuid.uuid4().int % 250 + 1}"}
-            credentials = {"email": new_email(), "password": "Wrong-Passw0rd"}
+    with (
+        running_stack.changed_for("gateway", AUTH_RATE_LIMIT_PER_MINUTE="3"),
+        httpx.Client(base_url=running_stack.base_url, timeout=30.0) as client,
+    ):
+        client_ip = {"X-Forwarded-For": f"198.51.100.{uuid.uuid4().int % 250 + 1}"}
+        credentials = {"email": new_email(), "password": "Wrong-Passw0rd"}
 
-            def attempt_login(headers: dict[str, str]) -> httpx.Response:
-                return client.post("/api/auth/login", json=credentials, headers=headers)
+        def attempt_login(headers: dict[str, str]) -> httpx.Response:
+            return client.post("/api/auth/login", json=credentials, headers=headers)
 
-            assert [attempt_login(client_ip).status_code for _ in range(3)] == [401] * 3
-            limited = attempt_login(client_ip)
-            assert_error(limited, 429, "too_many_requests")
-            assert 1 <= int(limited.headers["Retry-After"]) <= 60
-            other_ip = {"X-Forwarded-For": f"203.0.113.{uuid.uuid4().int % 250 + 1}"}
-            assert attempt_login(other_ip).status_code == 401
-            registered = client.post("/api/auth/register", json=registration(), headers=client_ip)
-            assert registered.status_code == 201, registered.text
-    finally:
-        running_stack.restart("gateway")
+        assert [attempt_login(client_ip).status_code for _ in range(3)] == [401] * 3
+        limited = attempt_login(client_ip)
+        assert_error(limited, 429, "too_many_requests")
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        other_ip = {"X-Forwarded-For": f"203.0.113.{uuid.uuid4().int % 250 + 1}"}
+        assert attempt_login(other_ip).status_code == 401
+        registered = client.post("/api/auth/register", json=registration(), headers=client_ip)
+        assert registered.status_code == 201, registered.text

@@ -150,17 +150,16 @@ def test_with_redis_down_sign_ins_are_still_limited(running_stack: RunningStack)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    running_stack.restart(
-        "gateway",
-        REDIS_URL=f"redis://127.0.0.1:{closed_port}/0",
-        AUTH_RATE_LIMIT_PER_MINUTE="3",
-    )
-    try:
-        with httpx.Client(base_url=running_stack.base_url, timeout=30.0) as client:
-            credentials = {"email": new_email(), "password": "Wrong-Passw0rd"}
-            attempts = [client.post("/api/auth/login", json=credentials) for _ in range(4)]
-            assert [a.status_code for a in attempts[:3]] == [401] * 3
-            assert_error(attempts[3], 429, "too_many_requests")
-            assert 1 <= int(attempts[3].headers["Retry-After"]) <= 60
-    finally:
-        running_stack.restart("gateway")
+    with (
+        running_stack.changed_for(
+            "gateway",
+            REDIS_URL=f"redis://127.0.0.1:{closed_port}/0",
+            AUTH_RATE_LIMIT_PER_MINUTE="3",
+        ),
+        httpx.Client(base_url=running_stack.base_url, timeout=30.0) as client,
+    ):
+        credentials = {"email": new_email(), "password": "Wrong-Passw0rd"}
+        attempts = [client.post("/api/auth/login", json=credentials) for _ in range(4)]
+        assert [a.status_code for a in attempts[:3]] == [401] * 3
+        assert_error(attempts[3], 429, "too_many_requests")
+        assert 1 <= int(attempts[3].headers["Retry-After"]) <= 60
